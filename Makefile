@@ -1,0 +1,36 @@
+# Two commands a user needs: `make run` and `make test`. Everything else builds on them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALES ?= 1000000 10000000
+PORT ?= 8050
+HOST ?= http://127.0.0.1:8050
+USERS ?= 50
+DURATION ?= 60
+
+.PHONY: run test bench serve loadtest screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/dashboard setup-demo
+	$(BIN)/dashboard run --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py --scales "$(SCALES)"
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,18 @@
+"""Page routing: which view the URL names, and whether the signed-in user may open it."""
+from dash import Input, Output
+from flask_login import current_user
+
+from dashboard import auth
+from layouts import navbar, pages
+
+
+def register(app):
+    @app.callback(Output("app-page", "children"), Output("app-navbar", "children"),
+                  Input("app-url", "pathname"), Input("app-url", "search"))
+    def route(pathname, search):
+        view, kwargs = pages.resolve(pathname or "/")
+        if view is None:
+            return pages.not_found(), navbar.navbar(current_user)
+        if not auth.can_open(current_user, view):
+            return pages.forbidden(), navbar.navbar(current_user)
+        return pages.render(view, search=search or "", **kwargs), navbar.navbar(current_user)

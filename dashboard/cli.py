@@ -1,0 +1,207 @@
+"""The `dashboard` command: schema, imports, demo data, users, metrics and the dev server."""
+import json
+import math
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from dashboard import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def main():
+    """Influencer ROI dashboard: operator commands. All of them honour DATABASE_URL."""
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database schema, or upgrade it to the latest version."""
+    from dashboard import schema
+
+    schema.upgrade()
+    click.echo("Database schema is up to date.")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dataset", type=click.Choice(["influencers", "posts", "tracking_data",
+                                              "payouts"]),
+              help="Which dataset the files hold (default: from each file name).")
+@click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
+@with_appcontext
+def import_command(paths, dataset, dry_run):
+    """Import CSV files or folders of them, all or nothing."""
+    from dashboard import importer
+
+    try:
+        result = importer.import_paths(paths, dataset=dataset, dry_run=dry_run,
+                                       username="cli")
+    except importer.UsageError as error:
+        raise click.UsageError(str(error))
+    for error in result.errors:
+        click.echo(str(error), err=True)
+    for report in result.files:
+        click.echo(report.summary())
+    if result.errors:
+        click.echo(f"Nothing was imported: {len(result.errors)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("Dry run: nothing was written." if dry_run else "Import committed.")
+
+
+@main.command("demo")
+@click.option("--scale", type=int, default=None,
+              help="Number of orders to generate (default: the small sample's size).")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the four CSVs here instead of importing them.")
+@with_appcontext
+def demo_command(scale, seed, out_dir):
+    """Generate realistic demo data: write CSVs (--out) or import them."""
+    from dashboard import demo
+
+    if out_dir:
+        paths = demo.write_demo(out_dir, scale=scale, seed=seed)
+        for path in paths.values():
+            click.echo(f"Wrote {path}")
+        return
+    result = demo.load_demo(scale=scale, seed=seed)
+    for report in result.files:
+        click.echo(report.summary())
+
+
+@main.command("setup-demo")
+@with_appcontext
+def setup_demo_command():
+    """Upgrade the schema, load demo data if the database is empty, ensure demo users."""
+    from dashboard import demo, schema
+
+    schema.upgrade()
+    if demo.database_is_empty():
+        click.echo("Loading demo data ...")
+        demo.load_sample()
+    for username, password, role, brands in demo.ensure_demo_users():
+        scope = ", ".join(brands) if brands else "all brands"
+        click.echo(f"  {role:8} user {username!r} password {password!r} ({scope})")
+
+
+@main.group("users")
+def users_group():
+    """Create and list users."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager", "analyst"]), required=True)
+@click.option("--brand", "brands", multiple=True, help="A brand the user may see (repeat).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create_command(username, role, brands, password_stdin):
+    """Create a user; without --brand the user sees every brand."""
+    from dashboard import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        users.create_user(username, password, role, brands, actor="cli")
+    except users.UserError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Created {role} {username!r}.")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command():
+    """List users with role, brands and status."""
+    from dashboard import users
+
+    for user in users.list_users():
+        scope = ", ".join(sorted(user.brand_scope)) if user.brand_scope is not None else "all"
+        status = "active" if user.active else "deactivated"
+        click.echo(f"{user.username}\t{user.role}\t{scope}\t{status}")
+
+
+@main.command("metrics")
+@click.option("--by", "dimension", required=True,
+              type=click.Choice(["overall", "influencer", "platform", "brand", "category",
+                                 "tier", "campaign", "month"]))
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--brand", "brands", multiple=True)
+@click.option("--platform", "platforms", multiple=True)
+@click.option("--category", "categories", multiple=True)
+@click.option("--tier", "tiers", multiple=True)
+@click.option("--baseline", type=float, default=None,
+              help="Baseline share b for incremental ROAS (default 0.20).")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv")
+@with_appcontext
+def metrics_command(dimension, start, end, brands, platforms, categories, tiers, baseline,
+                    output_format):
+    """Print METRICS.md's numbers for one group-by dimension. No brand scope applies."""
+    from dashboard import analytics
+
+    selection = analytics.Selection(
+        start=start.date() if start else None, end=end.date() if end else None,
+        brands=frozenset(brands), platforms=frozenset(platforms),
+        categories=frozenset(categories), tiers=frozenset(tiers),
+        baseline=analytics.DEFAULT_BASELINE if baseline is None else baseline)
+    frame = analytics.metrics(selection, dimension, use_cache=False)
+    records = [{key: _plain(value) for key, value in row.items()}
+               for row in frame.to_dict("records")]
+    if output_format == "json":
+        click.echo(json.dumps(records))
+        return
+    writer_columns = list(frame.columns)
+    click.echo(",".join(writer_columns))
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for record in records:
+        writer.writerow(["" if record[c] is None else _csv_value(record[c])
+                         for c in writer_columns])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _plain(value):
+    """JSON-safe: numpy scalars to Python, NaN to None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _csv_value(value):
+    # repr keeps every digit of a float (full precision, as the spec asks).
+    return repr(value) if isinstance(value, float) else value
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug", is_flag=True)
+@with_appcontext
+def run_command(host, port, debug):
+    """Serve the dashboard with Flask's development server."""
+    from flask import current_app
+
+    click.echo(f"Serving on http://{host}:{port}")
+    current_app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+def init_app(app):
+    """Make the commands available through `flask --app wsgi ...` too."""
+    for command in main.commands.values():
+        app.cli.add_command(command)

@@ -1,0 +1,81 @@
+"""Configuration: defaults, then the environment, then the mapping a caller (a test) passes."""
+import os
+
+# Production refuses to start with this value (or none).
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+# Environment variables read on top of the defaults, with their types.
+ENVIRONMENT_KEYS = {
+    "DASHBOARD_ENV": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "MAX_UPLOAD_MB": int,
+    "CACHE_DIR": str,
+    "CACHE_DEFAULT_TIMEOUT": int,
+    "DB_STATEMENT_TIMEOUT_MS": int,
+    "DB_POOL_SIZE": int,
+    "IMPORT_CHUNK_ROWS": int,
+    "LOG_LEVEL": str,
+}
+
+
+class Defaults:
+    DASHBOARD_ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # None: a SQLite file in the instance folder.
+    DATABASE_URL = None
+    # None: a file cache in the instance folder, an in-memory rate limiter.
+    REDIS_URL = None
+    MAX_UPLOAD_MB = 512
+    CACHE_DIR = None
+    CACHE_DEFAULT_TIMEOUT = 3600
+    DB_STATEMENT_TIMEOUT_MS = 60_000
+    DB_POOL_SIZE = 5
+    IMPORT_CHUNK_ROWS = 100_000
+    LOG_LEVEL = "INFO"
+    BASELINE_SHARE = 0.20
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    WTF_CSRF_TIME_LIMIT = None
+    TESTING = False
+
+
+def load_config(app, config=None):
+    """Fill app.config: defaults, then environment variables, then `config`."""
+    app.config.from_object(Defaults)
+    for key, cast in ENVIRONMENT_KEYS.items():
+        value = os.environ.get(key)
+        if value not in (None, ""):
+            app.config[key] = cast(value)
+    if config:
+        app.config.update(config)
+
+    if not app.config["DATABASE_URL"]:
+        path = os.path.join(app.instance_path, "dashboard.sqlite3")
+        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    redis_url = app.config["REDIS_URL"]
+    if redis_url:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+        app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+    else:
+        app.config.setdefault("CACHE_TYPE", "FileSystemCache")
+        app.config.setdefault(
+            "CACHE_DIR", app.config["CACHE_DIR"] or os.path.join(app.instance_path, "cache"))
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    if app.config["CACHE_DIR"] is None:
+        app.config["CACHE_DIR"] = os.path.join(app.instance_path, "cache")
+    app.config.setdefault("CACHE_KEY_PREFIX", "roi:")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    production = app.config["DASHBOARD_ENV"] == "production"
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if production and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError(
+            "Refusing to start in production without a SECRET_KEY: set SECRET_KEY to a long "
+            "random value.")
+    return app.config

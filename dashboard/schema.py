@@ -1,0 +1,20 @@
+"""Create or upgrade the database schema with Alembic (batch mode on SQLite)."""
+import os
+
+from alembic import command
+from alembic.config import Config
+from flask import current_app
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+
+def alembic_config(url=None):
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    config.set_main_option("sqlalchemy.url",
+                           (url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
+    return config
+
+
+def upgrade(url=None, revision="head"):
+    command.upgrade(alembic_config(url), revision)

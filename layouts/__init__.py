@@ -1,0 +1,1 @@
+"""Dash layouts: a layout(**kwargs) function per view, and small shared components."""

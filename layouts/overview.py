@@ -1,0 +1,6 @@
+"""Overview: the landing page."""
+from dash import html
+
+
+def layout(search="", **_kwargs):
+    return html.Div([html.H3("Overview")], id="overview-page")

@@ -1,0 +1,37 @@
+"""URL -> view resolution and the fallback pages (not found, not allowed)."""
+import importlib
+import re
+
+from dash import html
+
+# (pattern, view, layouts module)
+ROUTES = [
+    (r"^/$", "overview", "overview"),
+    (r"^/overview/?$", "overview", "overview"),
+]
+_MODULES = {view: module for _, view, module in ROUTES}
+
+
+def resolve(pathname):
+    for pattern, view, _module in ROUTES:
+        match = re.match(pattern, pathname)
+        if match:
+            return view, match.groupdict()
+    return None, {}
+
+
+def render(view, **kwargs):
+    module = importlib.import_module(f"layouts.{_MODULES[view]}")
+    return module.layout(**kwargs)
+
+
+def not_found():
+    return html.Div([html.H4("Page not found"),
+                     html.P("There is no page at this address. Use the menu above.")],
+                    className="empty-state")
+
+
+def forbidden():
+    return html.Div([html.H4("Not allowed"),
+                     html.P("Your role cannot open this page. Ask an admin if you need it.")],
+                    className="empty-state", id="page-forbidden")
