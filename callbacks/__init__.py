@@ -1,7 +1,10 @@
 """Dash callbacks, one module per view, each exposing register(app)."""
+import importlib
+
+VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "data", "users",
+         "audit")
 
 
 def register_all(app):
-    from callbacks import router
-
-    router.register(app)
+    for view in VIEWS:
+        importlib.import_module(f"callbacks.{view}").register(app)

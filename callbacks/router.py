@@ -10,7 +10,7 @@ def register(app):
     @app.callback(Output("app-page", "children"), Output("app-navbar", "children"),
                   Input("app-url", "pathname"), Input("app-url", "search"))
     def route(pathname, search):
-        view, kwargs = pages.resolve(pathname or "/")
+        view, kwargs = pages.resolve(pathname or "/", getattr(current_user, "role", None))
         if view is None:
             return pages.not_found(), navbar.navbar(current_user)
         if not auth.can_open(current_user, view):

@@ -153,7 +153,7 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
         brands=frozenset(brands), platforms=frozenset(platforms),
         categories=frozenset(categories), tiers=frozenset(tiers),
         baseline=analytics.DEFAULT_BASELINE if baseline is None else baseline)
-    frame = analytics.metrics(selection, dimension, use_cache=False)
+    frame = analytics.metrics(selection, dimension, scope=None, use_cache=False)
     records = [{key: _plain(value) for key, value in row.items()}
                for row in frame.to_dict("records")]
     if output_format == "json":

@@ -3,7 +3,7 @@ import os
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import dcc, html
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,4 +1,4 @@
-"""Overview: the landing page."""
+"""Overview: the landing page (KPIs, trends, breakdowns)."""
 from dash import html
 
 

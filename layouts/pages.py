@@ -6,16 +6,27 @@ from dash import html
 
 # (pattern, view, layouts module)
 ROUTES = [
-    (r"^/$", "overview", "overview"),
+    (r"^/$", "home", None),
     (r"^/overview/?$", "overview", "overview"),
+    (r"^/roi/?$", "roi", "roi"),
+    (r"^/influencers/?$", "influencers", "influencers"),
+    (r"^/influencers/(?P<influencer_key>[^/]+)/?$", "influencers", "influencers"),
+    (r"^/insights/?$", "insights", "insights"),
+    (r"^/brands/?$", "brands", "brands"),
+    (r"^/data/?$", "data", "data"),
+    (r"^/admin/users/?$", "users", "users"),
+    (r"^/admin/audit/?$", "audit", "audit"),
 ]
-_MODULES = {view: module for _, view, module in ROUTES}
+_MODULES = {view: module for _, view, module in ROUTES if module}
 
 
-def resolve(pathname):
+def resolve(pathname, role=None):
+    """(view, kwargs) for a path; `/` is each role's home page."""
     for pattern, view, _module in ROUTES:
         match = re.match(pattern, pathname)
         if match:
+            if view == "home":
+                return ("brands" if role == "manager" else "overview"), {}
             return view, match.groupdict()
     return None, {}
 

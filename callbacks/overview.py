@@ -1,0 +1,5 @@
+"""Callbacks of the overview view (component ids start with "overview-")."""
+
+
+def register(app):
+    pass
