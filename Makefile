@@ -32,5 +32,15 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --scales "$(SCALES)"
 
+# Production-style server: schema upgraded first, then gunicorn (see docs/deployment.md).
+serve: $(VENV)/.installed
+	$(BIN)/dashboard init-db
+	PORT=$(PORT) $(BIN)/gunicorn -c dashboard/gunicorn_conf.py wsgi:application
+
+# Against a running server (make serve): USERS logged-in users for DURATION seconds.
+loadtest: $(VENV)/.installed
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/python bench/loadtest.py --host $(HOST) --users $(USERS) --duration $(DURATION)
+
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -1,5 +1,14 @@
 """Callbacks of the audit view (component ids start with "audit-")."""
+from dash import Input, Output
+
+from dashboard import audit
+from layouts import audit as view
 
 
 def register(app):
-    pass
+    @app.callback(Output("audit-table", "children"), Output("audit-count", "children"),
+                  Input("audit-action", "value"))
+    def show_events(action):
+        events = audit.latest_events(action)
+        return (view.events_table(events),
+                view.count_text(len(events), audit.count_events(action), action))

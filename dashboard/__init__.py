@@ -1,5 +1,4 @@
 """Application factory: Flask server, extensions, routes, commands and the mounted Dash app."""
-import logging
 import os
 
 from flask import Flask
@@ -32,25 +31,37 @@ def _instance_path(config):
 
 
 def configure_logging(app):
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """JSON log lines on stderr, and one line per request with its request id.
+
+    Registered before the login check, so refused requests are logged and timed too.
+    LOG_FORMAT=text gives plain lines for a developer's terminal.
+    """
+    from dashboard import logs
+
+    log_format = app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "json"
+    logs.configure(level=app.config["LOG_LEVEL"], log_format=log_format)
+    logs.init_app(app)
 
 
 def register_extensions(app):
-    from dashboard.extensions import cache, db
+    from dashboard import auth, security
+    from dashboard.extensions import cache, csrf, db, limiter
 
     db.init_app(app)
     cache.init_app(app)
-    from dashboard import auth
-
+    # The sign-in guard runs first: an anonymous Dash POST gets 401, not a CSRF 400.
     auth.init_app(app)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app):
-    from dashboard import health
+    from dashboard import exports, health, uploads
 
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(exports.blueprint)
+    app.register_blueprint(uploads.blueprint)
 
 
 def register_commands(app):

@@ -9,6 +9,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def init_app(server):
+    from dashboard import background
+
     app = dash.Dash(
         __name__,
         server=server,
@@ -18,6 +20,9 @@ def init_app(server):
         suppress_callback_exceptions=True,
         title="Influencer ROI",
         update_title=None,
+        # Long work (imports) runs off the request thread, so no request nears the
+        # gunicorn timeout; see dashboard/background.py.
+        background_callback_manager=background.make_manager(server),
     )
     app.layout = shell_layout
     register_callbacks(app)

@@ -1,17 +1,91 @@
-"""Liveness and readiness: does the process answer, does the database answer."""
+"""Liveness, readiness and the admin's cache counters: does the process answer, can it serve."""
+import uuid
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from dashboard.extensions import db
+from dashboard import auth
+from dashboard.extensions import cache, db
 
 blueprint = Blueprint("health", __name__)
+
+# The migration the code expects never changes while a process runs: read it once.
+_code_heads = None
 
 
 @blueprint.get("/healthz")
 def healthz():
+    database = _check_database()
+    if database != "ok":
+        return jsonify(status="error", database=database), 503
+    return jsonify(status="ok", database="ok")
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """Ready for traffic: the database answers, its schema is current, the cache answers."""
+    checks = {"database": _check_database(), "schema": "not checked", "cache": _check_cache()}
+    if checks["database"] == "ok":
+        checks["schema"] = _check_schema()
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify(status="ok" if ready else "error", **checks), 200 if ready else 503
+
+
+@blueprint.get("/admin/cache-stats")
+# Operational counters go to whoever may read the audit log: admins.
+@auth.require_view("audit")
+def cache_stats():
+    """Hits and misses of the analytics cache (counted in the shared cache), with the rate."""
+    from dashboard import analytics
+
+    stats = dict(analytics.cache_stats())
+    lookups = stats.get("hits", 0) + stats.get("misses", 0)
+    stats["hit_rate"] = stats.get("hits", 0) / lookups if lookups else None
+    return jsonify(stats)
+
+
+def _check_database():
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # any driver error means "not healthy"
-        return jsonify(status="error", database=f"not answering: {type(error).__name__}"), 503
-    return jsonify(status="ok", database="ok")
+    except Exception as error:  # any driver error means "not answering"
+        return f"not answering: {type(error).__name__}"
+    return "ok"
+
+
+def _check_schema():
+    from alembic.migration import MigrationContext
+
+    try:
+        with db.engine.connect() as connection:
+            database_heads = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as error:
+        return f"cannot read the schema version: {type(error).__name__}"
+    expected = _expected_heads()
+    if database_heads == expected:
+        return "ok"
+    found = ", ".join(sorted(database_heads)) or "no schema"
+    return (f"database is at {found} but the code needs {', '.join(sorted(expected))}: "
+            "run `dashboard init-db`")
+
+
+def _expected_heads():
+    global _code_heads
+    if _code_heads is None:
+        from alembic.script import ScriptDirectory
+
+        from dashboard import schema
+
+        _code_heads = set(ScriptDirectory.from_config(schema.alembic_config()).get_heads())
+    return _code_heads
+
+
+def _check_cache():
+    probe_key = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(probe_key, "ok", timeout=10)
+        answer = cache.get(probe_key)
+        cache.delete(probe_key)
+    except Exception as error:
+        return f"not answering: {type(error).__name__}"
+    return "ok" if answer == "ok" else "does not keep values"

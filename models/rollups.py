@@ -1,7 +1,7 @@
 """Derived tables, rebuilt inside the import transaction that changes their sources."""
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -12,13 +12,15 @@ class DailyFact(Base):
 
     Rows from orders and spend always carry a brand and a campaign (Unattributed
     included); rows from posts have no campaign, and no brand when posts.csv had none.
-    Undated spend (METRICS.md) has day NULL.
+    Undated spend (METRICS.md) has day NULL. `in_post_window` marks days 0..6 after one
+    of the influencer's posts, which the measured baseline (docs/metrics.md) leaves out.
     """
 
     __tablename__ = "daily_facts"
     __table_args__ = (
         Index("ix_daily_facts_day_brand_id", "day", "brand_id"),
         Index("ix_daily_facts_influencer_id_day", "influencer_id", "day"),
+        Index("ix_daily_facts_brand_id_day", "brand_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,3 +38,4 @@ class DailyFact(Base):
     reach: Mapped[int] = mapped_column(BigInteger, default=0)
     likes: Mapped[int] = mapped_column(BigInteger, default=0)
     comments: Mapped[int] = mapped_column(BigInteger, default=0)
+    in_post_window: Mapped[bool] = mapped_column(Boolean, default=False)

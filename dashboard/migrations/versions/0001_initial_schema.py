@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:06:19.560605
+Create Date: 2026-11-27 09:11:52.138349
 """
 from alembic import op
 import sqlalchemy as sa
@@ -131,12 +131,14 @@ def upgrade():
     sa.Column('reach', sa.BigInteger(), nullable=False),
     sa.Column('likes', sa.BigInteger(), nullable=False),
     sa.Column('comments', sa.BigInteger(), nullable=False),
+    sa.Column('in_post_window', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_daily_facts_brand_id_brands')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_daily_facts_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['influencer_id'], ['influencers.id'], name=op.f('fk_daily_facts_influencer_id_influencers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_facts'))
     )
     with op.batch_alter_table('daily_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_daily_facts_brand_id_day', ['brand_id', 'day'], unique=False)
         batch_op.create_index('ix_daily_facts_day_brand_id', ['day', 'brand_id'], unique=False)
         batch_op.create_index('ix_daily_facts_influencer_id_day', ['influencer_id', 'day'], unique=False)
 
@@ -225,6 +227,7 @@ def downgrade():
     with op.batch_alter_table('daily_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_daily_facts_influencer_id_day')
         batch_op.drop_index('ix_daily_facts_day_brand_id')
+        batch_op.drop_index('ix_daily_facts_brand_id_day')
 
     op.drop_table('daily_facts')
     op.drop_table('user_brands')

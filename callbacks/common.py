@@ -1,0 +1,48 @@
+"""What every view's callbacks share: filter inputs, the viewer's scope, errors without traces."""
+import functools
+import logging
+import secrets
+
+from dash import Input, no_update
+from flask_login import current_user
+
+from dashboard import auth
+from layouts import components
+
+log = logging.getLogger(__name__)
+
+
+def filter_inputs(view):
+    return [Input(component_id, prop) for component_id, prop in components.filter_ids(view)]
+
+
+def scope():
+    """The signed-in user's brand scope; every analytics call in a callback passes it."""
+    return auth.brand_scope(current_user)
+
+
+def url_search(selection):
+    query = selection.to_query()
+    return f"?{query}" if query else ""
+
+
+def guarded(extra_outputs=0):
+    """Turn an unexpected error into a plain message with a reference number, never a trace.
+
+    The first output gets the message; the `extra_outputs` after it stay as they are.
+    """
+    def decorate(callback):
+        @functools.wraps(callback)
+        def wrapper(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except Exception:  # the user sees a reference number; the log has the trace
+                reference = secrets.token_hex(3).upper()
+                log.exception("view callback %s failed (error number %s)",
+                              callback.__name__, reference)
+                message = components.error_state(reference)
+                if extra_outputs:
+                    return (message,) + (no_update,) * extra_outputs
+                return message
+        return wrapper
+    return decorate

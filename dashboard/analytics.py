@@ -1,0 +1,680 @@
+"""ROI metrics of METRICS.md, aggregated in the database from daily_facts and cached per data version."""
+import hashlib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import BigInteger, Float, and_, cast, false, func, or_, select, true
+
+from dashboard.extensions import cache, db
+from dashboard.rollups import POST_WINDOW_DAYS
+from models import Brand, Campaign, DailyFact, DataState, Influencer, Payout, Post
+
+DEFAULT_BASELINE = 0.20
+DIMENSIONS = ("overall", "influencer", "platform", "brand", "category", "tier", "campaign",
+              "month")
+METRIC_COLUMNS = ["revenue", "orders", "spend", "posts", "reach", "likes", "comments",
+                  "roas", "incremental_roas", "cpo", "aov", "engagement_rate"]
+RATIO_COLUMNS = ["roas", "incremental_roas", "cpo", "aov", "engagement_rate"]
+SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
+               "reach", "likes", "comments"]
+FLOAT_SUMS = ("revenue", "spend")
+# Performance score weights (METRICS.md); cpo enters as 100 - scaled cpo.
+SCORE_WEIGHTS = {"roas": 0.30, "engagement_rate": 0.25, "orders": 0.25, "cpo": 0.20}
+# Overview charts switch from days to weeks above this many days.
+DAILY_CHART_MAX_DAYS = 120
+HITS_KEY = "analytics:stats:hits"
+MISSES_KEY = "analytics:stats:misses"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The filters of one request; empty sets mean every value."""
+
+    start: date | None = None
+    end: date | None = None
+    brands: frozenset[str] = field(default_factory=frozenset)
+    platforms: frozenset[str] = field(default_factory=frozenset)
+    categories: frozenset[str] = field(default_factory=frozenset)
+    tiers: frozenset[str] = field(default_factory=frozenset)
+    baseline: float = DEFAULT_BASELINE
+
+    def previous_period(self) -> "Selection | None":
+        """The same number of days just before this range; None without both dates."""
+        if self.start is None or self.end is None:
+            return None
+        days = (self.end - self.start).days + 1
+        return replace(self, start=self.start - timedelta(days=days),
+                       end=self.start - timedelta(days=1))
+
+    def to_query(self) -> str:
+        """URL query string with only the filters that are set, values sorted."""
+        pairs = []
+        if self.start is not None:
+            pairs.append(("start", self.start.isoformat()))
+        if self.end is not None:
+            pairs.append(("end", self.end.isoformat()))
+        for name, values in (("brand", self.brands), ("platform", self.platforms),
+                             ("category", self.categories), ("tier", self.tiers)):
+            pairs += [(name, value) for value in sorted(values)]
+        if self.baseline != DEFAULT_BASELINE:
+            pairs.append(("baseline", repr(float(self.baseline))))
+        return urlencode(pairs)
+
+    @classmethod
+    def from_query(cls, query: str) -> "Selection":
+        """Inverse of to_query; malformed dates or baselines are ignored."""
+        values = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
+
+        def one_date(name):
+            for text in values.get(name, []):
+                try:
+                    return date.fromisoformat(text)
+                except ValueError:
+                    continue
+            return None
+
+        baseline = DEFAULT_BASELINE
+        for text in values.get("baseline", []):
+            try:
+                number = float(text)
+            except ValueError:
+                continue
+            if 0 <= number <= 1:
+                baseline = number
+                break
+        return cls(start=one_date("start"), end=one_date("end"),
+                   brands=frozenset(values.get("brand", [])),
+                   platforms=frozenset(values.get("platform", [])),
+                   categories=frozenset(values.get("category", [])),
+                   tiers=frozenset(values.get("tier", [])), baseline=baseline)
+
+    def cache_key(self) -> str:
+        parts = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            parts.append(f"{item.name}={value!r}")
+        return "&".join(parts)
+
+    @property
+    def dated(self) -> bool:
+        return self.start is not None or self.end is not None
+
+
+# ---------------------------------------------------------------- data version and cache
+
+def data_version() -> int:
+    """The import counter cache keys carry (0 before the first import)."""
+    version = db.session.execute(select(func.max(DataState.version))).scalar()
+    return int(version or 0)
+
+
+def cache_stats() -> dict:
+    """Hits and misses of the analytics cache, counted in the cache itself (all workers)."""
+    return {"hits": int(cache.get(HITS_KEY) or 0), "misses": int(cache.get(MISSES_KEY) or 0)}
+
+
+def _scope_key(scope):
+    return "all" if scope is None else "|".join(sorted(scope))
+
+
+def _cached(name, selection, scope, compute, *arguments, use_cache=True):
+    """compute() once per (function, selection, scope, data version, arguments)."""
+    if not use_cache:
+        return compute()
+    description = "\n".join([name, selection.cache_key() if selection else "-",
+                             _scope_key(scope), str(data_version()), repr(arguments)])
+    key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
+    value = cache.get(key)
+    if value is not None:
+        _count(HITS_KEY)
+        return value
+    _count(MISSES_KEY)
+    value = compute()
+    cache.set(key, value)
+    return value
+
+
+def _count(counter_key):
+    # The backend's inc is atomic on Redis, so every worker adds to the same counter.
+    try:
+        cache.cache.inc(counter_key)
+    except Exception:  # a counter must never break a page
+        pass
+
+
+# ------------------------------------------------------------------------ query building
+
+def effective_brands(selection, scope):
+    """None: no brand filter; else the brand names rows must carry (maybe none at all)."""
+    if scope is None:
+        return frozenset(selection.brands) if selection.brands else None
+    if selection.brands:
+        return frozenset(selection.brands) & frozenset(scope)
+    return frozenset(scope)
+
+
+def _group_column(by):
+    """(label of the key column, SQL expression, tables to join) for a dimension."""
+    if by == "overall":
+        return "key", None
+    if by == "influencer":
+        return "influencer_id", Influencer.influencer_key
+    if by in ("platform", "category", "tier"):
+        return by, getattr(Influencer, by)
+    if by == "brand":
+        return "brand", Brand.name
+    if by == "campaign":
+        return "campaign", Campaign.name
+    if by == "month":
+        return "month", DailyFact.month
+    if by == "day":
+        return "period", DailyFact.day
+    raise ValueError(f"Unknown dimension {by!r}: choose one of {', '.join(DIMENSIONS)}.")
+
+
+def _fact_filters(selection, scope, *, influencer_id=None, dates=True):
+    """WHERE conditions on daily_facts (joined to influencers) for a selection and scope."""
+    conditions = []
+    if dates and selection.dated:
+        conditions.append(DailyFact.day.is_not(None))
+        if selection.start is not None:
+            conditions.append(DailyFact.day >= selection.start)
+        if selection.end is not None:
+            conditions.append(DailyFact.day <= selection.end)
+    brands = effective_brands(selection, scope)
+    if brands is not None:
+        if not brands:
+            return [false()]
+        # Posts without a brand (brand_id NULL) stay outside the brand filter.
+        conditions.append(or_(DailyFact.brand_id.is_(None), DailyFact.brand_id.in_(
+            select(Brand.id).where(Brand.name.in_(sorted(brands))).scalar_subquery())))
+    for attribute, wanted in (("platform", selection.platforms),
+                              ("category", selection.categories),
+                              ("tier", selection.tiers)):
+        if wanted:
+            conditions.append(getattr(Influencer, attribute).in_(sorted(wanted)))
+    if influencer_id is not None:
+        conditions.append(DailyFact.influencer_id == influencer_id)
+    return conditions
+
+
+def _needs_influencers(selection, by):
+    return bool(selection.platforms or selection.categories or selection.tiers) or by in (
+        "influencer", "platform", "category", "tier")
+
+
+def _sum_columns():
+    columns = []
+    for name in SUM_COLUMNS:
+        column = getattr(DailyFact, name)
+        total = func.sum(column)
+        columns.append(cast(total, Float if name in FLOAT_SUMS else BigInteger).label(name))
+    return columns
+
+
+def _grouped_sums(selection, by, scope, *, influencer_id=None):
+    """Summed fact columns per group, straight from the database (no ratios yet)."""
+    key_label, key_column = _group_column(by)
+    from_clause = DailyFact.__table__
+    if _needs_influencers(selection, by):
+        from_clause = from_clause.join(Influencer.__table__,
+                                       Influencer.id == DailyFact.influencer_id)
+    if by == "brand":
+        from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
+    if by == "campaign":
+        from_clause = from_clause.join(Campaign.__table__,
+                                       Campaign.id == DailyFact.campaign_id)
+    conditions = _fact_filters(selection, scope, influencer_id=influencer_id)
+    if by in ("month", "day"):
+        # Undated spend never belongs to a month or a day.
+        conditions.append(DailyFact.day.is_not(None))
+    key_columns = [] if key_column is None else [key_column.label(key_label)]
+    if by == "influencer":
+        key_columns += [Influencer.name.label("name")]
+    statement = select(*key_columns, *_sum_columns()).select_from(from_clause).where(
+        and_(true(), *conditions))
+    if key_column is not None:
+        statement = statement.group_by(*[c for c in ([key_column] + (
+            [Influencer.id, Influencer.name] if by == "influencer" else []))])
+    rows = db.session.execute(statement).all()
+    frame = pd.DataFrame(rows, columns=[c.name for c in statement.selected_columns])
+    if key_column is None:
+        frame = frame[frame["tracking_rows"].notna()]
+        frame.insert(0, "key", "all")
+    frame = frame[(frame["tracking_rows"] > 0) | (frame["spend_events"] > 0)
+                  | (frame["posts"] > 0)]
+    if by == "influencer" and "name" in frame:
+        frame = frame[[key_label] + SUM_COLUMNS + ["name"]]
+    return _typed(frame.reset_index(drop=True))
+
+
+def _typed(frame):
+    for name in SUM_COLUMNS:
+        if name in frame:
+            frame[name] = frame[name].astype("float64" if name in FLOAT_SUMS else "int64")
+    return frame
+
+
+def with_ratios(sums, baseline):
+    """METRIC_COLUMNS from summed columns: ratios of sums, None where undefined."""
+    frame = sums.copy()
+    spend, orders, reach = frame["spend"], frame["orders"], frame["reach"]
+    frame["roas"] = _ratio(frame["revenue"], spend)
+    frame["incremental_roas"] = _ratio(frame["revenue"] * (1 - baseline), spend)
+    frame["cpo"] = _ratio(spend, orders)
+    frame["aov"] = _ratio(frame["revenue"], orders)
+    frame["engagement_rate"] = _ratio(frame["likes"] + frame["comments"], reach)
+    return frame
+
+
+def _ratio(numerator, denominator):
+    values = numerator.astype("float64") / denominator.where(denominator != 0)
+    return values.astype("float64")
+
+
+def _nulls_as_none(frame, columns):
+    for name in columns:
+        if name in frame:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
+
+
+def performance_scores(frame) -> pd.Series:
+    """METRICS.md's score per influencer row (NaN without spend): min-max scaled parts."""
+    scored = frame["spend"] > 0
+    scores = pd.Series(np.nan, index=frame.index, dtype="float64")
+    if not scored.any():
+        return scores
+    part = frame.loc[scored]
+    engagement = part["engagement_rate"].fillna(0.0)
+    if part["cpo"].notna().any():
+        cpo = _min_max(part["cpo"].fillna(part["cpo"].max()))
+    else:
+        cpo = pd.Series(50.0, index=part.index)
+    scores.loc[scored] = (
+        SCORE_WEIGHTS["roas"] * _min_max(part["roas"])
+        + SCORE_WEIGHTS["engagement_rate"] * _min_max(engagement)
+        + SCORE_WEIGHTS["orders"] * _min_max(part["orders"].astype("float64"))
+        + SCORE_WEIGHTS["cpo"] * (100 - cpo))
+    return scores
+
+
+def _min_max(values):
+    low, high = values.min(), values.max()
+    if high == low:
+        return pd.Series(50.0, index=values.index)
+    return (values - low) / (high - low) * 100
+
+
+def _metrics_frame(selection, by, scope, *, influencer_id=None):
+    sums = _grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    key = sums.columns[0]
+    frame = with_ratios(sums, selection.baseline)
+    frame = frame.sort_values(key, key=lambda keys: keys.astype(str), kind="stable")
+    columns = [key] + METRIC_COLUMNS
+    if by == "influencer":
+        frame["performance_score"] = performance_scores(frame)
+        columns += ["name", "performance_score"]
+    frame = frame[columns].reset_index(drop=True)
+    return _nulls_as_none(frame, RATIO_COLUMNS + ["performance_score"])
+
+
+# ------------------------------------------------------------------------------ the API
+
+def metrics(selection, by, *, scope, use_cache=True) -> pd.DataFrame:
+    """One row per group of `by` under the selection and scope, sorted by key."""
+    _group_column(by)
+    return _cached("metrics", selection, scope,
+                   lambda: _metrics_frame(selection, by, scope), by, use_cache=use_cache)
+
+
+def timeseries(selection, *, scope, freq="day", use_cache=True) -> pd.DataFrame:
+    """Metrics per day, week (starting Monday) or month; undated spend is left out.
+
+    `period` is 'YYYY-MM-DD' (the first day) for day and week, 'YYYY-MM' for month.
+    """
+    if freq not in ("day", "week", "month"):
+        raise ValueError(f"Unknown frequency {freq!r}: choose day, week or month.")
+    return _cached("timeseries", selection, scope,
+                   lambda: _timeseries_frame(selection, scope, freq), freq,
+                   use_cache=use_cache)
+
+
+def _timeseries_frame(selection, scope, freq, influencer_id=None):
+    by = "month" if freq == "month" else "day"
+    sums = _grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    sums = sums.rename(columns={sums.columns[0]: "period"})
+    if by == "day":
+        days = pd.to_datetime(sums["period"])
+        if freq == "week":
+            days = days - pd.to_timedelta(days.dt.weekday, unit="D")
+        sums["period"] = days.dt.strftime("%Y-%m-%d")
+        sums = sums.groupby("period", as_index=False, sort=True)[SUM_COLUMNS].sum()
+    frame = with_ratios(sums.sort_values("period"), selection.baseline)
+    frame = frame[["period"] + METRIC_COLUMNS].reset_index(drop=True)
+    return _nulls_as_none(frame, RATIO_COLUMNS)
+
+
+def overview(selection, *, scope) -> dict:
+    """Everything the overview page shows for one selection, cached as one object."""
+    return _cached("overview", selection, scope, lambda: _overview(selection, scope))
+
+
+def _overview(selection, scope):
+    overall = metrics(selection, "overall", scope=scope)
+    previous = selection.previous_period()
+    previous_kpis = None
+    if previous is not None:
+        previous_kpis = _kpis(metrics(previous, "overall", scope=scope))
+    campaigns = metrics(selection, "campaign", scope=scope)
+    top_campaigns = campaigns.sort_values(
+        ["revenue", "campaign"], ascending=[False, True], kind="stable").head(10)
+    return {
+        "kpis": _kpis(overall),
+        "previous_kpis": previous_kpis,
+        "timeseries": timeseries(selection, scope=scope, freq=_chart_freq(selection, scope)),
+        "by_platform": metrics(selection, "platform", scope=scope),
+        "by_brand": metrics(selection, "brand", scope=scope),
+        "top_campaigns": top_campaigns.reset_index(drop=True),
+    }
+
+
+def _kpis(overall):
+    """The overall row as a dict; zeros and None when the selection holds nothing."""
+    if len(overall):
+        return overall.iloc[0].to_dict()
+    kpis = {"key": "all"}
+    for name in METRIC_COLUMNS:
+        kpis[name] = None if name in RATIO_COLUMNS else 0
+    return kpis
+
+
+def _chart_freq(selection, scope):
+    start, end = selection.start, selection.end
+    if start is None or end is None:
+        options = filter_options(scope=scope)
+        start = start or options["min_date"]
+        end = end or options["max_date"]
+    if start is None or end is None:
+        return "day"
+    return "day" if (end - start).days + 1 <= DAILY_CHART_MAX_DAYS else "week"
+
+
+def filter_options(*, scope) -> dict:
+    """Values the filter bar offers, limited to what the scope can see."""
+    return _cached("filter_options", None, scope, lambda: _filter_options(scope))
+
+
+def _filter_options(scope):
+    in_scope = _fact_filters(Selection(), scope)
+    seen = select(DailyFact.influencer_id).where(*in_scope).distinct()
+    attributes = db.session.execute(
+        select(Influencer.platform, Influencer.category, Influencer.tier).where(
+            Influencer.id.in_(seen)).distinct()).all()
+    brands = db.session.execute(select(Brand.name).where(Brand.id.in_(
+        select(DailyFact.brand_id).where(*in_scope).distinct()))).scalars().all()
+    first, last = db.session.execute(select(func.min(DailyFact.day), func.max(DailyFact.day))
+                                     .where(*in_scope)).one()
+    return {
+        "brands": sorted(brands),
+        "platforms": sorted({row.platform for row in attributes}),
+        "categories": sorted({row.category for row in attributes}),
+        "tiers": sorted({row.tier for row in attributes}),
+        "min_date": _as_date(first),
+        "max_date": _as_date(last),
+    }
+
+
+def _as_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def influencer_profile(influencer_key, selection, *, scope) -> dict | None:
+    """One creator's card, metrics, posts, timeseries and payouts; None if out of reach."""
+    influencer = db.session.execute(select(Influencer).where(
+        Influencer.influencer_key == str(influencer_key))).scalar()
+    if influencer is None:
+        return None
+    if scope is not None:
+        visible = db.session.execute(select(DailyFact.id).where(
+            *_fact_filters(Selection(), scope, influencer_id=influencer.id)).limit(1)).first()
+        if visible is None:
+            return None
+    return _cached("influencer_profile", selection, scope,
+                   lambda: _influencer_profile(influencer, selection, scope),
+                   influencer.influencer_key)
+
+
+def _influencer_profile(influencer, selection, scope):
+    everyone = metrics(selection, "influencer", scope=scope)
+    own = everyone[everyone["influencer_id"] == influencer.influencer_key]
+    if len(own):
+        row = own.iloc[0].to_dict()
+    else:
+        row = {"influencer_id": influencer.influencer_key, "name": influencer.name,
+               "performance_score": None}
+        row.update(_kpis(own.iloc[0:0]))
+        row.pop("key", None)
+    return {
+        "profile": {"influencer_id": influencer.influencer_key, "name": influencer.name,
+                    "category": influencer.category, "gender": influencer.gender,
+                    "follower_count": int(influencer.follower_count),
+                    "platform": influencer.platform, "tier": influencer.tier},
+        "metrics": row,
+        "posts": _posts_frame(influencer, selection, scope),
+        "timeseries": _timeseries_frame(selection, scope, "day", influencer_id=influencer.id),
+        "payouts": reconciliation_frame(influencer_ids=[influencer.id]),
+    }
+
+
+def _posts_frame(influencer, selection, scope):
+    conditions = [Post.influencer_id == influencer.id]
+    if selection.start is not None:
+        conditions.append(Post.date >= selection.start)
+    if selection.end is not None:
+        conditions.append(Post.date <= selection.end)
+    brands = effective_brands(selection, scope)
+    if brands is not None:
+        conditions.append(or_(Post.brand_id.is_(None), Brand.name.in_(sorted(brands))))
+    statement = select(
+        Post.post_id, Post.date, Post.url, Post.caption, Brand.name.label("brand"),
+        Post.reach, Post.likes, Post.comments,
+    ).select_from(Post.__table__.outerjoin(Brand.__table__, Brand.id == Post.brand_id)).where(
+        *conditions).order_by(Post.date, Post.url)
+    frame = pd.DataFrame(db.session.execute(statement).all(),
+                         columns=[c.name for c in statement.selected_columns])
+    frame["engagement_rate"] = _ratio(frame["likes"] + frame["comments"], frame["reach"])
+    return _nulls_as_none(frame, ["engagement_rate"])
+
+
+def reconciliation_frame(*, influencer_ids=None) -> pd.DataFrame:
+    """Each payout against rate x units: posts for basis post, orders for basis order.
+
+    Orders are the payout row's own `orders` when the file gave them, else every stored
+    order of the influencer (all time, all brands), the count the payout was made on.
+    """
+    stored_orders = select(DailyFact.influencer_id,
+                           cast(func.sum(DailyFact.orders), BigInteger).label("orders")
+                           ).group_by(DailyFact.influencer_id).subquery()
+    post_counts = select(Post.influencer_id, func.count().label("posts")).group_by(
+        Post.influencer_id).subquery()
+    statement = select(
+        Influencer.influencer_key.label("influencer_id"), Influencer.name, Payout.basis,
+        Payout.rate, Payout.orders.label("payout_orders"),
+        stored_orders.c.orders.label("stored_orders"), post_counts.c.posts,
+        Payout.total_payout,
+    ).select_from(Payout.__table__.join(Influencer.__table__,
+                                        Influencer.id == Payout.influencer_id)
+                  .outerjoin(stored_orders, stored_orders.c.influencer_id == Payout.influencer_id)
+                  .outerjoin(post_counts, post_counts.c.influencer_id == Payout.influencer_id))
+    if influencer_ids is not None:
+        statement = statement.where(Payout.influencer_id.in_(list(influencer_ids)))
+    frame = pd.DataFrame(db.session.execute(statement).all(),
+                         columns=[c.name for c in statement.selected_columns])
+    posts = frame["posts"].fillna(0).astype("int64")
+    orders = frame["payout_orders"].where(frame["payout_orders"].notna(),
+                                          frame["stored_orders"]).fillna(0).astype("int64")
+    frame["units"] = posts.where(frame["basis"] == "post", orders)
+    frame["units_source"] = np.where(
+        frame["basis"] == "post", "posts",
+        np.where(frame["payout_orders"].notna(), "orders in payouts file", "stored orders"))
+    frame["rate"] = frame["rate"].astype("float64")
+    frame["total_payout"] = frame["total_payout"].astype("float64")
+    frame["expected"] = frame["rate"] * frame["units"]
+    frame["difference"] = frame["total_payout"] - frame["expected"]
+    frame = frame.sort_values(["influencer_id", "basis"], key=lambda keys: keys.astype(str))
+    return frame[["influencer_id", "name", "basis", "rate", "units", "units_source",
+                  "expected", "total_payout", "difference"]].reset_index(drop=True)
+
+
+def category_gender_roas(selection, *, scope) -> pd.DataFrame:
+    """Revenue, spend and ROAS per (category, gender) for the heatmap."""
+    return _cached("category_gender_roas", selection, scope,
+                   lambda: _category_gender_roas(selection, scope))
+
+
+def _category_gender_roas(selection, scope):
+    from_clause = DailyFact.__table__.join(Influencer.__table__,
+                                           Influencer.id == DailyFact.influencer_id)
+    statement = select(
+        Influencer.category, Influencer.gender,
+        cast(func.sum(DailyFact.revenue), Float).label("revenue"),
+        cast(func.sum(DailyFact.spend), Float).label("spend"),
+    ).select_from(from_clause).where(and_(true(), *_fact_filters(selection, scope))).group_by(
+        Influencer.category, Influencer.gender)
+    frame = pd.DataFrame(db.session.execute(statement).all(),
+                         columns=["category", "gender", "revenue", "spend"])
+    frame["revenue"] = frame["revenue"].astype("float64")
+    frame["spend"] = frame["spend"].astype("float64")
+    frame["roas"] = _ratio(frame["revenue"], frame["spend"])
+    frame = frame.sort_values(["category", "gender"], key=lambda keys: keys.astype(str))
+    return _nulls_as_none(frame.reset_index(drop=True), ["roas"])
+
+
+# ------------------------------------------------------------------- measured baseline
+
+def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
+    """Organic share of revenue measured from days outside post windows (docs/metrics.md)."""
+    _group_column(by)
+    return _cached("measured_baseline", selection, scope,
+                   lambda: _measured_baseline(selection, by, scope), by)
+
+
+def _measured_baseline(selection, by, scope):
+    groups = metrics(selection, by, scope=scope)
+    key = groups.columns[0]
+    spans = _influencer_spans()
+    rates = _revenue_outside_windows(selection, by, scope)
+    expected = {}
+    for row in _revenue_in_selection(selection, by, scope).itertuples(index=False):
+        span = spans.get(row.influencer_id)
+        outside_revenue = rates.get((None if by in ("overall", "month") else row.group,
+                                     row.influencer_id), 0.0)
+        if span is None or span[2] == 0:
+            # Every active day lies in a post window: nothing to measure, assume b.
+            organic_revenue = selection.baseline * row.revenue
+        else:
+            first, last, outside_days = span
+            if by == "month":
+                month_start = date.fromisoformat(row.group + "-01")
+                first, last = max(first, month_start), min(last, _month_end(month_start))
+            first = max(first, selection.start or first)
+            last = min(last, selection.end or last)
+            days_in_selection = max(0, (last - first).days + 1)
+            organic_revenue = outside_revenue / outside_days * days_in_selection
+        expected[row.group] = expected.get(row.group, 0.0) + organic_revenue
+    frame = groups[[key, "revenue", "spend"]].copy()
+    organic_revenue = frame[key].map(expected).fillna(0.0).astype("float64")
+    revenue = frame["revenue"].astype("float64")
+    share = (organic_revenue / revenue.where(revenue > 0)).clip(upper=1.0)
+    frame["measured_baseline_share"] = share
+    frame["measured_incremental_roas"] = _ratio(revenue * (1 - share), frame["spend"])
+    frame["assumed_incremental_roas"] = _ratio(revenue * (1 - selection.baseline),
+                                               frame["spend"])
+    return _nulls_as_none(frame, ["measured_baseline_share", "measured_incremental_roas",
+                                  "assumed_incremental_roas"])
+
+
+def _month_end(month_start):
+    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def _influencer_spans():
+    """influencer id -> (first day, last day, days in that span outside every post window)."""
+    first_last = db.session.execute(
+        select(DailyFact.influencer_id, func.min(DailyFact.day), func.max(DailyFact.day))
+        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_id)).all()
+    post_days = pd.DataFrame(db.session.execute(select(Post.influencer_id, Post.date)).all(),
+                             columns=["influencer_id", "date"])
+    windows = {}
+    for influencer_id, dates in post_days.groupby("influencer_id")["date"]:
+        windows[influencer_id] = sorted({_as_date(d) for d in dates})
+    spans = {}
+    for influencer_id, first, last in first_last:
+        first, last = _as_date(first), _as_date(last)
+        covered = _covered_days(windows.get(influencer_id, []), first, last)
+        spans[influencer_id] = (first, last, (last - first).days + 1 - covered)
+    return spans
+
+
+def _covered_days(post_dates, first, last):
+    """Days of [first, last] inside some post's window (days 0..6 after it)."""
+    covered, reach_end = 0, None
+    for posted in post_dates:
+        start = max(posted, first)
+        end = min(posted + timedelta(days=POST_WINDOW_DAYS - 1), last)
+        if reach_end is not None and start <= reach_end:
+            start = reach_end + timedelta(days=1)
+        if end >= start:
+            covered += (end - start).days + 1
+        reach_end = max(reach_end or end, end)
+    return covered
+
+
+def _baseline_query(selection, by, scope, *, dates):
+    """FROM and WHERE shared by the two measured-baseline queries."""
+    from_clause = DailyFact.__table__.join(Influencer.__table__,
+                                           Influencer.id == DailyFact.influencer_id)
+    if by == "brand":
+        from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
+    if by == "campaign":
+        from_clause = from_clause.join(Campaign.__table__, Campaign.id == DailyFact.campaign_id)
+    conditions = [DailyFact.day.is_not(None),
+                  *_fact_filters(selection, scope, dates=dates)]
+    return from_clause, conditions
+
+
+def _revenue_outside_windows(selection, by, scope):
+    """(group or None, influencer id) -> all-time revenue on days outside post windows."""
+    group = None if by in ("overall", "month") else _group_column(by)[1]
+    from_clause, conditions = _baseline_query(selection, by, scope, dates=False)
+    keys = ([group] if group is not None else []) + [DailyFact.influencer_id]
+    statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
+        from_clause).where(*conditions, DailyFact.in_post_window == false()).group_by(*keys)
+    rates = {}
+    for row in db.session.execute(statement).all():
+        if group is None:
+            rates[(None, row[0])] = float(row[1] or 0.0)
+        else:
+            rates[(row[0], row[1])] = float(row[2] or 0.0)
+    return rates
+
+
+def _revenue_in_selection(selection, by, scope):
+    """Revenue per (group, influencer) inside the selection."""
+    group = _group_column(by)[1]
+    from_clause, conditions = _baseline_query(selection, by, scope, dates=True)
+    keys = ([group] if group is not None else []) + [DailyFact.influencer_id]
+    statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
+        from_clause).where(*conditions).group_by(*keys)
+    rows = [(("all",) if group is None else ()) + tuple(row)
+            for row in db.session.execute(statement).all()]
+    return pd.DataFrame(rows, columns=["group", "influencer_id", "revenue"])

@@ -1,0 +1,574 @@
+"""Realistic demo data with a planted organic baseline: generator, shipped sample, demo users."""
+import json
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# The shipped sample's size (tracking rows) and the span every data set covers.
+DEFAULT_SCALE = 3_000
+START_DAY = np.datetime64("2024-01-01")
+END_DAY = np.datetime64("2025-12-31")
+SPAN_DAYS = int((END_DAY - START_DAY).astype(int)) + 1
+# A post lifts orders on the day it goes out and the six days after, decaying by LIFT_DECAY.
+POST_WINDOW_DAYS = 7
+LIFT_DECAY = 0.6
+# Tracking rows are produced and written this many at a time, so memory stays bounded.
+CHUNK_ROWS = 200_000
+
+FILE_NAMES = {
+    "influencers": "influencers.csv",
+    "posts": "posts.csv",
+    "tracking_data": "tracking_data.csv",
+    "payouts": "payouts.csv",
+}
+TRUTH_FILE = "demo_truth.json"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data"
+
+COLUMNS = {
+    "influencers": ["influencer_id", "name", "category", "gender", "follower_count",
+                    "platform"],
+    "posts": ["post_id", "influencer_id", "platform", "date", "url", "caption", "reach",
+              "likes", "comments", "brand"],
+    "tracking_data": ["source", "campaign", "influencer_id", "user_id", "product", "brand",
+                      "date", "orders", "revenue"],
+    "payouts": ["influencer_id", "basis", "rate", "orders", "total_payout"],
+}
+
+DEMO_USERS = (
+    ("admin", "admin-demo-pass", "admin", ()),
+    ("analyst", "analyst-demo-pass", "analyst", ()),
+    ("manager", "manager-demo-pass", "manager", ("MuscleBlaze", "HKVitals")),
+)
+
+PLATFORMS = np.array(["Instagram", "YouTube", "Twitter", "TikTok"], dtype=object)
+PLATFORM_SHARE = [0.45, 0.20, 0.15, 0.20]
+# Share of followers a post reaches, (likes + comments) / reach, the comment part of that
+# engagement, and posts a creator makes in two years: each differs by platform.
+PLATFORM_REACH_RATE = np.array([0.30, 0.45, 0.12, 0.60])
+PLATFORM_ENGAGEMENT = np.array([0.035, 0.045, 0.012, 0.070])
+PLATFORM_COMMENT_SHARE = np.array([0.08, 0.12, 0.20, 0.05])
+PLATFORM_POSTS = np.array([26.0, 10.0, 30.0, 30.0])
+# Tracking `source` per platform; promo-code orders carry no platform.
+SOURCES = np.array(["instagram", "youtube", "twitter", "tiktok", "promo_code"], dtype=object)
+PROMO_CODE_SHARE = 0.22
+
+CATEGORIES = np.array(["Fitness", "Nutrition", "Lifestyle", "Health", "Parenting"],
+                      dtype=object)
+CATEGORY_SHARE = [0.30, 0.20, 0.20, 0.18, 0.12]
+GENDERS = np.array(["F", "M", ""], dtype=object)
+GENDER_SHARE = [0.49, 0.49, 0.02]
+
+TIERS = ("nano", "micro", "mid", "macro", "mega")
+TIER_SHARE = np.array([0.30, 0.35, 0.20, 0.09, 0.06])
+# Follower bounds per tier (DATASETS.md's cut points) and the Pareto tail inside each.
+TIER_FOLLOWERS = [(1_000, 10_000), (10_000, 100_000), (100_000, 500_000),
+                  (500_000, 1_000_000), (1_000_000, 40_000_000)]
+FOLLOWER_PARETO_ALPHA = 1.2
+# Small creators engage their audience more than big ones.
+TIER_ENGAGEMENT = np.array([1.5, 1.2, 1.0, 0.8, 0.6])
+# What a post costs by tier when a creator's fee cannot be derived from its revenue (INR).
+TIER_POST_FEE = np.array([3_000.0, 12_000.0, 40_000.0, 90_000.0, 250_000.0])
+
+BRANDS = np.array(["MuscleBlaze", "HKVitals", "Gritzo"], dtype=object)
+BRAND_CODES = ("MB", "HKV", "GZ")
+# Which brands a creator of each category sells (MuscleBlaze, HKVitals, Gritzo).
+CATEGORY_BRAND_AFFINITY = np.array([
+    [0.75, 0.20, 0.05],   # Fitness
+    [0.45, 0.45, 0.10],   # Nutrition
+    [0.30, 0.60, 0.10],   # Lifestyle
+    [0.15, 0.75, 0.10],   # Health
+    [0.05, 0.25, 0.70],   # Parenting
+])
+# (brand index, product, price in INR, popularity within its brand)
+CATALOGUE = (
+    (0, "Whey Protein", 2899.0, 0.40), (0, "Creatine", 799.0, 0.20),
+    (0, "Mass Gainer", 1999.0, 0.15), (0, "BCAA", 1299.0, 0.12),
+    (0, "Pre-Workout", 1499.0, 0.13),
+    (1, "Multivitamin", 649.0, 0.35), (1, "Fish Oil", 799.0, 0.25),
+    (1, "Biotin", 599.0, 0.20), (1, "Apple Cider Vinegar", 499.0, 0.20),
+    (2, "Kids Protein", 899.0, 0.60), (2, "SuperMilk", 749.0, 0.40),
+)
+PRODUCTS = np.array([name for _, name, _, _ in CATALOGUE], dtype=object)
+PRODUCT_PRICES = np.array([price for _, _, price, _ in CATALOGUE])
+# Orders per tracking row: mostly one, some baskets of two or three, a few cancelled (0).
+ORDERS_PER_ROW = np.array([0, 1, 2, 3])
+ORDERS_PER_ROW_SHARE = [0.04, 0.80, 0.12, 0.04]
+USER_ID_BASE = 10_000_000
+
+FIRST_NAMES = ("Aarav", "Aditi", "Akash", "Ananya", "Arjun", "Diya", "Farhan", "Isha",
+               "Kabir", "Kavya", "Meera", "Neha", "Nikhil", "Priya", "Rahul", "Riya",
+               "Rohan", "Saanvi", "Sahil", "Sana", "Tara", "Varun", "Vikram", "Zoya",
+               "Alex", "Maya", "Leo", "Nina", "Omar", "Sofia")
+LAST_NAMES = ("Sharma", "Verma", "Iyer", "Khan", "Patel", "Reddy", "Nair", "Gupta",
+              "Singh", "Mehta", "Das", "Kapoor", "Joshi", "Bose", "Menon", "Rao",
+              "Fernandes", "Malhotra", "Chopra", "Ali")
+CAPTIONS = ("Honest review: {product}", "My morning stack with {product}",
+            "Day {day} of the {brand} challenge", "{product}, before and after",
+            "Why I switched to {product}", "Q&A: your {brand} questions, answered",
+            "3 ways to use {product}", "Unboxing {product} from {brand}")
+
+# Payout terms: which basis a creator with posts and orders is paid on, the ROAS a
+# brand aims at when setting a fee, and the share of payouts that do not reconcile.
+BASIS_SHARE = {"post": 0.55, "order": 0.30, "both": 0.15}
+TARGET_ROAS_MEDIAN = 3.0
+NON_RECONCILING_SHARE = 0.03
+# Creators with no posts in posts.csv and creators with no tracked orders.
+NO_POSTS_SHARE = 0.04
+NO_ORDERS_SHARE = 0.04
+
+
+@dataclass
+class DemoPlan:
+    """Everything a tracking-row chunk needs, small enough to send to a worker process."""
+
+    seed: int
+    influencer_ids: np.ndarray       # object, "INF00001"
+    platform: np.ndarray             # int index into PLATFORMS
+    row_share: np.ndarray            # probability a tracking row belongs to each creator
+    baseline_share: np.ndarray       # planted organic share of each creator's rows
+    brand_cumulative: np.ndarray     # (creators, 3) cumulative brand affinity
+    post_first: np.ndarray           # creator -> first index into the post arrays below
+    post_last: np.ndarray            # creator -> one past its last post
+    post_reach_cumulative: np.ndarray
+    post_day: np.ndarray             # day offset from START_DAY
+    post_brand: np.ndarray           # brand index of each post
+    shoppers: int                    # distinct user ids orders are drawn from
+
+
+def generate(scale=None, seed=7):
+    """The four data sets as DataFrames, in DATASETS.md's columns (for small scales)."""
+    tracking_chunks = []
+    influencers, posts, payouts, _truth = _produce(
+        scale, seed, lambda chunk: tracking_chunks.append(chunk), as_csv=False)
+    tracking = pd.concat(tracking_chunks, ignore_index=True)
+    for column in ("source", "campaign", "influencer_id", "user_id", "product", "brand",
+                   "date"):
+        tracking[column] = tracking[column].astype(str)
+    return {"influencers": influencers, "posts": posts, "tracking_data": tracking,
+            "payouts": payouts}
+
+
+def write_demo(out_dir, scale=None, seed=7):
+    """Write the four CSVs and demo_truth.json into out_dir, streaming tracking rows."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {name: out_dir / file_name for name, file_name in FILE_NAMES.items()}
+    with open(paths["tracking_data"], "w", encoding="utf-8", newline="") as tracking_file:
+        tracking_file.write(",".join(COLUMNS["tracking_data"]) + "\n")
+        influencers, posts, payouts, truth = _produce(scale, seed, tracking_file.write,
+                                                      as_csv=True)
+    for name, frame in (("influencers", influencers), ("posts", posts),
+                        ("payouts", payouts)):
+        frame.to_csv(paths[name], index=False, lineterminator="\n")
+    paths["truth"] = out_dir / TRUTH_FILE
+    paths["truth"].write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    return paths
+
+
+def load_demo(scale=None, seed=7):
+    """Generate demo data of this size and import it through the real import pipeline."""
+    from dashboard import importer
+
+    with tempfile.TemporaryDirectory(prefix="demo-") as out_dir:
+        paths = write_demo(out_dir, scale=scale, seed=seed)
+        return importer.import_paths([str(paths[name]) for name in FILE_NAMES],
+                                     username="demo")
+
+
+def load_sample():
+    """Import the shipped sample CSVs in data/."""
+    from dashboard import importer
+
+    return importer.import_paths([str(SAMPLE_DIR / FILE_NAMES[name]) for name in FILE_NAMES],
+                                 username="demo")
+
+
+def database_is_empty():
+    """True when there are no creators and no orders yet (a fresh install)."""
+    from sqlalchemy import exists, select
+
+    from dashboard.extensions import db
+    from models import Influencer, Order
+
+    session = db.session
+    return not (session.scalar(select(exists().where(Influencer.id.isnot(None))))
+                or session.scalar(select(exists().where(Order.id.isnot(None)))))
+
+
+def ensure_demo_users():
+    """Create the demo users that are missing; list those that still sign in as printed.
+
+    A demo user whose password an admin has since changed is left out of the list, so
+    setup never prints a password that does not work.
+    """
+    from argon2.exceptions import InvalidHashError, VerificationError
+    from sqlalchemy import select
+
+    from dashboard import users
+    from dashboard.extensions import db
+    from models import User
+
+    usable = []
+    for username, password, role, brands in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            users.create_user(username, password, role, brands, actor="demo")
+        else:
+            try:
+                users.password_hasher.verify(user.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                continue
+            role = user.role
+            scope = user.brand_scope
+            brands = () if scope is None else tuple(sorted(scope))
+        usable.append((username, password, role, tuple(sorted(brands))))
+    return usable
+
+
+def _produce(scale, seed, on_tracking_chunk, as_csv):
+    """Build creators and posts, stream tracking chunks to the callback, then payouts."""
+    scale = DEFAULT_SCALE if scale is None else int(scale)
+    if scale < 1:
+        raise ValueError(f"The demo scale must be at least 1 tracking row, not {scale}.")
+    seed = int(seed)
+    plan, influencers, posts, tiers, post_counts = _plan_creators(scale, seed)
+
+    creator_count = len(plan.influencer_ids)
+    orders_by_creator = np.zeros(creator_count, dtype=np.int64)
+    revenue_by_creator = np.zeros(creator_count)
+    organic_revenue_by_creator = np.zeros(creator_count)
+    for chunk, orders, revenue, organic_revenue in _tracking_chunks(plan, scale, as_csv):
+        on_tracking_chunk(chunk)
+        orders_by_creator += orders
+        revenue_by_creator += revenue
+        organic_revenue_by_creator += organic_revenue
+
+    payouts = _payouts(plan, tiers, post_counts, orders_by_creator, revenue_by_creator)
+    truth = _truth(plan, scale, revenue_by_creator, organic_revenue_by_creator)
+    return influencers, posts, payouts, truth
+
+
+def _plan_creators(scale, seed):
+    rng = np.random.default_rng([seed, 0])
+    creator_count = max(40, scale // 2000)
+    ids = np.array([f"INF{number:05d}" for number in range(1, creator_count + 1)],
+                   dtype=object)
+
+    tiers = rng.permutation(_quota(TIER_SHARE, creator_count))
+    low = np.array([TIER_FOLLOWERS[t][0] for t in tiers], dtype=float)
+    high = np.array([TIER_FOLLOWERS[t][1] for t in tiers], dtype=float)
+    followers = _bounded_pareto(rng, low, high, FOLLOWER_PARETO_ALPHA)
+    # Keep every count inside its tier after rounding (the upper bound belongs to the next).
+    followers = np.minimum(np.floor(followers), high - 1).astype(np.int64)
+
+    platform = rng.choice(len(PLATFORMS), creator_count, p=PLATFORM_SHARE)
+    category = rng.choice(len(CATEGORIES), creator_count, p=CATEGORY_SHARE)
+    gender = rng.choice(len(GENDERS), creator_count, p=GENDER_SHARE)
+    first = rng.integers(0, len(FIRST_NAMES), creator_count)
+    last = rng.integers(0, len(LAST_NAMES), creator_count)
+    names = np.array([f"{FIRST_NAMES[f]} {LAST_NAMES[g]}" for f, g in zip(first, last)],
+                     dtype=object)
+    affinity = np.array([rng.dirichlet(CATEGORY_BRAND_AFFINITY[c] * 8) for c in category])
+
+    # Some creators are paid for posts that posts.csv does not hold, some sell nothing;
+    # both are smaller creators, so no one such case dominates spend.
+    order = rng.permutation(np.flatnonzero(tiers <= TIERS.index("mid")))
+    without_posts_count = max(1, round(NO_POSTS_SHARE * creator_count))
+    without_orders_count = max(1, round(NO_ORDERS_SHARE * creator_count))
+    without_posts = np.zeros(creator_count, dtype=bool)
+    without_posts[order[:without_posts_count]] = True
+    without_orders = np.zeros(creator_count, dtype=bool)
+    without_orders[order[without_posts_count:without_posts_count + without_orders_count]] = True
+
+    post_counts = np.maximum(1, rng.poisson(PLATFORM_POSTS[platform]))
+    post_counts[without_posts] = 0
+    # Creators with posts sell partly because of them; the rest of their orders would
+    # happen anyway (the planted organic baseline, spread over every day).
+    baseline_share = np.clip(rng.beta(2.5, 5.5, creator_count), 0.05, 0.85)
+    baseline_share[without_posts] = 1.0
+
+    weight = followers.astype(float) ** 0.45 * rng.lognormal(0.0, 0.7, creator_count)
+    weight[without_orders] = 0.0
+    row_share = weight / weight.sum()
+
+    post_owner = np.repeat(np.arange(creator_count), post_counts)
+    post_total = len(post_owner)
+    # Posts go out early enough that their whole window lies inside the data span.
+    post_day = rng.integers(0, SPAN_DAYS - (POST_WINDOW_DAYS - 1), post_total)
+    post_brand = _pick_rows(rng, np.cumsum(affinity, axis=1)[post_owner])
+    owner_platform = platform[post_owner]
+    reach_rate = PLATFORM_REACH_RATE[owner_platform] * rng.lognormal(0.0, 0.5, post_total)
+    reach = np.maximum(1, np.round(followers[post_owner] * np.minimum(reach_rate, 3.0)))
+    engagement = (PLATFORM_ENGAGEMENT[owner_platform] * TIER_ENGAGEMENT[tiers[post_owner]]
+                  * rng.lognormal(0.0, 0.35, post_total))
+    interactions = np.round(reach * np.minimum(engagement, 0.5))
+    comment_share = PLATFORM_COMMENT_SHARE[owner_platform] * rng.uniform(0.6, 1.4, post_total)
+    comments = np.round(interactions * comment_share)
+    likes = interactions - comments
+
+    post_first = np.concatenate([[0], np.cumsum(post_counts)[:-1]])
+    post_last = np.cumsum(post_counts)
+    plan = DemoPlan(
+        seed=seed, influencer_ids=ids, platform=platform, row_share=row_share,
+        baseline_share=baseline_share, brand_cumulative=np.cumsum(affinity, axis=1),
+        post_first=post_first, post_last=post_last,
+        post_reach_cumulative=np.cumsum(reach), post_day=post_day, post_brand=post_brand,
+        shoppers=max(1_000, scale // 3))
+
+    influencers = pd.DataFrame({
+        "influencer_id": ids, "name": names, "category": CATEGORIES[category],
+        "gender": GENDERS[gender], "follower_count": followers,
+        "platform": PLATFORMS[platform]})
+    influencers["gender"] = influencers["gender"].replace("", None)
+
+    # Post ids follow publication order, as a platform export would list them.
+    chronological = np.lexsort((np.arange(post_total), post_day))
+    post_number = np.empty(post_total, dtype=np.int64)
+    post_number[chronological] = np.arange(1, post_total + 1)
+    caption_pick = rng.integers(0, len(CAPTIONS), post_total)
+    caption_product = rng.random(post_total)
+    captions = [_caption(caption_pick[p], post_brand[p], caption_product[p], post_day[p])
+                for p in range(post_total)]
+    post_ids = np.array([f"P{number:07d}" for number in post_number], dtype=object)
+    posts = pd.DataFrame({
+        "post_id": post_ids,
+        "influencer_id": ids[post_owner],
+        "platform": PLATFORMS[owner_platform],
+        "date": _DAY_STRINGS[post_day],
+        "url": [_post_url(PLATFORMS[owner_platform[p]], names[post_owner[p]], post_number[p])
+                for p in range(post_total)],
+        "caption": captions,
+        "reach": reach.astype(np.int64),
+        "likes": likes.astype(np.int64),
+        "comments": comments.astype(np.int64),
+        "brand": BRANDS[post_brand],
+    }).iloc[chronological].reset_index(drop=True)
+    return plan, influencers, posts, tiers, post_counts
+
+
+def _tracking_chunks(plan, scale, as_csv):
+    """Yield (chunk, orders, revenue, organic revenue by creator) in chunk order.
+
+    Each chunk has its own random stream, so the output is the same whether chunks run
+    here or in worker processes; big scales use every core.
+    """
+    sizes = [min(CHUNK_ROWS, scale - start) for start in range(0, scale, CHUNK_ROWS)]
+    if len(sizes) == 1:
+        yield _tracking_chunk(plan, 0, sizes[0], as_csv)
+        return
+    workers = min(os.cpu_count() or 1, len(sizes))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # A bounded window of chunks in flight keeps memory flat at any scale.
+        in_flight = []
+        for index, size in enumerate(sizes):
+            in_flight.append(pool.submit(_tracking_chunk, plan, index, size, as_csv))
+            if len(in_flight) >= 2 * workers:
+                yield in_flight.pop(0).result()
+        for future in in_flight:
+            yield future.result()
+
+
+def _tracking_chunk(plan, chunk_index, rows, as_csv):
+    rng = np.random.default_rng([plan.seed, 1, chunk_index])
+    creator_count = len(plan.influencer_ids)
+    creator = rng.choice(creator_count, rows, p=plan.row_share)
+    organic = rng.random(rows) < plan.baseline_share[creator]
+
+    # Organic orders fall on any day with equal chance (a Poisson process over the span).
+    day = rng.integers(0, SPAN_DAYS, rows)
+    brand = _pick_rows(rng, plan.brand_cumulative[creator])
+
+    # Lift orders come from one of the creator's posts (more reach, more orders), on the
+    # post's day or up to six days later, fewer each day.
+    lifted = np.flatnonzero(~organic)
+    owner = creator[lifted]
+    reach_before = np.where(plan.post_first[owner] > 0,
+                            plan.post_reach_cumulative[plan.post_first[owner] - 1], 0.0)
+    reach_through = plan.post_reach_cumulative[plan.post_last[owner] - 1]
+    target = reach_before + rng.random(len(lifted)) * (reach_through - reach_before)
+    post = np.searchsorted(plan.post_reach_cumulative, target, side="right")
+    post = np.minimum(post, plan.post_last[owner] - 1)
+    decay = LIFT_DECAY ** np.arange(POST_WINDOW_DAYS)
+    day[lifted] = plan.post_day[post] + rng.choice(POST_WINDOW_DAYS, len(lifted),
+                                                   p=decay / decay.sum())
+    brand[lifted] = plan.post_brand[post]
+
+    product = _pick_rows(rng, _PRODUCT_CUMULATIVE[brand]) + _BRAND_FIRST_PRODUCT[brand]
+    orders = rng.choice(ORDERS_PER_ROW, rows, p=ORDERS_PER_ROW_SHARE)
+    # Discounts and coupons make the paid price a little under list price.
+    revenue = np.round(orders * PRODUCT_PRICES[product] * rng.uniform(0.85, 1.0, rows), 2)
+    source = np.where(rng.random(rows) < PROMO_CODE_SHARE, len(SOURCES) - 1,
+                      plan.platform[creator])
+    campaign = brand * _MONTH_COUNT + _DAY_MONTH[day]
+    user_id = USER_ID_BASE + rng.integers(0, plan.shoppers, rows)
+
+    by_day = np.argsort(day, kind="stable")
+    tracking = pd.DataFrame({
+        "source": pd.Categorical.from_codes(source[by_day], SOURCES),
+        "campaign": pd.Categorical.from_codes(campaign[by_day], _CAMPAIGNS),
+        "influencer_id": pd.Categorical.from_codes(creator[by_day], plan.influencer_ids),
+        "user_id": user_id[by_day],
+        "product": pd.Categorical.from_codes(product[by_day], PRODUCTS),
+        "brand": pd.Categorical.from_codes(brand[by_day], BRANDS),
+        "date": pd.Categorical.from_codes(day[by_day], _DAY_STRINGS),
+        "orders": orders[by_day],
+        "revenue": revenue[by_day],
+    })
+    revenue_by_creator = np.bincount(creator, weights=revenue, minlength=creator_count)
+    organic_revenue = np.bincount(creator[organic], weights=revenue[organic],
+                                  minlength=creator_count)
+    orders_by_creator = np.bincount(creator, weights=orders,
+                                    minlength=creator_count).astype(np.int64)
+    chunk = tracking.to_csv(index=False, header=False, lineterminator="\n") if as_csv \
+        else tracking
+    return chunk, orders_by_creator, revenue_by_creator, organic_revenue
+
+
+def _payouts(plan, tiers, post_counts, orders_by_creator, revenue_by_creator):
+    rng = np.random.default_rng([plan.seed, 2])
+    creator_count = len(plan.influencer_ids)
+    target_roas = TARGET_ROAS_MEDIAN * rng.lognormal(0.0, 0.6, creator_count)
+    basis_pick = rng.choice(list(BASIS_SHARE), creator_count, p=list(BASIS_SHARE.values()))
+    fee_noise = rng.lognormal(0.0, 0.3, creator_count)
+    retainer_posts = rng.integers(1, 4, creator_count)
+    # Half the creators without posts also hold a retainer, and at least one does.
+    retainer = rng.random(creator_count) < 0.5
+    retainer[np.flatnonzero(post_counts == 0)[:1]] = True
+
+    records = []  # influencer index, basis, rate, orders, total, dated
+    for creator in range(creator_count):
+        posts = int(post_counts[creator])
+        orders = int(orders_by_creator[creator])
+        budget = revenue_by_creator[creator] / target_roas[creator]
+        tier_fee = _fee(TIER_POST_FEE[tiers[creator]] * fee_noise[creator], floor=100.0)
+        if posts and revenue_by_creator[creator] > 0:
+            basis = basis_pick[creator]
+            share = 0.5 if basis == "both" else 1.0
+            if basis in ("post", "both"):
+                rate = _fee(budget * share / posts, floor=100.0)
+                records.append([creator, "post", rate, None, rate * posts, True])
+            if basis in ("order", "both"):
+                rate = _fee(budget * share / max(orders, 1), floor=5.0)
+                records.append([creator, "order", rate, orders, rate * orders, orders > 0])
+        elif posts:
+            # Paid for posts that sold nothing: spend with no revenue.
+            records.append([creator, "post", tier_fee, None, tier_fee * posts, True])
+        else:
+            rate = _fee(budget / max(orders, 1), floor=5.0)
+            records.append([creator, "order", rate, orders, rate * orders, orders > 0])
+            if retainer[creator]:
+                # A retainer for posts that never reached posts.csv: undated spend that
+                # cannot reconcile against the posts on record.
+                records.append([creator, "post", tier_fee,
+                                None, tier_fee * int(retainer_posts[creator]), False])
+
+    dated = [index for index, record in enumerate(records) if record[5]]
+    mismatched = rng.choice(dated, max(1, round(NON_RECONCILING_SHARE * len(dated))),
+                            replace=False)
+    for index in mismatched:
+        # A bonus paid on top, or a partial payment, recorded as the amount actually paid.
+        factor = rng.uniform(1.10, 1.40) if rng.random() < 0.6 else rng.uniform(0.60, 0.90)
+        records[index][4] = records[index][4] * factor
+
+    return pd.DataFrame({
+        "influencer_id": [plan.influencer_ids[r[0]] for r in records],
+        "basis": [r[1] for r in records],
+        "rate": [float(r[2]) for r in records],
+        "orders": pd.array([r[3] for r in records], dtype="Int64"),
+        "total_payout": [round(float(r[4]), 2) for r in records],
+    })
+
+
+def _truth(plan, scale, revenue_by_creator, organic_revenue_by_creator):
+    total_revenue = revenue_by_creator.sum()
+    sold = np.flatnonzero(revenue_by_creator > 0)
+    return {
+        "baseline_share": round(float(organic_revenue_by_creator.sum() / total_revenue), 6)
+        if total_revenue > 0 else None,
+        "post_window_days": POST_WINDOW_DAYS,
+        "lift_decay": LIFT_DECAY,
+        "seed": plan.seed,
+        "scale": scale,
+        "start": str(START_DAY),
+        "end": str(END_DAY),
+        "by_influencer": {
+            str(plan.influencer_ids[c]):
+                round(float(organic_revenue_by_creator[c] / revenue_by_creator[c]), 6)
+            for c in sold},
+    }
+
+
+def _fee(amount, floor):
+    """A negotiated rate: two significant figures, as people quote them, and a floor."""
+    return max(floor, float(f"{amount:.2g}"))
+
+
+def _quota(shares, count):
+    """Tier of each of `count` creators: the shares by largest remainder, each at least 1."""
+    exact = shares * count
+    counts = np.maximum(1, np.floor(exact).astype(int))
+    while counts.sum() < count:
+        counts[np.argmax(exact - counts)] += 1
+    while counts.sum() > count:
+        counts[np.argmax(np.where(counts > 1, counts - exact, -np.inf))] -= 1
+    return np.repeat(np.arange(len(shares)), counts)
+
+
+def _bounded_pareto(rng, low, high, alpha):
+    """Long-tailed draws between low and high (inverse CDF of a truncated Pareto)."""
+    uniform = rng.random(len(low))
+    return low / (1.0 - uniform * (1.0 - (low / high) ** alpha)) ** (1.0 / alpha)
+
+
+def _pick_rows(rng, cumulative):
+    """One column index per row, drawn from each row's cumulative probabilities."""
+    draws = rng.random(len(cumulative)) * cumulative[:, -1]
+    return np.minimum((draws[:, None] >= cumulative).sum(axis=1),
+                      cumulative.shape[1] - 1)
+
+
+def _caption(template, brand, product_draw, day):
+    brand_products = [name for b, name, _, _ in CATALOGUE if b == brand]
+    product = brand_products[int(product_draw * len(brand_products))]
+    return CAPTIONS[template].format(product=product, brand=BRANDS[brand],
+                                     day=int(day) % 30 + 1)
+
+
+def _post_url(platform, name, number):
+    handle = name.lower().replace(" ", "")
+    if platform == "Instagram":
+        return f"https://www.instagram.com/p/demo{number:07d}/"
+    if platform == "YouTube":
+        return f"https://www.youtube.com/watch?v=demo{number:07d}"
+    if platform == "Twitter":
+        return f"https://x.com/{handle}/status/{1_700_000_000_000 + number}"
+    return f"https://www.tiktok.com/@{handle}/video/{7_300_000_000_000 + number}"
+
+
+def _product_tables():
+    """Per brand: cumulative product popularity (padded) and the brand's first product."""
+    width = max(sum(1 for b, *_ in CATALOGUE if b == brand) for brand in range(len(BRANDS)))
+    cumulative = np.ones((len(BRANDS), width))
+    first = np.zeros(len(BRANDS), dtype=np.int64)
+    for brand in range(len(BRANDS)):
+        indices = [i for i, (b, *_) in enumerate(CATALOGUE) if b == brand]
+        first[brand] = indices[0]
+        weights = np.array([CATALOGUE[i][3] for i in indices])
+        cumulative[brand, :len(indices)] = np.cumsum(weights / weights.sum())
+    return cumulative, first
+
+
+_PRODUCT_CUMULATIVE, _BRAND_FIRST_PRODUCT = _product_tables()
+_DAY_STRINGS = np.datetime_as_string(START_DAY + np.arange(SPAN_DAYS), unit="D").astype(object)
+_DAY_MONTH_LABELS = np.array([day[:7] for day in _DAY_STRINGS], dtype=object)
+_MONTHS = sorted(set(_DAY_MONTH_LABELS))
+_MONTH_COUNT = len(_MONTHS)
+_DAY_MONTH = np.searchsorted(np.array(_MONTHS, dtype=object), _DAY_MONTH_LABELS)
+# Campaigns run per brand and month: "MB_2025_03".
+_CAMPAIGNS = np.array([f"{code}_{month.replace('-', '_')}" for code in BRAND_CODES
+                       for month in _MONTHS], dtype=object)

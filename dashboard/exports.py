@@ -1,0 +1,185 @@
+"""CSV downloads of every table the views show, for the selection in the query string."""
+import re
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode
+
+import pandas as pd
+from flask import Blueprint, Response, jsonify, request
+from flask_login import current_user
+
+from dashboard import analytics, auth, insights
+
+blueprint = Blueprint("exports", __name__)
+
+ROI_DIMENSIONS = ("influencer", "campaign", "platform", "tier")
+# Query parameters that pick a row or a table, not part of the selection.
+NON_SELECTION_PARAMETERS = ("influencer",)
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _overview_part(part):
+    return lambda selection, scope, _args: analytics.overview(selection, scope=scope)[part]
+
+
+def _metrics(dimension):
+    return lambda selection, scope, _args: analytics.metrics(selection, dimension, scope=scope)
+
+
+def _measured_baseline(dimension):
+    return lambda selection, scope, _args: analytics.measured_baseline(
+        selection, dimension, scope=scope)
+
+
+def _creator_part(part):
+    def creator_table(selection, scope, args):
+        profile = analytics.influencer_profile(args.get("influencer", ""), selection,
+                                               scope=scope)
+        if profile is None:
+            raise NotFound("There is no creator with this id in the brands you can see.")
+        return profile[part]
+    return creator_table
+
+
+# Creator attributes the grids show next to the metrics, and the filter each comes from.
+CREATOR_ATTRIBUTES = (("tier", "tiers"), ("platform", "platforms"), ("category", "categories"))
+
+
+def with_creator_attributes(creators, selection, scope):
+    """`creators` (rows keyed by influencer_id) with tier, platform and category added.
+
+    Each attribute is read back through the analytics filter of the same name, so the
+    values and the scope are exactly those the filter bar uses.
+    """
+    missing = [pair for pair in CREATOR_ATTRIBUTES if pair[0] not in creators.columns]
+    if creators.empty or not missing:
+        return creators
+    options = analytics.filter_options(scope=scope)
+    creators = creators.copy()
+    for column, option in missing:
+        owner = {}
+        for value in options.get(option) or ():
+            narrowed = replace(selection, **{option: frozenset([value])})
+            for influencer_id in analytics.metrics(narrowed, "influencer",
+                                                   scope=scope)["influencer_id"]:
+                owner[influencer_id] = value
+        creators[column] = creators["influencer_id"].map(owner)
+    return creators
+
+
+def _creators(selection, scope, _args):
+    return with_creator_attributes(analytics.metrics(selection, "influencer", scope=scope),
+                                   selection, scope)
+
+
+def _overall(selection, scope, _args):
+    return analytics.metrics(selection, "overall", scope=scope)
+
+
+def _performers(part):
+    def performers_table(selection, scope, _args):
+        return with_creator_attributes(insights.performers(selection, scope=scope)[part],
+                                       selection, scope)
+    return performers_table
+
+
+def _recommendations(selection, scope, _args):
+    return pd.DataFrame(insights.recommendations(selection, scope=scope))
+
+
+# view -> table -> function(selection, scope, request args) -> DataFrame
+TABLES = {
+    "overview": {
+        "kpis": _overall,
+        "timeseries": _overview_part("timeseries"),
+        "by_platform": _overview_part("by_platform"),
+        "by_brand": _overview_part("by_brand"),
+        "top_campaigns": _overview_part("top_campaigns"),
+    },
+    "roi": {
+        **{f"by_{dimension}": _metrics(dimension) for dimension in ROI_DIMENSIONS},
+        **{f"baseline_by_{dimension}": _measured_baseline(dimension)
+           for dimension in ROI_DIMENSIONS},
+    },
+    "influencers": {
+        "creators": _creators,
+        "creator_posts": _creator_part("posts"),
+        "creator_timeseries": _creator_part("timeseries"),
+        "creator_payouts": _creator_part("payouts"),
+    },
+    "insights": {
+        "top_performers": _performers("top"),
+        "underperformers": _performers("under"),
+        "platforms": lambda selection, scope, _args: insights.platform_comparison(
+            selection, scope=scope),
+        "category_gender": lambda selection, scope, _args: analytics.category_gender_roas(
+            selection, scope=scope),
+        "recommendations": _recommendations,
+        "payout_reconciliation": lambda _selection, scope, _args:
+            insights.payout_reconciliation(scope=scope),
+    },
+    "brands": {
+        "brands": _metrics("brand"),
+    },
+}
+
+
+def escape_cell(value):
+    """A text cell a spreadsheet would run as a formula gets a leading quote; numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _NUMBER.match(
+            value):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """`frame` as CSV text, every text cell (and header) escaped against formula injection."""
+    frame = frame.copy()
+    frame.columns = [escape_cell(str(column)) for column in frame.columns]
+    for column in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[column])
+                or pd.api.types.is_bool_dtype(frame[column])):
+            frame[column] = frame[column].map(escape_cell).astype(object)
+    return frame.to_csv(index=False, lineterminator="\r\n")
+
+
+def csv_response(frame, filename):
+    return Response(safe_csv(frame), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+def selection_from_request():
+    """The Selection of the query string, without the parameters that pick a table."""
+    pairs = [(key, value) for key, value in parse_qsl(request.query_string.decode(),
+                                                       keep_blank_values=False)
+             if key not in NON_SELECTION_PARAMETERS]
+    return analytics.Selection.from_query(urlencode(pairs))
+
+
+class NotFound(Exception):
+    """The table names a row (a creator) the viewer cannot see or that does not exist."""
+
+
+@blueprint.get("/export/<view>/<table>.csv")
+def export_table(view, table):
+    # The view comes from the URL, so the permission check is built per request.
+    return auth.require_view(view, "export")(_export_table)(view, table)
+
+
+def _export_table(view, table):
+    make_table = TABLES.get(view, {}).get(table)
+    if make_table is None:
+        return jsonify(error=f"There is no table called {table!r} on the {view} view."), 404
+    try:
+        frame = make_table(selection_from_request(), auth.brand_scope(current_user),
+                           request.args)
+    except NotFound as error:
+        return jsonify(error=str(error)), 404
+    suffix = f"-{request.args['influencer']}" if "influencer" in request.args else ""
+    return csv_response(frame, f"{view}-{table}{_safe_name(suffix)}.csv")
+
+
+def _safe_name(text):
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)

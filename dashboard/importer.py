@@ -1,0 +1,1146 @@
+"""Import the four CSV datasets of DATASETS.md: check every row, then write all files in one transaction."""
+import codecs
+import csv
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from dashboard import audit, rollups
+from dashboard.extensions import db
+from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, Payout, Post,
+                    Product)
+from models.influencers import PLATFORMS, tier_for
+from models.payouts import BASES
+
+# Dependency order: a file may refer to rows of the files before it in the same upload.
+DATASETS = ("influencers", "posts", "tracking_data", "payouts")
+FILE_NAMES = {f"{dataset}.csv": dataset for dataset in DATASETS}
+# Enough to fix a file by; the rest of a garbage file is only counted, never held in memory.
+MAX_LISTED_PROBLEMS = 1000
+SCAN_BLOCK_BYTES = 4 * 1024 * 1024
+PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
+# Fixed so a row hashes the same in every process and every release (the multiset rule
+# compares hashes stored years apart): a test pins one value.
+ROW_HASH_KEY = "roi-orders-v1-k!"
+ROW_HASH_SEPARATOR = "\x1f"
+_FNV_PRIME = np.uint64(0x100000001B3)
+_TIME_PART = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+SQLITE_IN_LIMIT = 10_000
+
+
+class UsageError(Exception):
+    """The call itself is wrong (no dataset for a file, no CSV in a folder); nothing was read."""
+
+
+@dataclass
+class ImportProblem:
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self):
+        where = [self.file]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+@dataclass
+class ImportFile:
+    path: str
+    # The name users see (an upload's original name); default: the file's base name.
+    name: str | None = None
+    dataset: str | None = None
+
+    def __post_init__(self):
+        if self.name is None:
+            self.name = os.path.basename(self.path)
+
+
+@dataclass
+class FileReport:
+    file: str
+    dataset: str
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    warnings: list[str]
+    sha256: str
+    batch_id: int | None
+
+    def summary(self) -> str:
+        text = (f"{self.file} ({self.dataset}): {self.rows:,} rows: {self.new:,} new, "
+                f"{self.updated:,} updated, {self.unchanged:,} unchanged.")
+        for warning in self.warnings:
+            text += f" Warning: {warning}"
+        return text
+
+
+@dataclass
+class ImportResult:
+    files: list[FileReport]
+    errors: list[ImportProblem]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------------- columns
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text, optional, integer, decimal, platform, date, basis
+    required: bool = True
+
+
+SCHEMAS = {
+    "influencers": (
+        Column("influencer_id", "text"), Column("name", "text"), Column("category", "text"),
+        Column("gender", "optional", False), Column("follower_count", "integer"),
+        Column("platform", "platform"),
+    ),
+    "posts": (
+        Column("post_id", "optional", False), Column("influencer_id", "text"),
+        Column("platform", "platform"), Column("date", "date"), Column("url", "text"),
+        Column("caption", "optional", False), Column("reach", "integer"),
+        Column("likes", "integer"), Column("comments", "integer"),
+        Column("brand", "optional", False),
+    ),
+    "tracking_data": (
+        Column("source", "text"), Column("campaign", "text"), Column("influencer_id", "text"),
+        Column("user_id", "text"), Column("product", "text"),
+        Column("brand", "optional", False), Column("date", "date"),
+        Column("orders", "integer"), Column("revenue", "decimal"),
+        # Not in the brief's column set, but the natural key when an export carries it.
+        Column("tracking_id", "optional", False),
+    ),
+    "payouts": (
+        Column("influencer_id", "text"), Column("basis", "basis"), Column("rate", "decimal"),
+        Column("orders", "integer", False), Column("total_payout", "decimal"),
+    ),
+}
+ALIASES = {"influencers": {"id": "influencer_id"}}
+
+
+# ---------------------------------------------------------------------------- entry points
+
+def import_paths(paths, *, dataset=None, dry_run=False, username=None) -> ImportResult:
+    """Import files or folders (a folder: the four known file names inside it)."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = [os.path.join(path, name) for name in FILE_NAMES
+                     if os.path.isfile(os.path.join(path, name))]
+            if not found:
+                raise UsageError(
+                    f"The folder {path} holds none of {', '.join(FILE_NAMES)}, so there is "
+                    "nothing to import.")
+            files.extend(ImportFile(found_path) for found_path in found)
+        else:
+            files.append(ImportFile(path, dataset=dataset))
+    return import_files(files, dry_run=dry_run, username=username)
+
+
+def import_files(files, *, dry_run=False, username=None) -> ImportResult:
+    """Check and import these files all or nothing, in dependency order, in one transaction.
+
+    A dry run does the same work and counts, then rolls back. Nothing is written when any
+    file has a problem; a non-dry run then records the failed batches on their own.
+    """
+    if not files:
+        raise UsageError("No file was given to import.")
+    jobs = sorted((_Job(file, _dataset_of(file)) for file in files),
+                  key=lambda job: DATASETS.index(job.dataset))
+    config = current_app.config
+    problems = _Problems(MAX_LISTED_PROBLEMS)
+    for job in jobs:
+        job.scan = _scan(job, config["MAX_CONTENT_LENGTH"],
+                         None if dry_run else _uploads_dir(), problems)
+
+    reports = []
+    try:
+        with db.transaction() as session:
+            context = _Context(session, problems, int(config["IMPORT_CHUNK_ROWS"]))
+            for job in jobs:
+                reports.append(_import_one(context, job, username))
+            if problems.count or dry_run:
+                raise _Abort()
+            _finish(context, reports, username)
+    except _Abort:
+        pass
+    errors = problems.listed()
+    if errors and not dry_run:
+        _record_failures(jobs, problems, username)
+    if errors or dry_run:
+        for report in reports:
+            report.batch_id = None
+    return ImportResult(files=reports, errors=errors, dry_run=dry_run)
+
+
+class _Abort(Exception):
+    """Roll back the import transaction: a dry run, or problems were found."""
+
+
+def _dataset_of(file):
+    if file.dataset:
+        if file.dataset not in DATASETS:
+            raise UsageError(f"Unknown dataset {file.dataset!r}: use one of "
+                             f"{', '.join(DATASETS)}.")
+        return file.dataset
+    dataset = FILE_NAMES.get(os.path.basename(file.name).lower())
+    if dataset is None:
+        raise UsageError(
+            f"Cannot tell which dataset {file.name} holds from its name: name it one of "
+            f"{', '.join(FILE_NAMES)} or give the dataset (--dataset).")
+    return dataset
+
+
+def _uploads_dir():
+    path = os.path.join(current_app.instance_path, "uploads")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@dataclass
+class _Job:
+    file: ImportFile
+    dataset: str
+    scan: "_Scan | None" = None
+    batch: ImportBatch | None = None
+
+
+# ---------------------------------------------------------------------------- problems
+
+class _Problems:
+    """Every problem is counted; the first `limit` are kept with their message."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.items = []
+        self.count = 0
+        self.by_file = Counter()
+        self.unlisted_by_file = Counter()
+
+    def add(self, file, line, column, message):
+        self.count += 1
+        self.by_file[file] += 1
+        if len(self.items) < self.limit:
+            self.items.append(ImportProblem(file, line, column, message))
+        else:
+            self.unlisted_by_file[file] += 1
+
+    def add_rows(self, file, lines, column, values, describe):
+        """One problem per failed row; messages are built only for rows still listed."""
+        total = len(lines)
+        if not total:
+            return
+        room = max(0, self.limit - len(self.items))
+        for line, value in zip(lines[:room].tolist(), list(values[:room])):
+            self.items.append(ImportProblem(file, int(line), column, describe(value)))
+        listed = min(room, total)
+        self.count += total
+        self.by_file[file] += total
+        self.unlisted_by_file[file] += total - listed
+
+    def listed(self):
+        extra = [ImportProblem(file, None, None,
+                               f"{count:,} more problems like these were found and not listed.")
+                 for file, count in self.unlisted_by_file.items() if count]
+        return self.items + extra
+
+
+def _quote(value):
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"'{text}'"
+
+
+# ---------------------------------------------------------------------------- file checks
+
+@dataclass
+class _Scan:
+    sha256: str
+    size: int
+    has_quotes: bool
+    stored_path: str | None
+    refused: bool
+
+
+def _human_size(size):
+    if size < 1024:
+        return f"{size:,} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.1f} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def _scan(job, max_bytes, uploads_dir, problems):
+    """Hash, keep a copy, and refuse a file that is too big, empty, binary or not UTF-8."""
+    name = job.file.name
+    size = os.path.getsize(job.file.path)
+    if max_bytes and size > max_bytes:
+        problems.add(name, None, None,
+                     f"The file is {_human_size(size)}, more than the upload limit of "
+                     f"{_human_size(max_bytes)}; it was not read.")
+        return _Scan("", size, False, None, True)
+    hasher = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
+    has_quotes = False
+    refusal = None
+    only_space = True
+    copy = None
+    temporary_path = None
+    if uploads_dir:
+        temporary_path = os.path.join(uploads_dir, f".incoming-{os.getpid()}-{id(job)}")
+        copy = open(temporary_path, "wb")
+    try:
+        with open(job.file.path, "rb") as source:
+            while block := source.read(SCAN_BLOCK_BYTES):
+                hasher.update(block)
+                if copy:
+                    copy.write(block)
+                if refusal:
+                    continue
+                if b"\x00" in block:
+                    refusal = "The file is not a CSV text file: it holds binary data."
+                    continue
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    line = lines_before + block.count(b"\n", 0, error.start) + 1
+                    refusal = (f"The file is not UTF-8 text (the first bad byte is on line "
+                               f"{line:,}); save it as CSV UTF-8 and upload it again.")
+                    continue
+                only_space = only_space and not block.lstrip(b"\xef\xbb\xbf \t\r\n")
+                has_quotes = has_quotes or b'"' in block
+                lines_before += block.count(b"\n")
+        if not refusal:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                refusal = ("The file is not UTF-8 text (it ends in the middle of a "
+                           "character); save it as CSV UTF-8 and upload it again.")
+    finally:
+        if copy:
+            copy.close()
+    sha256 = hasher.hexdigest()
+    stored_path = None
+    if temporary_path:
+        stored_path = os.path.join(uploads_dir, f"{sha256}.csv")
+        os.replace(temporary_path, stored_path)
+    if not refusal and only_space:
+        refusal = "The file is empty."
+    if refusal:
+        problems.add(name, None, None, refusal)
+    return _Scan(sha256, size, has_quotes, stored_path, bool(refusal))
+
+
+# ---------------------------------------------------------------------------- reading
+
+class _Refused(Exception):
+    """The file cannot be read as CSV at all: one message, no row checks."""
+
+
+@dataclass
+class _Header:
+    positions: dict  # canonical column -> position in the file
+    column_count: int
+    lines: int  # physical lines the header takes
+    warnings: list
+
+
+def _read_header(job, problems):
+    name = job.file.name
+    schema = SCHEMAS[job.dataset]
+    aliases = ALIASES.get(job.dataset, {})
+    known = {column.name for column in schema}
+    with open(job.file.path, encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
+        try:
+            raw = next(reader)
+        except StopIteration:
+            raise _Refused("The file is empty.")
+        except csv.Error as error:
+            raise _Refused(f"The file is not a valid CSV file: {error}.")
+        lines = reader.line_num
+    if len(raw) < 2 and len(schema) > 1:
+        raise _Refused("The file is not a CSV file: its first line has no commas, so it "
+                       "has no columns to read.")
+    positions, warnings, seen = {}, [], {}
+    for position, header in enumerate(raw):
+        trimmed = header.strip()
+        canonical = aliases.get(trimmed.lower(), trimmed.lower())
+        if canonical in seen:
+            problems.add(name, 1, trimmed,
+                         f"The column {trimmed} appears twice in the header (columns "
+                         f"{seen[canonical] + 1} and {position + 1}); keep one.")
+            continue
+        seen[canonical] = position
+        if canonical in known:
+            positions[canonical] = position
+        elif trimmed:
+            warnings.append(f"the column {trimmed!r} is not used, so it was ignored.")
+    for column in schema:
+        if column.required and column.name not in positions:
+            problems.add(name, 1, column.name,
+                         f"The required column {column.name} is missing from the header.")
+    return _Header(positions, len(raw), lines, warnings)
+
+
+def _ragged_line(job, column_count):
+    """The physical line of the first row with more values than the header (slow path)."""
+    with open(job.file.path, encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
+        for row in reader:
+            if len(row) > column_count:
+                return reader.line_num, len(row)
+    return None, None
+
+
+def _chunks(job, header, chunk_rows):
+    """Yield (rows, lines): canonical string columns and each row's 1-based line number.
+
+    Blank lines are skipped but counted, and so are newlines inside quoted values, so a
+    line number is the one an editor shows.
+    """
+    used = sorted(header.positions.items(), key=lambda item: item[1])
+    names = [f"c{i}" for i in range(header.column_count)]
+    # Without a quote in the file no value can hold a newline: read only the used columns.
+    usecols = None if job.scan.has_quotes else [position for _, position in used]
+    reader = pd.read_csv(
+        job.file.path, encoding="utf-8-sig", header=0, names=names, usecols=usecols,
+        dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+        chunksize=chunk_rows, engine="c")
+    next_line = header.lines + 1
+    try:
+        for chunk in reader:
+            count = len(chunk)
+            extra_lines = np.zeros(count, dtype=np.int64)
+            if job.scan.has_quotes:
+                for column in chunk.columns:
+                    extra_lines += chunk[column].str.count("\n").to_numpy(dtype=np.int64)
+            starts = next_line + np.arange(count, dtype=np.int64)
+            starts[1:] += np.cumsum(extra_lines)[:-1]
+            next_line += count + int(extra_lines.sum())
+            rows = {canonical: chunk[f"c{position}"].reset_index(drop=True)
+                    for canonical, position in used}
+            blank = np.ones(count, dtype=bool)
+            for column in (chunk.columns if job.scan.has_quotes else
+                           [f"c{position}" for _, position in used]):
+                blank &= (chunk[column] == "").to_numpy()
+            if blank.any():
+                keep = ~blank
+                rows = {canonical: values[keep].reset_index(drop=True)
+                        for canonical, values in rows.items()}
+                starts = starts[keep]
+            if len(starts):
+                yield rows, starts
+    except pd.errors.ParserError:
+        line, found = _ragged_line(job, header.column_count)
+        if line is None:
+            raise _Refused("The file is not a valid CSV file (a quote is never closed).")
+        raise _Refused(f"The file is not a valid CSV file: line {line:,} has {found} values "
+                       f"but the header has {header.column_count} columns.")
+
+
+# ---------------------------------------------------------------------------- validation
+
+class _Checked:
+    """A chunk's columns, cleaned and typed, and which rows failed a rule."""
+
+    def __init__(self, rows, lines):
+        self.rows = rows
+        self.lines = lines
+        self.bad = np.zeros(len(lines), dtype=bool)
+        self.values = {}
+
+
+def _check(job, rows, lines, problems):
+    """Apply DATASETS.md's type rules to a chunk, vectorized; report each failing cell."""
+    name = job.file.name
+    checked = _Checked(rows, lines)
+    for column in SCHEMAS[job.dataset]:
+        raw = rows.get(column.name)
+        if raw is None:
+            checked.values[column.name] = None
+            continue
+        text = raw.str.strip()
+        empty = (text == "").to_numpy()
+        if column.kind == "optional":
+            checked.values[column.name] = text.where(~empty, None)
+            continue
+        if column.required and empty.any():
+            problems.add_rows(name, lines[empty], column.name, np.zeros(empty.sum()),
+                              lambda _v, c=column.name: f"{c} is empty; it is required.")
+            checked.bad |= empty
+        filled = ~empty
+        if column.kind == "text":
+            checked.values[column.name] = text
+        elif column.kind in ("integer", "decimal"):
+            numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64,
+                                                                     na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                good = np.isfinite(numbers) & (numbers >= 0)
+                if column.kind == "integer":
+                    good &= np.floor(numbers) == numbers
+            failed = filled & ~good
+            if failed.any():
+                what = ("a whole number of 0 or more" if column.kind == "integer"
+                        else "a number of 0 or more")
+                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                  lambda v, c=column.name, w=what: f"{c} must be {w}, "
+                                                                    f"not {_quote(v)}.")
+                checked.bad |= failed
+            numbers = np.where(good, numbers + 0.0, np.nan)
+            checked.values[column.name] = numbers
+        elif column.kind == "platform":
+            platform = text.str.lower().map(PLATFORM_BY_LOWER)
+            failed = filled & platform.isna().to_numpy()
+            if failed.any():
+                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                  lambda v: f"platform must be one of {', '.join(PLATFORMS)}, "
+                                            f"not {_quote(v)}.")
+                checked.bad |= failed
+            checked.values[column.name] = platform
+        elif column.kind == "basis":
+            basis = text.str.lower()
+            failed = filled & ~basis.isin(BASES).to_numpy()
+            if failed.any():
+                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                  lambda v: f"basis must be post or order, not {_quote(v)}.")
+                checked.bad |= failed
+            checked.values[column.name] = basis
+        elif column.kind == "date":
+            day = text.str.slice(0, 10)
+            good = filled & (text.str.slice(4, 5) == "-").to_numpy() & \
+                (text.str.slice(7, 8) == "-").to_numpy()
+            parsed = pd.to_datetime(day.where(good, None), format="%Y-%m-%d", errors="coerce")
+            good &= parsed.notna().to_numpy()
+            longer = good & (text.str.len() > 10).to_numpy()
+            if longer.any():
+                rest = text[longer].str.slice(10)
+                good[longer] = rest.str.fullmatch(_TIME_PART.pattern).to_numpy(
+                    dtype=bool, na_value=False)
+            failed = filled & ~good
+            if failed.any():
+                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                  lambda v, c=column.name: f"{c} must be a date like "
+                                                            f"2025-01-31, not {_quote(v)}.")
+                checked.bad |= failed
+            checked.values[column.name] = day
+    return checked
+
+
+def _duplicates_in_file(job, checked, column, first_lines, problems, key=None):
+    """Rows whose key was already used by an earlier row of the file: each one is a problem."""
+    keys = checked.values[column] if key is None else key
+    duplicate = np.zeros(len(checked.lines), dtype=bool)
+    for index, (value, line) in enumerate(zip(keys.tolist(), checked.lines.tolist())):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        first = first_lines.setdefault(value, line)
+        if first != line:
+            duplicate[index] = True
+            problems.add(job.file.name, line, column,
+                         f"{column} {_quote(value)} appears more than once in the file "
+                         f"(first on line {first:,}); it must be unique.")
+    checked.bad |= duplicate
+
+
+# ---------------------------------------------------------------------------- context
+
+class _Context:
+    """What one import transaction knows: the catalogue, the influencers, the problems."""
+
+    def __init__(self, session, problems, chunk_rows):
+        self.session = session
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect.name
+        self.problems = problems
+        self.chunk_rows = max(1, chunk_rows)
+        self.influencers = dict(self.connection.execute(
+            select(Influencer.influencer_key, Influencer.id)).all())
+        # Keys of influencers.csv rows that failed: a reference to one is not a second problem.
+        self.failed_influencer_keys = set()
+        self.brands = dict(self.connection.execute(select(Brand.name, Brand.id)).all())
+        self.campaigns = dict(self.connection.execute(select(Campaign.name, Campaign.id)).all())
+        self.products = {}
+        self.product_brand = {}
+        for product_id, product_name, brand_id in self.connection.execute(
+                select(Product.id, Product.name, Product.brand_id)):
+            self.products[product_name] = product_id
+            self.product_brand[product_name] = brand_id
+        self.changed_influencers = set()
+
+    def ensure(self, table, cache, names):
+        """Ids for these names, creating the missing rows (brands, campaigns)."""
+        missing = sorted({n for n in names if n not in cache})
+        for name in missing:
+            cache[name] = self.connection.execute(
+                insert(table).values(name=name).returning(table.id)).scalar_one()
+        return cache
+
+    def ensure_products(self, product_brands):
+        """Add catalogue products, each with the first brand the upload gave it."""
+        for product_name, brand_id in product_brands.items():
+            if product_name in self.products:
+                continue
+            self.products[product_name] = self.connection.execute(
+                insert(Product).values(name=product_name, brand_id=int(brand_id))
+                .returning(Product.id)).scalar_one()
+            self.product_brand[product_name] = int(brand_id)
+
+
+def _import_one(context, job, username):
+    """Check and write one file inside the shared transaction; return its report."""
+    session = context.session
+    report = FileReport(file=job.file.name, dataset=job.dataset, rows=0, new=0, updated=0,
+                        unchanged=0, warnings=[], sha256=job.scan.sha256, batch_id=None)
+    if job.scan.refused:
+        return report
+    job.batch = ImportBatch(username=username, file_name=job.file.name,
+                            sha256=job.scan.sha256, dataset=job.dataset, status="committed",
+                            stored_path=job.scan.stored_path)
+    session.add(job.batch)
+    session.flush()
+    report.batch_id = job.batch.id
+    problems = context.problems
+    before = problems.by_file[job.file.name]
+    try:
+        header = _read_header(job, problems)
+        report.warnings.extend(header.warnings)
+        if problems.by_file[job.file.name] > before:
+            return report
+        writer = _WRITERS[job.dataset](context, job, report)
+        for rows, lines in _chunks(job, header, context.chunk_rows):
+            checked = _check(job, rows, lines, problems)
+            report.rows += len(lines)
+            writer.write(checked)
+        writer.close()
+        if report.rows == 0:
+            problems.add(job.file.name, None, None,
+                         "The file has a header but no rows of data.")
+    except _Refused as refusal:
+        problems.add(job.file.name, None, None, str(refusal))
+    return report
+
+
+def _finish(context, reports, username):
+    """Counts on each batch, derived tables, the data version and the audit event."""
+    session = context.session
+    for report in reports:
+        batch = session.get(ImportBatch, report.batch_id)
+        batch.rows_total, batch.rows_new = report.rows, report.new
+        batch.rows_updated, batch.rows_unchanged = report.updated, report.unchanged
+    session.flush()
+    if context.changed_influencers:
+        rollups.rebuild(session, sorted(context.changed_influencers))
+    state = session.get(DataState, 1)
+    if state is None:
+        state = DataState(id=1, version=0)
+        session.add(state)
+    state.version = (state.version or 0) + 1
+    state.updated_at = datetime.utcnow()
+    session.add(audit.event("import", username=username, detail="; ".join(
+        f"{r.file} ({r.dataset}): {r.rows:,} rows, {r.new:,} new, {r.updated:,} updated, "
+        f"{r.unchanged:,} unchanged" for r in reports)))
+
+
+def _record_failures(jobs, problems, username):
+    """Keep a trace of a refused import (its own small transaction; the data is untouched)."""
+    with db.transaction() as session:
+        for job in jobs:
+            session.add(ImportBatch(
+                username=username, file_name=job.file.name, sha256=job.scan.sha256,
+                dataset=job.dataset, status="failed",
+                error_count=problems.by_file[job.file.name],
+                stored_path=job.scan.stored_path))
+        session.add(audit.event("import_failed", username=username, detail="; ".join(
+            f"{job.file.name}: {problems.by_file[job.file.name]:,} problem(s)"
+            for job in jobs)))
+
+
+# ---------------------------------------------------------------------------- influencers
+
+def _resolve_influencers(context, job, checked):
+    """Internal influencer ids for the chunk; an unknown influencer_id is a problem."""
+    keys = checked.values["influencer_id"]
+    ids = keys.map(context.influencers)
+    unknown = ids.isna().to_numpy() & (keys != "").to_numpy()
+    if unknown.any():
+        # Rows naming an influencer whose own row failed are bad, but already reported.
+        reported = keys[unknown].isin(context.failed_influencer_keys).to_numpy()
+        unknown_positions = np.flatnonzero(unknown)
+        fresh = unknown_positions[~reported]
+        context.problems.add_rows(
+            job.file.name, checked.lines[fresh], "influencer_id", keys.iloc[fresh].tolist(),
+            lambda v: f"influencer_id {_quote(v)} is not in the database or in this upload.")
+        checked.bad[unknown_positions] = True
+    return ids.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+class _InfluencerWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_lines = {}
+        self.existing = {row.influencer_key: row for row in context.connection.execute(
+            select(Influencer.id, Influencer.influencer_key, Influencer.name,
+                   Influencer.category, Influencer.gender, Influencer.follower_count,
+                   Influencer.platform))}
+
+    def write(self, checked):
+        context = self.context
+        _duplicates_in_file(self.job, checked, "influencer_id", self.first_lines,
+                            context.problems)
+        values = checked.values
+        keys = values["influencer_id"]
+        context.failed_influencer_keys.update(keys[checked.bad].tolist())
+        good = np.flatnonzero(~checked.bad)
+        fresh, changed = [], []
+        gender = values["gender"]
+        for i in good.tolist():
+            record = {
+                "influencer_key": keys.iat[i], "name": values["name"].iat[i],
+                "category": values["category"].iat[i],
+                "gender": None if gender is None else gender.iat[i],
+                "follower_count": int(values["follower_count"][i]),
+                "platform": values["platform"].iat[i],
+            }
+            record["tier"] = tier_for(record["follower_count"])
+            stored = self.existing.get(record["influencer_key"])
+            if stored is None:
+                fresh.append(record)
+            elif (stored.name, stored.category, stored.gender, stored.follower_count,
+                  stored.platform) != (record["name"], record["category"], record["gender"],
+                                       record["follower_count"], record["platform"]):
+                changed.append({**record, "id": stored.id})
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            created = context.connection.execute(
+                insert(Influencer).returning(Influencer.influencer_key, Influencer.id),
+                [{**r, "import_batch_id": batch_id} for r in fresh]).all()
+            context.influencers.update(created)
+            context.changed_influencers.update(new_id for _, new_id in created)
+        if changed:
+            # ORM bulk UPDATE by primary key (a Core update with a list would have no WHERE).
+            context.session.execute(update(Influencer), [{**r, "import_batch_id": batch_id}
+                                                         for r in changed])
+            context.changed_influencers.update(r["id"] for r in changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
+
+
+# ---------------------------------------------------------------------------- posts
+
+class _PostWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_urls, self.first_post_ids = {}, {}
+        self.existing = {row.post_key: row for row in context.connection.execute(
+            select(Post.id, Post.post_key, Post.post_id, Post.influencer_id, Post.platform,
+                   Post.date, Post.url, Post.caption, Post.reach, Post.likes, Post.comments,
+                   Post.brand_id))}
+        self.key_by_url = {row.url: key for key, row in self.existing.items()}
+
+    def write(self, checked):
+        context, name = self.context, self.job.file.name
+        values = checked.values
+        _duplicates_in_file(self.job, checked, "url", self.first_urls, context.problems)
+        if values["post_id"] is not None:
+            _duplicates_in_file(self.job, checked, "post_id", self.first_post_ids,
+                                context.problems)
+        influencer_ids = _resolve_influencers(context, self.job, checked)
+        brands = values["brand"]
+        if brands is not None:
+            context.ensure(Brand, context.brands,
+                           brands[~checked.bad & brands.notna().to_numpy()].unique().tolist())
+        now = datetime.utcnow()
+        fresh, changed = [], []
+        for i in np.flatnonzero(~checked.bad).tolist():
+            post_id = None if values["post_id"] is None else values["post_id"].iat[i]
+            url = values["url"].iat[i]
+            brand = None if brands is None else brands.iat[i]
+            record = {
+                "post_id": post_id, "influencer_id": int(influencer_ids[i]),
+                "platform": values["platform"].iat[i],
+                "date": date.fromisoformat(values["date"].iat[i]), "url": url,
+                "caption": None if values["caption"] is None else values["caption"].iat[i],
+                "reach": int(values["reach"][i]), "likes": int(values["likes"][i]),
+                "comments": int(values["comments"][i]),
+                "brand_id": None if brand is None else context.brands[brand],
+            }
+            key = post_id or url
+            record["post_key"] = key
+            owner = self.key_by_url.get(url)
+            stored = self.existing.get(key)
+            if stored is None and owner is not None and owner in self.existing \
+                    and self.existing[owner].post_id is None:
+                # First uploaded without a post_id: the same post, now with its id.
+                stored = self.existing[owner]
+            elif owner is not None and owner != key:
+                context.problems.add(name, int(checked.lines[i]), "url",
+                                     f"url {_quote(url)} already belongs to another post "
+                                     f"({_quote(owner)}); a url must be unique.")
+                checked.bad[i] = True
+                continue
+            if stored is None:
+                fresh.append(record)
+                self.key_by_url[url] = key
+            elif tuple(getattr(stored, c) for c in record) != tuple(record.values()):
+                changed.append({**record, "id": stored.id})
+                context.changed_influencers.add(stored.influencer_id)
+                self.key_by_url.pop(stored.url, None)
+                self.key_by_url[url] = key
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            context.connection.execute(insert(Post), [
+                {**r, "import_batch_id": batch_id, "updated_at": now} for r in fresh])
+        if changed:
+            context.session.execute(update(Post), [
+                {**r, "import_batch_id": batch_id, "updated_at": now} for r in changed])
+        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
+
+
+# ---------------------------------------------------------------------------- payouts
+
+class _PayoutWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_lines = {}
+        self.existing = {(row.influencer_id, row.basis): row
+                         for row in context.connection.execute(
+                             select(Payout.id, Payout.influencer_id, Payout.basis, Payout.rate,
+                                    Payout.orders, Payout.total_payout))}
+
+    def write(self, checked):
+        context = self.context
+        values = checked.values
+        influencer_ids = _resolve_influencers(context, self.job, checked)
+        pair = values["influencer_id"] + " / " + values["basis"].fillna("")
+        _duplicates_in_file(self.job, checked, "influencer_id", self.first_lines,
+                            context.problems, key=pair)
+        orders = values["orders"]
+        fresh, changed = [], []
+        for i in np.flatnonzero(~checked.bad).tolist():
+            record = {
+                "influencer_id": int(influencer_ids[i]), "basis": values["basis"].iat[i],
+                "rate": float(values["rate"][i]),
+                "orders": None if orders is None or np.isnan(orders[i]) else int(orders[i]),
+                "total_payout": float(values["total_payout"][i]),
+            }
+            stored = self.existing.get((record["influencer_id"], record["basis"]))
+            if stored is None:
+                fresh.append(record)
+            elif (stored.rate, stored.orders, stored.total_payout) != (
+                    record["rate"], record["orders"], record["total_payout"]):
+                changed.append({**record, "id": stored.id})
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            context.connection.execute(insert(Payout), [
+                {**r, "import_batch_id": batch_id} for r in fresh])
+        if changed:
+            context.session.execute(update(Payout), [
+                {**r, "import_batch_id": batch_id} for r in changed])
+        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
+
+
+# ---------------------------------------------------------------------------- tracking data
+
+ORDER_COLUMNS = ("tracking_id", "row_hash", "dup_index", "source", "campaign_id",
+                 "influencer_id", "user_id", "product_id", "brand_id", "date", "orders",
+                 "revenue", "import_batch_id")
+# What a tracking_id row is compared on to tell updated from unchanged.
+ORDER_VALUES = ORDER_COLUMNS[3:12]
+
+
+def row_hashes(source, campaign, influencer_id, user_id, product, brand, day, orders,
+               revenue):
+    """A stable signed 63-bit hash of a tracking row's normalized values (the multiset key).
+
+    Strings are joined and hashed with SipHash under a fixed key; the numbers are mixed
+    in by value, so "2", "2.0" and "2.00" are the same row.
+    """
+    joined = source.str.cat([campaign, influencer_id, user_id, product, brand, day],
+                            sep=ROW_HASH_SEPARATOR)
+    hashed = pd.util.hash_array(joined.to_numpy(dtype=object), encoding="utf8",
+                                hash_key=ROW_HASH_KEY, categorize=False)
+    with np.errstate(over="ignore"):
+        hashed = hashed * _FNV_PRIME ^ pd.util.hash_array(
+            np.asarray(orders, dtype=np.int64))
+        hashed = hashed * _FNV_PRIME ^ pd.util.hash_array(
+            np.asarray(revenue, dtype=np.float64) + 0.0)
+    return (hashed >> np.uint64(1)).astype(np.int64)
+
+
+class _CopyCounter:
+    """How often each row hash has occurred so far in a file: sorted arrays, ~12 bytes a hash."""
+
+    def __init__(self):
+        self.hashes = np.empty(0, dtype=np.int64)
+        self.counts = np.empty(0, dtype=np.int32)
+
+    def number(self, hashes):
+        """The copy number (dup_index, from 0) of each row, in file order."""
+        count = len(hashes)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        starts = np.ones(count, dtype=bool)
+        starts[1:] = ordered[1:] != ordered[:-1]
+        positions = np.arange(count)
+        within = positions - np.maximum.accumulate(np.where(starts, positions, 0))
+        found, at = self._find(ordered)
+        previous = np.where(found, self.counts[np.minimum(at, max(len(self.counts) - 1, 0))]
+                            if len(self.counts) else 0, 0)
+        copies = np.empty(count, dtype=np.int64)
+        copies[order] = previous + within
+        unique = ordered[starts]
+        unique_counts = np.diff(np.append(np.flatnonzero(starts), count)).astype(np.int32)
+        found, at = self._find(unique)
+        self.counts[at[found]] += unique_counts[found]
+        insert_at = np.searchsorted(self.hashes, unique[~found])
+        self.hashes = np.insert(self.hashes, insert_at, unique[~found])
+        self.counts = np.insert(self.counts, insert_at, unique_counts[~found])
+        return copies
+
+    def _find(self, values):
+        at = np.searchsorted(self.hashes, values)
+        if not len(self.hashes):
+            return np.zeros(len(values), dtype=bool), at
+        clipped = np.minimum(at, len(self.hashes) - 1)
+        return self.hashes[clipped] == values, clipped
+
+
+class _TrackingWriter:
+    """Orders: validate, resolve ids, number copies, bulk insert; tracking_id rows upsert."""
+
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.copies = _CopyCounter()
+        # Lines whose brand must come from a product a later row puts in the catalogue.
+        self.pending_lines = []
+        self.second_pass = False
+        self.sink = _order_sink(context)
+
+    def write(self, checked):
+        context, values = self.context, checked.values
+        influencer_ids = _resolve_influencers(context, self.job, checked)
+        ok = ~checked.bad
+        context.ensure(Campaign, context.campaigns, values["campaign"][ok].unique().tolist())
+        brands = values["brand"]
+        if brands is None:
+            brands = pd.Series([None] * len(checked.lines), dtype=object)
+        given = brands.notna().to_numpy()
+        context.ensure(Brand, context.brands, brands[ok & given].unique().tolist())
+        products = values["product"]
+        branded = pd.DataFrame({"product": products[ok & given],
+                                "brand": brands[ok & given]}).drop_duplicates("product")
+        context.ensure_products(dict(zip(
+            branded["product"].tolist(), branded["brand"].map(context.brands).tolist())))
+        brand_names = brands.where(given, products.map(context.product_brand).map(
+            {brand_id: brand for brand, brand_id in context.brands.items()}))
+        unresolved = ok & brand_names.isna().to_numpy()
+        if unresolved.any():
+            if self.second_pass:
+                context.problems.add_rows(
+                    self.job.file.name, checked.lines[unresolved], "brand",
+                    products[unresolved].tolist(),
+                    lambda v: f"brand is empty and the product {_quote(v)} is not in the "
+                              "product catalogue, so the brand is unknown.")
+                checked.bad |= unresolved
+            else:
+                self.pending_lines.append(checked.lines[unresolved])
+            ok &= ~unresolved
+        if not ok.any():
+            return
+        def kept(series):
+            return series[ok].reset_index(drop=True)
+
+        rows = pd.DataFrame({
+            "tracking_id": None if values["tracking_id"] is None
+            else kept(values["tracking_id"]),
+            "source": kept(values["source"]), "campaign": kept(values["campaign"]),
+            "influencer_key": kept(values["influencer_id"]), "user_id": kept(values["user_id"]),
+            "product": kept(products), "brand": kept(brand_names), "date": kept(values["date"]),
+            "orders": values["orders"][ok].astype(np.int64), "revenue": values["revenue"][ok],
+            "influencer_id": influencer_ids[ok].astype(np.int64),
+            "line": checked.lines[ok],
+        })
+        rows["campaign_id"] = rows["campaign"].map(context.campaigns).astype(np.int64)
+        rows["product_id"] = rows["product"].map(context.products).astype(np.int64)
+        rows["brand_id"] = rows["brand"].map(context.brands).astype(np.int64)
+        rows["import_batch_id"] = self.job.batch.id
+        keyed = rows["tracking_id"].notna().to_numpy()
+        if (~keyed).any():
+            self._insert_copies(rows[~keyed].reset_index(drop=True))
+        if keyed.any():
+            self._upsert_keyed(rows[keyed].reset_index(drop=True), checked)
+
+    def _insert_copies(self, rows):
+        """Rows matched by value: new only beyond the copies already stored."""
+        rows["row_hash"] = row_hashes(
+            rows["source"], rows["campaign"], rows["influencer_key"], rows["user_id"],
+            rows["product"], rows["brand"], rows["date"], rows["orders"].to_numpy(),
+            rows["revenue"].to_numpy())
+        rows["dup_index"] = self.copies.number(rows["row_hash"].to_numpy())
+        rows["tracking_id"] = None
+        inserted = self.sink.insert(rows)
+        self.report.new += inserted
+        self.report.unchanged += len(rows) - inserted
+        if inserted:
+            self.context.changed_influencers.update(
+                np.unique(rows["influencer_id"].to_numpy()).tolist())
+
+    def _upsert_keyed(self, rows, checked):
+        """Rows with a tracking_id: insert, update in place, or leave as they are."""
+        context, name = self.context, self.job.file.name
+        duplicate = rows["tracking_id"].duplicated().to_numpy()
+        stored = {}
+        keys = rows["tracking_id"].unique().tolist()
+        for start in range(0, len(keys), SQLITE_IN_LIMIT):
+            for row in context.connection.execute(
+                    select(Order.id, Order.tracking_id, Order.import_batch_id,
+                           *[getattr(Order, c) for c in ORDER_VALUES])
+                    .where(Order.tracking_id.in_(keys[start:start + SQLITE_IN_LIMIT]))):
+                stored[row.tracking_id] = row
+        this_batch = self.job.batch.id
+        fresh, changed = [], []
+        for i, record in enumerate(rows.to_dict("records")):
+            previous = stored.get(record["tracking_id"])
+            if duplicate[i] or (previous is not None and
+                                previous.import_batch_id == this_batch):
+                context.problems.add(name, int(record["line"]), "tracking_id",
+                                     f"tracking_id {_quote(record['tracking_id'])} appears "
+                                     "more than once in the file; it must be unique.")
+                continue
+            values = {c: record[c] for c in ORDER_VALUES}
+            values["date"] = date.fromisoformat(values["date"])
+            if previous is None:
+                fresh.append(i)
+            elif tuple(getattr(previous, c) for c in ORDER_VALUES) != tuple(values.values()):
+                changed.append({**values, "id": previous.id, "import_batch_id": this_batch})
+                context.changed_influencers.update((previous.influencer_id,
+                                                    values["influencer_id"]))
+            else:
+                self.report.unchanged += 1
+        if fresh:
+            new_rows = rows.iloc[fresh].reset_index(drop=True)
+            new_rows["row_hash"] = None
+            new_rows["dup_index"] = None
+            self.report.new += self.sink.insert(new_rows)
+            context.changed_influencers.update(new_rows["influencer_id"].unique().tolist())
+        if changed:
+            context.session.execute(update(Order), changed)
+            self.report.updated += len(changed)
+
+    def close(self):
+        if not self.pending_lines:
+            return
+        # Products that got their brand from a later row: read those rows once more.
+        self.pending = np.concatenate(self.pending_lines)
+        self.pending_lines = []
+        self.second_pass = True
+        header = _read_header(self.job, _Problems(0))
+        for rows, lines in _chunks(self.job, header, self.context.chunk_rows):
+            wanted = np.isin(lines, self.pending)
+            if not wanted.any():
+                continue
+            rows = {c: v[wanted].reset_index(drop=True) for c, v in rows.items()}
+            # Their other rules passed the first time: only the brand is news now.
+            self.write(_check(self.job, rows, lines[wanted], _Problems(0)))
+
+
+def _order_sink(context):
+    return _PostgresOrderSink(context) if context.dialect == "postgresql" else \
+        _SqliteOrderSink(context)
+
+
+class _SqliteOrderSink:
+    """executemany of plain tuples on the driver connection: SQLite's fastest bulk path."""
+
+    def __init__(self, context):
+        self.cursor = context.connection.connection.cursor()
+        self.statement = (
+            f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))}) ON CONFLICT DO NOTHING")
+
+    def insert(self, rows):
+        columns = [_plain_list(rows[c]) for c in ORDER_COLUMNS]
+        before = self.cursor.connection.total_changes
+        self.cursor.executemany(self.statement, zip(*columns))
+        return self.cursor.connection.total_changes - before
+
+
+class _PostgresOrderSink:
+    """COPY into a temporary table, then one INSERT ... SELECT that skips stored copies."""
+
+    def __init__(self, context):
+        self.connection = context.connection
+        self.columns = ", ".join(ORDER_COLUMNS)
+        self.connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS import_orders_stage ON COMMIT DROP AS "
+            f"SELECT {self.columns} FROM orders WITH NO DATA")
+
+    def insert(self, rows):
+        self.connection.exec_driver_sql("TRUNCATE import_orders_stage")
+        cursor = self.connection.connection.cursor()
+        frame = pd.DataFrame({c: rows[c] for c in ORDER_COLUMNS})
+        text = frame.to_csv(header=False, index=False, na_rep="")
+        with cursor.copy(f"COPY import_orders_stage ({self.columns}) FROM STDIN "
+                         "WITH (FORMAT csv)") as copy:
+            copy.write(text)
+        result = self.connection.exec_driver_sql(
+            f"INSERT INTO orders ({self.columns}) SELECT {self.columns} "
+            "FROM import_orders_stage ON CONFLICT DO NOTHING")
+        return result.rowcount
+
+
+def _plain_list(values):
+    """Python values for the driver: None for missing, int for integral numpy values."""
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        return [None if v is None or v != v else v for v in values.tolist()] \
+            if values.isna().any() else values.tolist()
+    return values.tolist()
+
+
+_WRITERS = {
+    "influencers": _InfluencerWriter,
+    "posts": _PostWriter,
+    "tracking_data": _TrackingWriter,
+    "payouts": _PayoutWriter,
+}

@@ -1,0 +1,150 @@
+"""Insights on top of the metrics: performers, platform comparison, payout checks, recommendations."""
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from dashboard import analytics
+from dashboard.extensions import db
+from models import DailyFact
+
+# A creator's cost per order this many times the median is "far above" it.
+RENEGOTIATE_CPO_FACTOR = 1.5
+# Share of the weaker platform's spend a move_budget recommendation shifts.
+MOVE_BUDGET_SHARE = 0.20
+# At most this many recommendations of one kind, strongest first.
+PER_KIND = 3
+
+
+def performers(selection, *, scope) -> dict:
+    """Top (score >= 75th percentile) and under (score <= 25th) performers of a selection."""
+    creators = analytics.metrics(selection, "influencer", scope=scope)
+    scored = creators[creators["performance_score"].notna()].copy()
+    if scored.empty:
+        empty = creators.iloc[0:0]
+        return {"top": empty, "under": empty, "p25": None, "p75": None}
+    scores = scored["performance_score"].astype("float64")
+    p25, p75 = (float(value) for value in np.percentile(scores.to_numpy(), [25, 75]))
+    top = scored[scores >= p75].sort_values(
+        ["performance_score", "influencer_id"], ascending=[False, True], kind="stable")
+    under = scored[scores <= p25].sort_values(
+        ["performance_score", "influencer_id"], ascending=[True, True], kind="stable")
+    return {"top": top.reset_index(drop=True), "under": under.reset_index(drop=True),
+            "p25": p25, "p75": p75}
+
+
+def platform_comparison(selection, *, scope) -> pd.DataFrame:
+    """Metrics per platform with each platform's share of spend and of revenue."""
+    platforms = analytics.metrics(selection, "platform", scope=scope).copy()
+    for column, share in (("spend", "spend_share"), ("revenue", "revenue_share")):
+        total = float(platforms[column].sum()) if len(platforms) else 0.0
+        platforms[share] = platforms[column] / total if total else None
+    return platforms
+
+
+def payout_reconciliation(*, scope) -> pd.DataFrame:
+    """Every payout in scope against rate x units, with the difference actually paid."""
+    if scope is None:
+        return analytics.reconciliation_frame()
+    visible = select(DailyFact.influencer_id).where(
+        *analytics._fact_filters(analytics.Selection(), scope)).distinct()
+    influencer_ids = db.session.execute(visible).scalars().all()
+    return analytics.reconciliation_frame(influencer_ids=influencer_ids)
+
+
+def recommendations(selection, *, scope) -> list[dict]:
+    """Plain-English suggestions with the numbers behind them."""
+    creators = analytics.metrics(selection, "influencer", scope=scope)
+    paid = creators[creators["spend"] > 0].copy()
+    for column in ("roas", "cpo", "engagement_rate"):
+        paid[column] = pd.to_numeric(paid[column], errors="coerce")
+    advice = []
+    advice += _scale(paid)
+    advice += _renegotiate(paid)
+    advice += _fix_conversion(paid)
+    advice += _move_budget(analytics.metrics(selection, "platform", scope=scope))
+    return advice
+
+
+def _scale(paid):
+    roas = paid["roas"].dropna()
+    if len(roas) < 2:
+        return []
+    p75 = float(np.percentile(roas.to_numpy(), 75))
+    strong = paid[(paid["roas"] >= p75) & (paid["roas"] > 1)].sort_values(
+        "roas", ascending=False).head(PER_KIND)
+    return [{
+        "kind": "scale", "influencer_id": row.influencer_id, "name": row.name,
+        "roas": float(row.roas), "roas_p75": p75, "revenue": float(row.revenue),
+        "spend": float(row.spend),
+        "text": (f"Scale up {row.name}: every 1 spent brought back {row.roas:.2f} in revenue "
+                 f"({_amount(row.revenue)} from {_amount(row.spend)} spent), among the top "
+                 f"quarter of creators (75th percentile ROAS {p75:.2f})."),
+    } for row in strong.itertuples(index=False)]
+
+
+def _renegotiate(paid):
+    cpo = paid["cpo"].dropna()
+    if len(cpo) < 2:
+        return []
+    median = float(cpo.median())
+    if median <= 0:
+        return []
+    costly = paid[paid["cpo"] > RENEGOTIATE_CPO_FACTOR * median].sort_values(
+        "cpo", ascending=False).head(PER_KIND)
+    return [{
+        "kind": "renegotiate", "influencer_id": row.influencer_id, "name": row.name,
+        "cpo": float(row.cpo), "median_cpo": median, "orders": int(row.orders),
+        "text": (f"Renegotiate with {row.name}: each order costs {_amount(row.cpo)}, "
+                 f"{row.cpo / median:.1f} times the median of {_amount(median)} "
+                 f"over {int(row.orders):,} orders."),
+    } for row in costly.itertuples(index=False)]
+
+
+def _fix_conversion(paid):
+    rated = paid.dropna(subset=["engagement_rate", "roas"])
+    if len(rated) < 2:
+        return []
+    engagement_p75 = float(np.percentile(rated["engagement_rate"].to_numpy(), 75))
+    roas_p25 = float(np.percentile(rated["roas"].to_numpy(), 25))
+    weak = rated[(rated["engagement_rate"] >= engagement_p75)
+                 & (rated["roas"] <= roas_p25)].sort_values(
+        "engagement_rate", ascending=False).head(PER_KIND)
+    return [{
+        "kind": "fix_conversion", "influencer_id": row.influencer_id, "name": row.name,
+        "engagement_rate": float(row.engagement_rate), "roas": float(row.roas),
+        "engagement_p75": engagement_p75, "roas_p25": roas_p25,
+        "text": (f"Fix conversion for {row.name}: {row.engagement_rate:.1%} of people reached "
+                 f"engage (top quarter), yet ROAS is only {row.roas:.2f} (bottom quarter, "
+                 f"at or below {roas_p25:.2f}); check the link, promo code and landing page."),
+    } for row in weak.itertuples(index=False)]
+
+
+def _move_budget(platforms):
+    paid = platforms[platforms["spend"] > 0].copy()
+    paid["roas"] = pd.to_numeric(paid["roas"], errors="coerce")
+    paid = paid.dropna(subset=["roas"])
+    if len(paid) < 2:
+        return []
+    weakest = paid.sort_values(["roas", "platform"]).iloc[0]
+    strongest = paid.sort_values(["roas", "platform"], ascending=[False, True]).iloc[0]
+    if strongest["roas"] <= weakest["roas"]:
+        return []
+    moved = float(weakest["spend"]) * MOVE_BUDGET_SHARE
+    revenue_at_target = moved * float(strongest["roas"])
+    extra_revenue = moved * (float(strongest["roas"]) - float(weakest["roas"]))
+    return [{
+        "kind": "move_budget", "from_platform": weakest["platform"],
+        "to_platform": strongest["platform"], "amount": moved,
+        "from_roas": float(weakest["roas"]), "to_roas": float(strongest["roas"]),
+        "expected_revenue": revenue_at_target, "expected_extra_revenue": extra_revenue,
+        "text": (f"Move {_amount(moved)} ({MOVE_BUDGET_SHARE:.0%} of its spend) from "
+                 f"{weakest['platform']} (ROAS {weakest['roas']:.2f}) to "
+                 f"{strongest['platform']} (ROAS {strongest['roas']:.2f}): if "
+                 f"{strongest['platform']} keeps its ROAS that brings about "
+                 f"{_amount(revenue_at_target)} in revenue, {_amount(extra_revenue)} more "
+                 f"than the same money earns on {weakest['platform']}."),
+    }]
+
+
+def _amount(value):
+    return f"{float(value):,.0f}" if abs(float(value)) >= 100 else f"{float(value):,.2f}"

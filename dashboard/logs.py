@@ -1,0 +1,121 @@
+"""Structured logs: JSON lines, and one line per request carrying a request id."""
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+
+from flask import g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_LOGGER = "dashboard.request"
+# A proxy's id is reused only when it is short and plain, so it cannot forge log lines.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Fields of a LogRecord that every record has; anything else came in through `extra=`.
+_STANDARD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Marks the handler create_app installs, so building a second app (tests) adds no duplicate.
+_HANDLER_MARK = "_dashboard_handler"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any `extra` fields."""
+
+    def format(self, record):
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_FIELDS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps the current request id on every record logged while a request is served."""
+
+    def filter(self, record):
+        if not hasattr(record, "request_id") and has_request_context():
+            record.request_id = g.get("request_id")
+        return True
+
+
+def configure(level="INFO", log_format="json", stream=None):
+    """Send every log record to stderr (or `stream`) as JSON lines (or plain text)."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(stream)
+        setattr(handler, _HANDLER_MARK, True)
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+    elif stream is not None:
+        handler.setStream(stream)
+    if log_format == "text":
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    else:
+        handler.setFormatter(JsonFormatter())
+    return handler
+
+
+def init_app(app):
+    """Give each request an id (the proxy's X-Request-ID or a new one) and log it once."""
+    app.before_request(_start_request)
+    app.after_request(_log_request)
+
+
+def _start_request():
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response):
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    fields = {
+        "request_id": request_id,
+        "user": _username(),
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+    }
+    callback_output = _dash_callback_output()
+    if callback_output:
+        # Every Dash callback shares one path; the output names which one ran.
+        fields["callback"] = callback_output
+    logging.getLogger(REQUEST_LOGGER).info(
+        "%s %s %s %sms", request.method, request.path, response.status_code, duration_ms,
+        extra=fields)
+    return response
+
+
+def _username():
+    from flask_login import current_user
+
+    try:
+        if current_user.is_authenticated:
+            return current_user.username
+    except Exception:  # a broken database must not stop the request from being logged
+        return None
+    return None
+
+
+def _dash_callback_output():
+    if request.path != "/_dash-update-component" or request.method != "POST":
+        return None
+    body = request.get_json(silent=True, cache=True)
+    if isinstance(body, dict) and isinstance(body.get("output"), str):
+        return body["output"][:300]
+    return None

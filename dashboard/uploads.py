@@ -1,0 +1,221 @@
+"""Admin CSV uploads: stream to the instance folder, dry-run report, commit by token."""
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+
+import pandas as pd
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from dashboard import auth, exports, importer
+from dashboard.extensions import db
+from models import ImportBatch
+
+blueprint = Blueprint("uploads", __name__)
+
+COPY_BLOCK_BYTES = 1024 * 1024
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Unfinished uploads (never committed) are removed after this long.
+PENDING_MAX_AGE_SECONDS = 24 * 3600
+HISTORY_ROWS = 50
+
+
+def limit_text(max_bytes):
+    megabytes = max_bytes / (1024 * 1024)
+    return f"{megabytes:,.0f} MB" if megabytes >= 1 else f"{max_bytes:,} bytes"
+
+
+def pending_root():
+    return os.path.join(current_app.instance_path, "uploads", "pending")
+
+
+def dataset_for(name):
+    """The dataset a file name points to, also for names like "tracking_data (2).csv"."""
+    base = os.path.basename(name).lower()
+    if base in importer.FILE_NAMES:
+        return importer.FILE_NAMES[base]
+    for dataset in importer.DATASETS:
+        if dataset in base or (dataset == "tracking_data" and "tracking" in base):
+            return dataset
+    return None
+
+
+def store_uploads(file_storages, root):
+    """Copy each uploaded file into a new folder under `root`, hashing as it goes.
+
+    Returns (token, [{"name", "path", "sha256", "bytes", "dataset"}]).
+    """
+    token = secrets.token_urlsafe(24)
+    folder = os.path.join(root, token)
+    os.makedirs(folder)
+    stored = []
+    for index, upload in enumerate(file_storages):
+        original = os.path.basename(upload.filename or f"file-{index + 1}.csv")
+        path = os.path.join(folder, f"{index:02d}-{secure_filename(original) or 'upload.csv'}")
+        hasher = hashlib.sha256()
+        size = 0
+        with open(path, "wb") as target:
+            while block := upload.stream.read(COPY_BLOCK_BYTES):
+                hasher.update(block)
+                target.write(block)
+                size += len(block)
+        stored.append({"name": original, "path": path, "sha256": hasher.hexdigest(),
+                       "bytes": size, "dataset": dataset_for(original)})
+    return token, stored
+
+
+def _remove_stale_pending(root):
+    if not os.path.isdir(root):
+        return
+    cutoff = time.time() - PENDING_MAX_AGE_SECONDS
+    for entry in os.scandir(root):
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def run_import(stored, *, dry_run, username):
+    """import_files on stored uploads; an unusable request becomes one problem, not a 500."""
+    files = [importer.ImportFile(item["path"], name=item["name"], dataset=item["dataset"])
+             for item in stored]
+    try:
+        result = importer.import_files(files, dry_run=dry_run, username=username)
+    except importer.UsageError as error:
+        return {"files": [], "errors": [{"file": "", "line": None, "column": None,
+                                         "message": str(error)}], "dry_run": dry_run}
+    return {
+        "dry_run": result.dry_run,
+        "files": [{"file": report.file, "dataset": report.dataset, "rows": report.rows,
+                   "new": report.new, "updated": report.updated,
+                   "unchanged": report.unchanged, "warnings": list(report.warnings),
+                   "sha256": report.sha256, "batch_id": report.batch_id,
+                   "summary": report.summary()} for report in result.files],
+        "errors": [{"file": problem.file, "line": problem.line, "column": problem.column,
+                    "message": problem.message, "text": str(problem)}
+                   for problem in result.errors],
+    }
+
+
+def report_message(report):
+    errors = len(report["errors"])
+    rows = sum(item["rows"] for item in report["files"])
+    if errors:
+        return (f"Found {errors:,} problem{'s' if errors != 1 else ''}; nothing was imported. "
+                "Fix them and upload the files again.")
+    if report["dry_run"]:
+        new = sum(item["new"] for item in report["files"])
+        updated = sum(item["updated"] for item in report["files"])
+        return (f"Checked {rows:,} rows: {new:,} new, {updated:,} updated. Nothing is saved "
+                "until you press Commit import.")
+    return f"Imported {rows:,} rows. Every view now shows the new numbers."
+
+
+def _save_json(folder, name, value):
+    with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+        json.dump(value, handle)
+
+
+def _load_json(folder, name):
+    with open(os.path.join(folder, name), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _pending_folder(token):
+    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
+        return None
+    folder = os.path.join(pending_root(), token)
+    return folder if os.path.isfile(os.path.join(folder, "manifest.json")) else None
+
+
+def _too_large(max_bytes, size=None):
+    sent = f"This upload is {limit_text(size)}; " if size else "This upload is too large; "
+    return jsonify(ok=False, error=f"{sent}the limit is {limit_text(max_bytes)} per upload. "
+                                   "Split the files or upload them one at a time."), 413
+
+
+@blueprint.post("/data/upload")
+@auth.require_view("data", "upload")
+def upload():
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length and max_bytes and request.content_length > max_bytes:
+        return _too_large(max_bytes, request.content_length)
+    try:
+        file_storages = [item for item in request.files.getlist("files") if item.filename]
+    except RequestEntityTooLarge:
+        return _too_large(max_bytes)
+    if not file_storages:
+        return jsonify(ok=False, error="No file arrived. Choose one or more CSV files."), 400
+    root = pending_root()
+    os.makedirs(root, exist_ok=True)
+    _remove_stale_pending(root)
+    token, stored = store_uploads(file_storages, root)
+    report = run_import(stored, dry_run=True, username=current_user.username)
+    report.update(token=token, ok=not report["errors"], message=report_message(report))
+    folder = os.path.join(root, token)
+    _save_json(folder, "manifest.json", {"username": current_user.username, "files": stored,
+                                         "committed": False})
+    _save_json(folder, "report.json", report)
+    return jsonify(report), 200
+
+
+@blueprint.post("/data/commit")
+@auth.require_view("data", "upload")
+def commit():
+    body = request.get_json(silent=True) or {}
+    folder = _pending_folder(body.get("token") or request.form.get("token"))
+    if folder is None:
+        return jsonify(ok=False, error="This upload is unknown or has expired. Upload the "
+                                       "files again."), 404
+    manifest = _load_json(folder, "manifest.json")
+    if manifest.get("committed"):
+        return jsonify(ok=False, error="These files were already imported."), 409
+    report = run_import(manifest["files"], dry_run=False, username=current_user.username)
+    report.update(ok=not report["errors"], message=report_message(report))
+    if report["ok"]:
+        manifest["committed"] = True
+        _save_json(folder, "manifest.json", manifest)
+    _save_json(folder, "report.json", report)
+    return jsonify(report), 200 if report["ok"] else 422
+
+
+@blueprint.get("/data/problems/<token>.csv")
+@auth.require_view("data", "upload")
+def problems_csv(token):
+    folder = _pending_folder(token)
+    if folder is None:
+        return jsonify(error="This upload is unknown or has expired."), 404
+    errors = _load_json(folder, "report.json")["errors"]
+    frame = pd.DataFrame(errors, columns=["file", "line", "column", "message"])
+    frame["line"] = frame["line"].astype("Int64")
+    return exports.csv_response(frame, "import-problems.csv")
+
+
+@blueprint.get("/data/templates/<dataset>.csv")
+@auth.require_view("data")
+def template_csv(dataset):
+    columns = importer.SCHEMAS.get(dataset)
+    if columns is None:
+        return jsonify(error=f"There is no dataset called {dataset!r}; the four are "
+                             f"{', '.join(importer.DATASETS)}."), 404
+    header = ",".join(column.name for column in columns) + "\r\n"
+    return Response(header, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{dataset}.csv"'})
+
+
+def import_history(limit=HISTORY_ROWS):
+    """The latest import batches, newest first."""
+    return db.session.execute(select(ImportBatch).order_by(
+        ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit)).scalars().all()
+
+
+@blueprint.app_errorhandler(RequestEntityTooLarge)
+def _request_too_large(error):
+    if request.path.startswith("/data/"):
+        return _too_large(current_app.config["MAX_CONTENT_LENGTH"], request.content_length)
+    return error

@@ -1,0 +1,93 @@
+"""CSV exports: same numbers as the views, formula-safe cells, role and brand checks."""
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard import auth, exports
+from tests.conftest import TINY, import_tiny
+
+
+@pytest.fixture
+def tiny(app, auth):
+    import_tiny(app)
+    return auth
+
+
+def read_csv(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize("text, escaped", [
+    ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tleading tab", "'\tleading tab"),
+    ("\rleading return", "'\rleading return"),
+    ("-12.5", "-12.5"),
+    ("+3", "+3"),
+    ("1e-5", "1e-5"),
+    ("Whey Protein", "Whey Protein"),
+    ("", ""),
+])
+def test_escape_cell(text, escaped):
+    assert exports.escape_cell(text) == escaped
+
+
+def test_safe_csv_keeps_numbers_numeric_and_quotes_formulas():
+    frame = pd.DataFrame({"campaign": ["=1+1", "MB_Jan", "-5"], "revenue": [-12.5, 3.0, 0.0],
+                          "=header": [1, 2, 3]})
+    rows = list(csv.reader(io.StringIO(exports.safe_csv(frame))))
+    assert rows[0] == ["campaign", "revenue", "'=header"]
+    assert rows[1] == ["'=1+1", "-12.5", "1"]
+    assert rows[3] == ["-5", "0.0", "3"]
+
+
+def test_export_has_the_numbers_of_the_metrics(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/roi/by_platform.csv"))
+    with open(TINY / "expected" / "platform.csv", newline="") as handle:
+        expected = list(csv.DictReader(handle))
+    assert [row["platform"] for row in rows] == [row["platform"] for row in expected]
+    for row, want in zip(rows, expected):
+        assert float(row["revenue"]) == pytest.approx(float(want["revenue"]), rel=1e-9)
+        assert float(row["roas"]) == pytest.approx(float(want["roas"]), rel=1e-9)
+
+
+def test_export_follows_the_selection_in_the_query(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/overview/kpis.csv?start=2025-02-01&end=2025-02-28"))
+    assert float(rows[0]["revenue"]) == 7400
+
+
+def test_export_of_a_creator_table(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/influencers/creator_payouts.csv?influencer=2"))
+    assert rows[0]["basis"] == "order" and float(rows[0]["difference"]) == 0
+    assert client.get("/export/influencers/creator_posts.csv?influencer=nobody"
+                      ).status_code == 404
+
+
+def test_export_is_limited_to_the_users_brands(client, tiny):
+    tiny.login("manager")
+    rows = read_csv(client.get("/export/brands/brands.csv?brand=HKVitals&brand=MuscleBlaze"))
+    assert [row["brand"] for row in rows] == ["MuscleBlaze"]
+    rows = read_csv(client.get("/export/overview/kpis.csv?brand=HKVitals"))
+    assert rows == []
+
+
+def test_export_permissions(client, tiny, monkeypatch):
+    anonymous = client.get("/export/overview/kpis.csv")
+    assert anonymous.status_code in (302, 401)
+    assert anonymous.mimetype != "text/csv"
+    tiny.login("analyst")
+    assert client.get("/export/data/anything.csv").status_code == 403
+    assert client.get("/export/overview/no_such_table.csv").status_code == 404
+    monkeypatch.setitem(auth.ACTION_ROLES, "export", {"admin"})
+    refused = client.get("/export/overview/kpis.csv")
+    assert refused.status_code == 403
+    assert "text/csv" not in refused.content_type

@@ -1,0 +1,105 @@
+"""Data uploads: stream, dry-run report with line and column, size limit, roles, commit."""
+import io
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard import analytics, uploads
+from dashboard.extensions import db
+from models import ImportBatch, Order
+from tests.conftest import TINY, create_users, import_tiny, make_test_app, AuthActions
+
+BAD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+                b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n"
+                b"instagram,MB_Mar,1,u10,Whey Protein,MuscleBlaze,2025-03-02,two,4000\n")
+GOOD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+                 b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n")
+
+
+def upload(client, *files):
+    data = {"files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post("/data/upload", data=data, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def admin(app, auth):
+    import_tiny(app)
+    auth.login("admin")
+    return auth
+
+
+def test_good_file_dry_run_reports_counts_and_writes_nothing(app, client, admin):
+    response = upload(client, ("tracking_data.csv", GOOD_TRACKING))
+    report = response.get_json()
+    assert response.status_code == 200 and report["ok"] and report["dry_run"]
+    assert report["files"][0]["dataset"] == "tracking_data"
+    assert (report["files"][0]["rows"], report["files"][0]["new"]) == (1, 1)
+    assert "Nothing is saved" in report["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 7
+    stored = os.listdir(os.path.join(app.instance_path, "uploads", "pending", report["token"]))
+    assert "00-tracking_data.csv" in stored
+
+
+def test_bad_file_reports_line_and_column(client, admin):
+    report = upload(client, ("tracking_data.csv", BAD_TRACKING)).get_json()
+    assert not report["ok"]
+    problem = report["errors"][0]
+    assert (problem["line"], problem["column"]) == (3, "orders")
+    problems = client.get(f"/data/problems/{report['token']}.csv")
+    assert problems.status_code == 200
+    assert "tracking_data.csv,3,orders," in problems.get_data(as_text=True)
+    assert client.post("/data/commit", json={"token": report["token"]}).status_code == 422
+
+
+def test_commit_imports_and_views_see_it_at_once(app, client, admin):
+    with app.app_context():
+        before = analytics.metrics(analytics.Selection(), "overall", scope=None).iloc[0]
+    report = upload(client, ("tracking_data.csv", GOOD_TRACKING)).get_json()
+    committed = client.post("/data/commit", json={"token": report["token"]})
+    assert committed.status_code == 200, committed.get_json()
+    assert committed.get_json()["files"][0]["batch_id"] is not None
+    with app.app_context():
+        after = analytics.metrics(analytics.Selection(), "overall", scope=None).iloc[0]
+        history = uploads.import_history()
+    assert after["revenue"] == before["revenue"] + 4000
+    assert history[0].file_name == "tracking_data.csv" and history[0].status == "committed"
+    again = client.post("/data/commit", json={"token": report["token"]})
+    assert again.status_code == 409
+    assert client.post("/data/commit", json={"token": "../../etc"}).status_code == 404
+
+
+def test_oversize_upload_is_refused_with_the_limit(sqlite_url, tmp_path):
+    app = make_test_app(sqlite_url, tmp_path, MAX_UPLOAD_MB=1)
+    create_users(app)
+    client = app.test_client()
+    AuthActions(client).login("admin")
+    response = upload(client, ("tracking_data.csv", GOOD_TRACKING + b"x" * (1024 * 1024)))
+    assert response.status_code == 413
+    assert "the limit is 1 MB" in response.get_json()["error"]
+
+
+def test_non_admin_is_refused(client, auth):
+    auth.login("analyst")
+    assert upload(client, ("tracking_data.csv", GOOD_TRACKING)).status_code == 403
+    assert client.post("/data/commit", json={"token": "x" * 32}).status_code == 403
+    assert client.get("/data/templates/posts.csv").status_code == 403
+
+
+def test_anonymous_is_refused(client):
+    response = upload(client, ("tracking_data.csv", GOOD_TRACKING))
+    assert response.status_code == 401
+
+
+def test_templates_carry_the_dataset_headers(client, admin):
+    response = client.get("/data/templates/payouts.csv")
+    assert response.get_data(as_text=True).strip() == (
+        "influencer_id,basis,rate,orders,total_payout")
+    assert client.get("/data/templates/nothing.csv").status_code == 404
+
+
+def test_file_names_map_to_datasets():
+    assert uploads.dataset_for("tracking_data (2).csv") == "tracking_data"
+    assert uploads.dataset_for("Influencers-March.CSV") == "influencers"
+    assert uploads.dataset_for("orders.csv") is None

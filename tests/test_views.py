@@ -1,0 +1,250 @@
+"""The dashboard views: layouts per role, callbacks through Dash's HTTP endpoint, brand scope."""
+import csv
+import json
+
+import pytest
+
+from dashboard import analytics, auth
+from layouts import components
+from tests.conftest import TINY, import_tiny
+
+ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
+                   "/brands"]
+NO_FILTERS = {"start": None, "end": None, "brands": [], "platforms": [], "categories": [],
+              "tiers": [], "baseline": 0.2}
+
+
+def expected_rows(name):
+    with open(TINY / "expected" / name, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def route(client, pathname, search=""):
+    """The router callback, as the browser calls it; returns the response JSON."""
+    body = {"output": "..app-page.children...app-navbar.children..",
+            "outputs": [{"id": "app-page", "property": "children"},
+                        {"id": "app-navbar", "property": "children"}],
+            "inputs": [{"id": "app-url", "property": "pathname", "value": pathname},
+                       {"id": "app-url", "property": "search", "value": search}],
+            "changedPropIds": ["app-url.pathname"]}
+    return client.post("/_dash-update-component", json=body)
+
+
+def update_view(client, view, filters=None, inputs=(), state=()):
+    """A view's main callback (body + URL) with the given filter values."""
+    values = dict(NO_FILTERS, **(filters or {}))
+    filter_inputs = [{"id": component_id, "property": prop, "value": values[name]}
+                     for (component_id, prop), (name, _) in zip(
+                         components.filter_ids(view), components.FILTER_CONTROLS)]
+    body = {"output": f"..{view}-body.children...{view}-url.search..",
+            "outputs": [{"id": f"{view}-body", "property": "children"},
+                        {"id": f"{view}-url", "property": "search"}],
+            "inputs": list(inputs) + filter_inputs, "state": list(state),
+            "changedPropIds": []}
+    return client.post("/_dash-update-component", json=body)
+
+
+def find(tree, component_id):
+    """The component with `component_id` in a Dash JSON tree, or None."""
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict) and props.get("id") == component_id:
+            return tree
+        for value in tree.values():
+            found = find(value, component_id)
+            if found is not None:
+                return found
+    elif isinstance(tree, list):
+        for item in tree:
+            found = find(item, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def ids_in(tree):
+    found = set()
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict) and isinstance(props.get("id"), str):
+            found.add(props["id"])
+        for value in tree.values():
+            found |= ids_in(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            found |= ids_in(item)
+    return found
+
+
+def body_of(response, view):
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"][f"{view}-body"]["children"]
+
+
+def text_of(component):
+    return component["props"]["children"]
+
+
+@pytest.fixture
+def tiny(app, auth):
+    import_tiny(app)
+    return auth
+
+
+@pytest.mark.parametrize("role", ["admin", "analyst", "manager"])
+def test_every_view_renders_for_each_role(client, tiny, role):
+    tiny.login(role)
+    for pathname in ANALYTICS_VIEWS:
+        page = route(client, pathname).get_json()["response"]["app-page"]["children"]
+        view = pathname.split("/")[1]
+        assert find(page, f"{view}-page") is not None, (role, pathname)
+        assert find(page, f"{view}-filter-brands") is not None
+    data_page = route(client, "/data").get_json()["response"]["app-page"]["children"]
+    if role == "admin":
+        assert find(data_page, "data-dropzone") is not None
+        assert "MB" in json.dumps(find(data_page, "data-limit"))
+    else:
+        assert find(data_page, "page-forbidden") is not None
+
+
+def test_every_component_id_carries_its_view_prefix(client, tiny):
+    tiny.login("admin")
+    for pathname in ANALYTICS_VIEWS + ["/data"]:
+        view = pathname.split("/")[1]
+        page = route(client, pathname).get_json()["response"]["app-page"]["children"]
+        assert all(i.startswith(f"{view}-") for i in ids_in(page)), pathname
+
+
+def test_overview_kpis_match_the_metrics(client, tiny):
+    tiny.login("analyst")
+    body = body_of(update_view(client, "overview"), "overview")
+    overall = expected_rows("overall.csv")[0]
+    assert text_of(find(body, "overview-kpi-revenue")) == components.money(
+        float(overall["revenue"]))
+    assert text_of(find(body, "overview-kpi-spend")) == "₹8,800"
+    assert text_of(find(body, "overview-kpi-roas")) == components.ratio(float(overall["roas"]))
+    assert text_of(find(body, "overview-kpi-orders")) == "18"
+    assert text_of(find(body, "overview-kpi-engagement_rate")) == "6.5%"
+    # No dates: nothing earlier to compare with.
+    assert text_of(find(body, "overview-kpi-revenue-change")) == "no earlier period to compare"
+
+
+def test_overview_february_compares_with_the_28_days_before(app, client, tiny):
+    tiny.login("analyst")
+    response = update_view(client, "overview", {"start": "2025-02-01", "end": "2025-02-28"})
+    body = body_of(response, "overview")
+    february = expected_rows("overall_feb.csv")[0]
+    assert text_of(find(body, "overview-kpi-revenue")) == components.money(
+        float(february["revenue"]))
+    with_previous = analytics.Selection.from_query("start=2025-01-04&end=2025-01-31")
+    with app.app_context():
+        january = analytics.metrics(with_previous, "overall", scope=None).iloc[0]
+    change = (float(february["revenue"]) - january["revenue"]) / january["revenue"]
+    assert text_of(find(body, "overview-kpi-revenue-change")) == (
+        f"▼ {abs(change) * 100:,.1f}% on the previous 28 days")
+    assert response.get_json()["response"]["overview-url"]["search"] == (
+        "?start=2025-02-01&end=2025-02-28")
+
+
+def test_empty_selection_says_so_in_plain_words(client, tiny):
+    tiny.login("analyst")
+    body = body_of(update_view(client, "overview", {"start": "2030-01-01",
+                                                     "end": "2030-01-31"}), "overview")
+    assert components.EMPTY_SELECTION in json.dumps(body, ensure_ascii=False)
+
+
+def test_roi_baseline_slider_changes_incremental_roas(client, tiny):
+    tiny.login("analyst")
+    dimension = [{"id": "roi-dimension", "property": "value", "value": "platform"}]
+    overall = expected_rows("overall.csv")[0]
+    revenue, spend = float(overall["revenue"]), float(overall["spend"])
+    for baseline in (0.2, 0.35):
+        body = body_of(update_view(client, "roi", {"baseline": baseline}, inputs=dimension),
+                       "roi")
+        assert text_of(find(body, "roi-kpi-incremental_roas")) == components.ratio(
+            revenue * (1 - baseline) / spend)
+    grid = find(body, "roi-table")["props"]["rowData"]
+    assert [row["platform"] for row in grid] == [
+        row["platform"] for row in expected_rows("platform.csv")]
+
+
+def test_creator_page_shows_profile_and_payout_reconciliation(client, tiny):
+    tiny.login("analyst")
+    key = [{"id": "influencers-key", "property": "data", "value": "2"}]
+    body = body_of(update_view(client, "influencers", state=key), "influencers")
+    assert text_of(find(body, "influencers-name")) == "Bilal"
+    influencer = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}["2"]
+    assert text_of(find(body, "influencers-kpi-revenue")) == components.money(
+        float(influencer["revenue"]))
+    # Bilal is paid 500 per order for 6 orders = 3,000, exactly what was paid.
+    assert find(body, "influencers-payouts")["props"]["rowData"][0]["difference"] == 0
+
+
+def test_creators_grid_links_each_row_with_tier_and_score(client, tiny):
+    tiny.login("analyst")
+    key = [{"id": "influencers-key", "property": "data", "value": None}]
+    body = body_of(update_view(client, "influencers", state=key), "influencers")
+    rows = find(body, "influencers-grid")["props"]["rowData"]
+    by_id = {row["influencer_id"]: row for row in rows}
+    assert by_id["2"]["name"] == "[Bilal](/influencers/2)"
+    assert by_id["2"]["tier"] == "mega"
+    expected = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}
+    for influencer_id, row in by_id.items():
+        assert row["performance_score"] == pytest.approx(
+            float(expected[influencer_id]["performance_score"]), rel=1e-9)
+
+
+def test_insights_show_recommendations_and_heatmap(client, tiny):
+    tiny.login("analyst")
+    body = body_of(update_view(client, "insights"), "insights")
+    assert find(body, "insights-recommendations") is not None
+    heatmap = find(body, "insights-heatmap")["props"]["figure"]["data"][0]
+    assert "Fitness" in heatmap["y"]
+
+
+def test_manager_sees_only_their_brand(client, tiny):
+    tiny.login("manager")
+    # The manager's home is the brand page.
+    page = route(client, "/").get_json()["response"]["app-page"]["children"]
+    assert find(page, "brands-page") is not None
+    assert find(page, "brands-filter-brands")["props"]["options"] == ["MuscleBlaze"]
+    body = body_of(update_view(client, "brands"), "brands")
+    assert find(body, "brands-card-muscleblaze") is not None
+    assert find(body, "brands-card-hkvitals") is None
+    muscleblaze = {row["brand"]: row for row in expected_rows("brand.csv")}["MuscleBlaze"]
+    assert text_of(find(body, "brands-muscleblaze-revenue")) == components.money(
+        float(muscleblaze["revenue"]))
+    # A shared link naming another brand shows nothing of it, in the control or the numbers.
+    page = route(client, "/overview", "?brand=HKVitals").get_json()["response"]["app-page"][
+        "children"]
+    assert find(page, "overview-filter-brands")["props"]["value"] == []
+    body = body_of(update_view(client, "overview", {"brands": ["HKVitals"]}), "overview")
+    assert find(body, "overview-kpi-revenue") is None
+    assert "No orders in this selection" in json.dumps(body, ensure_ascii=False)
+    body = body_of(update_view(client, "overview"), "overview")
+    assert text_of(find(body, "overview-kpi-revenue")) == "₹18,500"
+    # Dev sells only HKVitals: his page does not exist for this manager.
+    key = [{"id": "influencers-key", "property": "data", "value": "4"}]
+    body = body_of(update_view(client, "influencers", state=key), "influencers")
+    assert find(body, "influencers-missing") is not None
+
+
+def test_export_links_follow_the_export_permission(client, tiny, monkeypatch):
+    tiny.login("analyst")
+    body = body_of(update_view(client, "overview"), "overview")
+    assert "/export/overview/top_campaigns.csv" in json.dumps(body)
+    monkeypatch.setitem(auth.ACTION_ROLES, "export", {"admin"})
+    body = body_of(update_view(client, "overview"), "overview")
+    assert "/export/" not in json.dumps(body)
+
+
+def test_callback_error_shows_a_reference_not_a_trace(client, tiny, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database exploded at secret_table")
+
+    monkeypatch.setattr(analytics, "overview", broken)
+    tiny.login("analyst")
+    response = update_view(client, "overview")
+    text = json.dumps(body_of(response, "overview"))
+    assert "could not be loaded" in text and "error number" in text
+    assert "secret_table" not in text and "Traceback" not in text
