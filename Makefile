@@ -39,7 +39,7 @@ serve: $(VENV)/.installed
 
 # Against a running server (make serve): USERS logged-in users for DURATION seconds.
 loadtest: $(VENV)/.installed
-	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/pip show --quiet locust >/dev/null 2>&1 || $(BIN)/pip install --quiet -e '.[load]'
 	$(BIN)/python bench/loadtest.py --host $(HOST) --users $(USERS) --duration $(DURATION)
 
 clean:

@@ -8,7 +8,6 @@ as they change. Run through bench/loadtest.py (`make loadtest`).
 import random
 import re
 import sys
-import time
 
 from locust import HttpUser, between, task
 
@@ -38,19 +37,21 @@ def note_once(text):
         print(f"NOTE: {text}", file=sys.stderr, flush=True)
 
 
-def walk_components(node, found):
-    """Collect {component id: (type, props)} from a Dash component tree."""
+def walk_components(node, found, links):
+    """Collect {component id: (type, props)} and every link's href from a component tree."""
     if isinstance(node, list):
         for child in node:
-            walk_components(child, found)
+            walk_components(child, found, links)
     elif isinstance(node, dict):
         props = node.get("props")
         if isinstance(props, dict) and "type" in node:
             component_id = props.get("id")
             if isinstance(component_id, str):
                 found[component_id] = (node["type"], props)
+            if isinstance(props.get("href"), str):
+                links.add(props["href"])
             for value in props.values():
-                walk_components(value, found)
+                walk_components(value, found, links)
 
 
 def output_targets(output):
@@ -72,6 +73,7 @@ class DashBrowser:
         self.user = user
         self.dependencies = []
         self.components = {}
+        self.links = set()
         # Components that the last callback response brought onto the page.
         self._new_ids = set()
 
@@ -86,16 +88,17 @@ class DashBrowser:
         else:
             client.get("/_dash-dependencies", name="/_dash-dependencies")
         self.components = {}
-        walk_components(layout, self.components)
+        self.links = set()
+        walk_components(layout, self.components, self.links)
         self._set_prop("app-url", "pathname", path)
         self._set_prop("app-url", "search", "")
-        self.run_callbacks(self._initial_callbacks(set(self.components)))
+        self.run_callbacks(self._initial_callbacks(set(self.components)), label="open")
 
     def navigate(self, path):
         """In-app navigation: the URL changes and the router callback renders the page."""
         self._set_prop("app-url", "pathname", path)
         self.run_callbacks(self._callbacks_reading({("app-url", "pathname")}),
-                           changed={("app-url", "pathname")})
+                           changed={("app-url", "pathname")}, label="navigate")
 
     def change_filter(self):
         """Pick a control with options that feeds a callback and choose another value."""
@@ -117,7 +120,7 @@ class DashBrowser:
             new_value = random.choice(values)
         self._set_prop(component_id, "value", new_value)
         changed = {(component_id, "value")}
-        self.run_callbacks(self._callbacks_reading(changed), changed=changed)
+        self.run_callbacks(self._callbacks_reading(changed), changed=changed, label="filter")
         return True
 
     def click_export(self):
@@ -131,28 +134,36 @@ class DashBrowser:
                 trigger = dependency["inputs"][0]
                 clicks = (self._prop(trigger["id"], trigger["property"]) or 0) + 1
                 self._set_prop(trigger["id"], trigger["property"], clicks)
-                self.run_callbacks([dependency], changed={(trigger["id"], trigger["property"])})
+                self.run_callbacks([dependency], label="export",
+                                   changed={(trigger["id"], trigger["property"])})
                 return True
-        for _kind, props in self.components.values():
-            href = props.get("href")
-            if isinstance(href, str) and (".csv" in href or "export" in href):
-                self.user.client.get(href, name="export CSV (GET)")
-                return True
+        exports = sorted(href for href in self.links if "/export/" in href or ".csv" in href)
+        if exports:
+            with self.user.client.get(random.choice(exports), name="export CSV (GET)",
+                                      catch_response=True) as response:
+                if response.status_code != 200 or "csv" not in response.headers.get(
+                        "Content-Type", ""):
+                    response.failure(f"{response.status_code}, "
+                                     f"{response.headers.get('Content-Type')}")
+            return True
         return False
 
-    def run_callbacks(self, queue, changed=frozenset()):
-        """Fire callbacks in order; outputs that feed other callbacks fire those too."""
+    def run_callbacks(self, queue, label, changed=frozenset()):
+        """Fire callbacks in order; outputs that feed other callbacks fire those too.
+
+        `label` (open, navigate, filter, export) names the user action in the statistics.
+        """
         queue = list(queue)
         fired = 0
         while queue and fired < MAX_CALLBACKS_PER_ACTION:
             dependency = queue.pop(0)
-            changed_now = self._fire(dependency, changed)
+            changed_now = self._fire(dependency, changed, label)
             fired += 1
             if changed_now:
                 queue.extend(self._callbacks_reading(changed_now))
                 queue.extend(self._initial_callbacks(self._new_ids))
 
-    def _fire(self, dependency, changed):
+    def _fire(self, dependency, changed, label):
         targets = output_targets(dependency["output"])
         inputs = [{**item, "value": self._prop(item["id"], item["property"])}
                   for item in dependency["inputs"]]
@@ -167,7 +178,7 @@ class DashBrowser:
             "changedPropIds": [f"{item['id']}.{item['property']}" for item in inputs
                                if (item["id"], item["property"]) in changed],
         }
-        name = f"callback {dependency['output'][:70]}"
+        name = f"{label}: {dependency['output'][:60]}"
         headers = {"X-CSRFToken": self.user.client.cookies.get("_csrf_token", "")}
         with self.user.client.post("/_dash-update-component", json=body, headers=headers,
                                    name=name, catch_response=True) as response:
@@ -186,7 +197,7 @@ class DashBrowser:
                 self._set_prop(component_id, prop, value)
                 changed_now.add((component_id, prop))
                 before = set(self.components)
-                walk_components(value, self.components)
+                walk_components(value, self.components, self.links)
                 self._new_ids |= set(self.components) - before
         return changed_now
 
@@ -289,38 +300,32 @@ class ManagerUser(DashboardUser):
 class AdminUser(DashboardUser):
     fixed_count = 1
     username = "admin"
-    imported = False
 
-    @task(1)
+    def on_start(self):
+        super().on_start()
+        self.import_once()
+
     def import_once(self):
-        """The one admin import of the run: upload a small CSV, then commit it."""
-        if AdminUser.imported:
-            return
-        AdminUser.imported = True
+        """The one admin import of the run: upload a small CSV (checked), then commit it."""
         headers = {"X-CSRFToken": self.client.cookies.get("_csrf_token", "")}
-        files = {"file": ("influencers.csv", LOADTEST_INFLUENCERS_CSV.encode(), "text/csv")}
-        with self.client.post("/data/upload", files=files, data={"dataset": "influencers"},
-                              headers=headers, name="admin import: /data/upload",
+        files = [("files", ("influencers.csv", LOADTEST_INFLUENCERS_CSV.encode(), "text/csv"))]
+        with self.client.post("/data/upload", files=files, headers=headers,
+                              name="admin import: /data/upload",
                               catch_response=True) as response:
             if response.status_code in (404, 405):
                 response.success()
                 note_once(f"/data/upload answered {response.status_code}: the upload route "
                           "is not there yet, so the admin import step was skipped.")
                 return
-            if response.status_code >= 400:
+            upload = _json_or_empty(response)
+            if response.status_code != 200 or not upload.get("ok"):
                 response.failure(f"{response.status_code}: {response.text[:200]}")
                 return
-            upload = _json_or_empty(response)
-        started = time.perf_counter()
-        with self.client.post("/data/commit", json=upload, headers=headers,
-                              name="admin import: /data/commit",
+        with self.client.post("/data/commit", json={"token": upload.get("token")},
+                              headers=headers, name="admin import: /data/commit",
                               catch_response=True) as response:
-            if response.status_code >= 400:
+            if response.status_code != 200 or not _json_or_empty(response).get("ok"):
                 response.failure(f"{response.status_code}: {response.text[:200]}")
-            else:
-                response.success()
-                note_once(f"admin import committed in "
-                          f"{(time.perf_counter() - started) * 1000:.0f} ms.")
 
 
 def _json_or_empty(response):

@@ -10,20 +10,21 @@ from flask_wtf.csrf import CSRFError
 
 from dashboard.extensions import db, limiter, login_manager
 from models import User
+from models.users import ROLES
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
 
-ANALYTICS = {"admin", "manager", "analyst"}
+EVERY_ROLE = frozenset(ROLES)
 # What each role may open. Managers and analysts see analytics within their brand scope.
 # "app" is the page frame (router, navbar): every signed-in user needs it.
 VIEW_ROLES = {
-    "app": ANALYTICS,
-    "overview": ANALYTICS,
-    "roi": ANALYTICS,
-    "influencers": ANALYTICS,
-    "insights": ANALYTICS,
-    "brands": ANALYTICS,
+    "app": EVERY_ROLE,
+    "overview": EVERY_ROLE,
+    "roi": EVERY_ROLE,
+    "influencers": EVERY_ROLE,
+    "insights": EVERY_ROLE,
+    "brands": EVERY_ROLE,
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},
@@ -31,7 +32,7 @@ VIEW_ROLES = {
 # What each role may do beyond opening a view. Exports are the numbers the view already
 # shows, within the same brand scope, so whoever may open a view may download its tables.
 ACTION_ROLES = {
-    "export": ANALYTICS,
+    "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
 }
@@ -119,8 +120,10 @@ LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
 <body class="bg-light"><main class="container" style="max-width:420px;margin-top:10vh">
 <h1 class="h4 mb-3">Sign in</h1>
-{% if message %}<div class="alert alert-danger" role="alert" id="login-message">{{ message }}</div>{% endif %}
-<form method="post" action="{{ url_for('auth.login', next=next) if next else url_for('auth.login') }}">
+{% if message %}<div class="alert alert-danger" role="alert" id="login-message">
+{{ message }}</div>{% endif %}
+<form method="post"
+ action="{{ url_for('auth.login', next=next) if next else url_for('auth.login') }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <label class="form-label" for="username">Username</label>
 <input class="form-control mb-2" id="username" name="username" autocomplete="username"

@@ -72,8 +72,13 @@ def demo_command(scale, seed, out_dir):
             click.echo(f"Wrote {path}")
         return
     result = demo.load_demo(scale=scale, seed=seed)
+    for error in result.errors:
+        click.echo(str(error), err=True)
     for report in result.files:
         click.echo(report.summary())
+    if result.errors:
+        click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
 
 
 @main.command("setup-demo")

@@ -278,6 +278,8 @@ class _Scan:
     sha256: str
     size: int
     has_quotes: bool
+    # False when no value can start or end with whitespace: stripping 10M cells costs seconds.
+    needs_strip: bool
     stored_path: str | None
     refused: bool
 
@@ -298,11 +300,12 @@ def _scan(job, max_bytes, uploads_dir, problems):
         problems.add(name, None, None,
                      f"The file is {_human_size(size)}, more than the upload limit of "
                      f"{_human_size(max_bytes)}; it was not read.")
-        return _Scan("", size, False, None, True)
+        return _Scan("", size, False, False, None, True)
     hasher = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0
-    has_quotes = False
+    has_quotes = needs_strip = False
+    previous_byte = b"\n"
     refusal = None
     only_space = True
     copy = None
@@ -330,6 +333,8 @@ def _scan(job, max_bytes, uploads_dir, problems):
                     continue
                 only_space = only_space and not block.lstrip(b"\xef\xbb\xbf \t\r\n")
                 has_quotes = has_quotes or b'"' in block
+                needs_strip = needs_strip or _space_next_to_separator(previous_byte + block)
+                previous_byte = block[-1:]
                 lines_before += block.count(b"\n")
         if not refusal:
             try:
@@ -349,7 +354,14 @@ def _scan(job, max_bytes, uploads_dir, problems):
         refusal = "The file is empty."
     if refusal:
         problems.add(name, None, None, refusal)
-    return _Scan(sha256, size, has_quotes, stored_path, bool(refusal))
+    return _Scan(sha256, size, has_quotes, needs_strip, stored_path, bool(refusal))
+
+
+_SPACE_PATTERNS = (b" ,", b", ", b" \n", b" \r", b"\n ", b"\t", b'" ', b' "', b"\xc2\xa0")
+
+
+def _space_next_to_separator(block):
+    return any(pattern in block for pattern in _SPACE_PATTERNS) or block.endswith(b" ")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -481,7 +493,7 @@ def _check(job, rows, lines, problems):
         if raw is None:
             checked.values[column.name] = None
             continue
-        text = raw.str.strip()
+        text = raw.str.strip() if job.scan.needs_strip else raw
         empty = (text == "").to_numpy()
         if column.kind == "optional":
             checked.values[column.name] = text.where(~empty, None)

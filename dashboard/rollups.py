@@ -26,6 +26,9 @@ def rebuild(session, influencer_ids=None):
     slices = _influencer_slices(session, influencer_ids)
     dialect = session.get_bind().dialect.name
     for influencer_slice in slices:
+        if influencer_slice is None and dialect == "sqlite":
+            _rebuild_without_indexes(session, dialect)
+            continue
         if influencer_slice is None:
             session.execute(delete(DailyFact))
         else:
@@ -34,6 +37,22 @@ def rebuild(session, influencer_ids=None):
         session.execute(_insert_order_facts(dialect, influencer_slice))
         unattributed = _unattributed_ids(session, influencer_slice)
         session.execute(_insert_post_facts(dialect, influencer_slice, unattributed))
+
+
+def _rebuild_without_indexes(session, dialect):
+    """Full rebuild on SQLite: filling an unindexed table then indexing it once is about
+    three times faster than updating the indexes row by row. (Not on Postgres, where
+    DROP INDEX would lock readers out until the import commits.)"""
+    connection = session.connection()
+    indexes = list(DailyFact.__table__.indexes)
+    for index in indexes:
+        index.drop(connection)
+    # With foreign keys on, SQLite deletes row by row; without indexes that is cheap.
+    session.execute(delete(DailyFact))
+    session.execute(_insert_order_facts(dialect, None))
+    session.execute(_insert_post_facts(dialect, None, _unattributed_ids(session, None)))
+    for index in indexes:
+        index.create(connection)
 
 
 def _influencer_slices(session, influencer_ids):

@@ -12,7 +12,9 @@ class DailyFact(Base):
 
     Rows from orders and spend always carry a brand and a campaign (Unattributed
     included); rows from posts have no campaign, and no brand when posts.csv had none.
-    Undated spend (METRICS.md) has day NULL. `in_post_window` marks days 0..6 after one
+    Undated spend (METRICS.md) has day NULL. A key can hold two rows, one written from the
+    orders (with basis-order spend) and one from posts (basis-post spend); every reader
+    sums, so that is never visible. `in_post_window` marks days 0..6 after one
     of the influencer's posts, which the measured baseline (docs/metrics.md) leaves out.
     """
 
@@ -20,7 +22,6 @@ class DailyFact(Base):
     __table_args__ = (
         Index("ix_daily_facts_day_brand_id", "day", "brand_id"),
         Index("ix_daily_facts_influencer_id_day", "influencer_id", "day"),
-        Index("ix_daily_facts_brand_id_day", "brand_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -192,3 +192,14 @@ def test_admin_page_lists_users_and_changes_one(sqlite_app, admin_client):
     assert shown.get_json()["response"]["users-toggle-active"]["children"] == "Reactivate"
     actions = [event[0] for event in _events(sqlite_app)]
     assert actions[-3:] == ["role_changed", "brands_changed", "user_deactivated"]
+
+
+@pytest.mark.parametrize("role,shown", [("admin", "users-create"), ("analyst", "Not allowed")])
+def test_users_page_opens_for_admins_only(sqlite_app, role, shown):
+    create_users(sqlite_app)
+    client = sqlite_app.test_client()
+    AuthActions(client).login(role)
+    response = run_callback(client, sqlite_app.extensions["dash_app"], "app-page", "children",
+                            {"app-url.pathname": "/admin/users", "app-url.search": "?user=bob"})
+    assert response.status_code == 200
+    assert shown in str(response.get_json()["response"]["app-page"])

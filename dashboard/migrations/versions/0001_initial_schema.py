@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:11:52.138349
+Create Date: 2026-11-27 09:21:33.535388
 """
 from alembic import op
 import sqlalchemy as sa
@@ -138,7 +138,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_facts'))
     )
     with op.batch_alter_table('daily_facts', schema=None) as batch_op:
-        batch_op.create_index('ix_daily_facts_brand_id_day', ['brand_id', 'day'], unique=False)
         batch_op.create_index('ix_daily_facts_day_brand_id', ['day', 'brand_id'], unique=False)
         batch_op.create_index('ix_daily_facts_influencer_id_day', ['influencer_id', 'day'], unique=False)
 
@@ -227,7 +226,6 @@ def downgrade():
     with op.batch_alter_table('daily_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_daily_facts_influencer_id_day')
         batch_op.drop_index('ix_daily_facts_day_brand_id')
-        batch_op.drop_index('ix_daily_facts_brand_id_day')
 
     op.drop_table('daily_facts')
     op.drop_table('user_brands')

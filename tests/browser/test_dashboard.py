@@ -1,0 +1,88 @@
+"""End to end in headless Chromium: sign-in, filters, roles, upload and commit."""
+from dataclasses import replace
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from dashboard import analytics
+from layouts import components
+from tests.browser.conftest import open_page, sign_in, sign_out, texts
+
+pytestmark = pytest.mark.browser
+
+BAD_TRACKING = ("source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+                "instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n"
+                "instagram,MB_Mar,1,u10,Whey Protein,MuscleBlaze,2025-03-02,two,4000\n")
+GOOD_TRACKING = ("source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+                 "instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n")
+
+
+def revenue_for(app, selection):
+    with app.app_context():
+        overall = analytics.metrics(selection, "overall", scope=None)
+    return components.money(overall.iloc[0]["revenue"])
+
+
+def test_filter_changes_kpi_and_sign_out_hides_data(browser, live_app):
+    sign_in(browser, "analyst")
+    everything = analytics.Selection()
+    browser.wait_for_text_to_equal("#overview-kpi-revenue", revenue_for(live_app, everything),
+                                   timeout=15)
+    browser.select_dcc_dropdown("#overview-filter-brands", value="HKVitals")
+    hkvitals = replace(everything, brands=frozenset(["HKVitals"]))
+    browser.wait_for_text_to_equal("#overview-kpi-revenue", revenue_for(live_app, hkvitals),
+                                   timeout=15)
+    assert "brand=HKVitals" in browser.driver.current_url
+    sign_out(browser)
+    browser.driver.back()
+    browser.wait_for_element("body")
+    # Back from the sign-in page: the page is fetched again and sends to sign-in.
+    browser.wait_for_element("#login-submit", timeout=15)
+    assert not texts(browser, "#overview-kpi-revenue")
+
+
+def test_roles_see_only_what_they_may(browser):
+    sign_in(browser, "analyst")
+    open_page(browser, "/data")
+    browser.wait_for_contains_text("#page-forbidden", "Not allowed", timeout=15)
+    sign_out(browser)
+    sign_in(browser, "manager")
+    browser.wait_for_element("#brands-card-muscleblaze", timeout=15)
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#brands-card-hkvitals")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#nav-data")
+
+
+def hand_over_file(browser, path):
+    """What a drop does, minus the gesture: give the files to the page's upload script."""
+    browser.driver.execute_script(
+        "var input = document.createElement('input'); input.type = 'file';"
+        "input.id = 'test-upload'; document.body.appendChild(input);")
+    browser.driver.find_element(By.ID, "test-upload").send_keys(str(path))
+    browser.driver.execute_script(
+        "var input = document.getElementById('test-upload');"
+        "window.roiUpload(input.files); input.remove();")
+
+
+def test_admin_uploads_fixes_commits_and_sees_the_change(browser, live_app, tmp_path):
+    sign_in(browser, "admin")
+    before = revenue_for(live_app, analytics.Selection())
+    browser.wait_for_text_to_equal("#overview-kpi-revenue", before, timeout=15)
+    open_page(browser, "/data")
+    browser.wait_for_element("#data-dropzone", timeout=15)
+    bad = tmp_path / "bad" / "tracking_data.csv"
+    bad.parent.mkdir()
+    bad.write_text(BAD_TRACKING)
+    hand_over_file(browser, bad)
+    browser.wait_for_contains_text("#data-problems", "line 3, column orders", timeout=20)
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#data-commit")
+    good = tmp_path / "good" / "tracking_data.csv"
+    good.parent.mkdir()
+    good.write_text(GOOD_TRACKING)
+    hand_over_file(browser, good)
+    browser.wait_for_element("#data-commit", timeout=20).click()
+    browser.wait_for_contains_text("#data-report-message", "Imported 1 rows", timeout=20)
+    browser.wait_for_contains_text("#data-history", "committed", timeout=15)
+    open_page(browser, "/overview")
+    after = revenue_for(live_app, analytics.Selection())
+    assert after != before
+    browser.wait_for_text_to_equal("#overview-kpi-revenue", after, timeout=15)
