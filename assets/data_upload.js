@@ -15,8 +15,11 @@
   }
 
   function setProps(id, props) {
-    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById(id)) {
+    // Stores have no DOM element, so ask Dash itself; a page left meanwhile is no error.
+    try {
       window.dash_clientside.set_props(id, props);
+    } catch (error) {
+      if (window.console) { console.warn("data upload: cannot update " + id, error); }
     }
   }
 

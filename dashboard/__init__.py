@@ -13,6 +13,11 @@ def create_app(config=None):
     """
     app = Flask(__name__, instance_path=_instance_path(config))
     load_config(app, config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=1, x_host=1)
     os.makedirs(app.instance_path, exist_ok=True)
     configure_logging(app)
     register_extensions(app)

@@ -312,9 +312,14 @@ def _min_max(values):
 
 
 def _metrics_frame(selection, by, scope, *, influencer_id=None):
-    sums = _grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    return _finish(_grouped_sums(selection, by, scope, influencer_id=influencer_id), by,
+                   selection.baseline)
+
+
+def _finish(sums, by, baseline):
+    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null."""
     key = sums.columns[0]
-    frame = with_ratios(sums, selection.baseline)
+    frame = with_ratios(sums, baseline)
     frame = frame.sort_values(key, key=lambda keys: keys.astype(str), kind="stable")
     columns = [key] + METRIC_COLUMNS
     if by == "influencer":
@@ -322,6 +327,39 @@ def _metrics_frame(selection, by, scope, *, influencer_id=None):
         columns += ["name", "performance_score"]
     frame = frame[columns].reset_index(drop=True)
     return _nulls_as_none(frame, RATIO_COLUMNS + ["performance_score"])
+
+
+def _platform_brand_campaign_cube(selection, scope):
+    """Sums per (platform, brand, campaign) in one scan: overall, platform, brand and
+    campaign groups are all sums of its rows, so the overview reads the facts once."""
+    from_clause = DailyFact.__table__.join(Influencer.__table__,
+                                           Influencer.id == DailyFact.influencer_id)
+    keys = [Influencer.platform.label("platform"), DailyFact.brand_id.label("brand_id"),
+            DailyFact.campaign_id.label("campaign_id")]
+    statement = select(*keys, *_sum_columns()).select_from(from_clause).where(
+        and_(true(), *_fact_filters(selection, scope))).group_by(
+        Influencer.platform, DailyFact.brand_id, DailyFact.campaign_id)
+    cube = _typed(pd.DataFrame(db.session.execute(statement).all(),
+                               columns=[c.name for c in statement.selected_columns]))
+    brand_names = dict(db.session.execute(select(Brand.id, Brand.name)).all())
+    campaign_ids = [int(i) for i in cube["campaign_id"].dropna().unique()]
+    campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name).where(
+        Campaign.id.in_(campaign_ids))).all()) if campaign_ids else {}
+    cube["brand"] = cube["brand_id"].map(brand_names)
+    cube["campaign"] = cube["campaign_id"].map(campaign_names)
+    return cube
+
+
+def _roll_up(cube, by):
+    """The summed groups of `by` from the cube, keeping only groups that appear."""
+    if by == "overall":
+        sums = cube[SUM_COLUMNS].sum().to_frame().T if len(cube) else cube[SUM_COLUMNS]
+        sums.insert(0, "key", "all")
+    else:
+        present = cube[cube[by].notna()]
+        sums = present.groupby(by, as_index=False, sort=False)[SUM_COLUMNS].sum()
+    sums = sums[(sums["tracking_rows"] > 0) | (sums["spend_events"] > 0) | (sums["posts"] > 0)]
+    return _typed(sums.reset_index(drop=True))
 
 
 # ------------------------------------------------------------------------------ the API
@@ -366,20 +404,20 @@ def overview(selection, *, scope) -> dict:
 
 
 def _overview(selection, scope):
-    overall = metrics(selection, "overall", scope=scope)
+    cube = _platform_brand_campaign_cube(selection, scope)
     previous = selection.previous_period()
     previous_kpis = None
     if previous is not None:
         previous_kpis = _kpis(metrics(previous, "overall", scope=scope))
-    campaigns = metrics(selection, "campaign", scope=scope)
+    campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
     top_campaigns = campaigns.sort_values(
         ["revenue", "campaign"], ascending=[False, True], kind="stable").head(10)
     return {
-        "kpis": _kpis(overall),
+        "kpis": _kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
         "previous_kpis": previous_kpis,
         "timeseries": timeseries(selection, scope=scope, freq=_chart_freq(selection, scope)),
-        "by_platform": metrics(selection, "platform", scope=scope),
-        "by_brand": metrics(selection, "brand", scope=scope),
+        "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
+        "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),
         "top_campaigns": top_campaigns.reset_index(drop=True),
     }
 
@@ -397,9 +435,8 @@ def _kpis(overall):
 def _chart_freq(selection, scope):
     start, end = selection.start, selection.end
     if start is None or end is None:
-        options = filter_options(scope=scope)
-        start = start or options["min_date"]
-        end = end or options["max_date"]
+        first, last = _date_span(scope)
+        start, end = start or first, end or last
     if start is None or end is None:
         return "day"
     return "day" if (end - start).days + 1 <= DAILY_CHART_MAX_DAYS else "week"
@@ -418,16 +455,22 @@ def _filter_options(scope):
             Influencer.id.in_(seen)).distinct()).all()
     brands = db.session.execute(select(Brand.name).where(Brand.id.in_(
         select(DailyFact.brand_id).where(*in_scope).distinct()))).scalars().all()
-    first, last = db.session.execute(select(func.min(DailyFact.day), func.max(DailyFact.day))
-                                     .where(*in_scope)).one()
+    first, last = _date_span(scope)
     return {
         "brands": sorted(brands),
         "platforms": sorted({row.platform for row in attributes}),
         "categories": sorted({row.category for row in attributes}),
         "tiers": sorted({row.tier for row in attributes}),
-        "min_date": _as_date(first),
-        "max_date": _as_date(last),
+        "min_date": first,
+        "max_date": last,
     }
+
+
+def _date_span(scope):
+    """First and last dated fact the scope can see (None, None when there is none)."""
+    first, last = db.session.execute(select(func.min(DailyFact.day), func.max(DailyFact.day))
+                                     .where(*_fact_filters(Selection(), scope))).one()
+    return _as_date(first), _as_date(last)
 
 
 def _as_date(value):

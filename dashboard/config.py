@@ -17,6 +17,7 @@ ENVIRONMENT_KEYS = {
     "DB_POOL_SIZE": int,
     "IMPORT_CHUNK_ROWS": int,
     "LOG_LEVEL": str,
+    "PROXY_FIX_X_FOR": int,
 }
 
 
@@ -34,6 +35,9 @@ class Defaults:
     DB_POOL_SIZE = 5
     IMPORT_CHUNK_ROWS = 100_000
     LOG_LEVEL = "INFO"
+    # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
+    # rate limits and the audit log see the user's address, not the proxy's.
+    PROXY_FIX_X_FOR = 0
     BASELINE_SHARE = 0.20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -72,8 +76,10 @@ def load_config(app, config=None):
     app.config.setdefault("CACHE_KEY_PREFIX", "roi:")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     production = app.config["DASHBOARD_ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if production:
+        # Production is HTTPS only (HSTS), so cookies never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if production and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError(
             "Refusing to start in production without a SECRET_KEY: set SECRET_KEY to a long "

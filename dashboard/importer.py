@@ -434,10 +434,10 @@ def _chunks(job, header, chunk_rows):
     """
     used = sorted(header.positions.items(), key=lambda item: item[1])
     names = [f"c{i}" for i in range(header.column_count)]
-    # Without a quote in the file no value can hold a newline: read only the used columns.
-    usecols = None if job.scan.has_quotes else [position for _, position in used]
+    # Every column is read (no usecols): only then does the parser refuse a row with too
+    # many values, and only then are newlines in ignored columns counted.
     reader = pd.read_csv(
-        job.file.path, encoding="utf-8-sig", header=0, names=names, usecols=usecols,
+        job.file.path, encoding="utf-8-sig", header=0, names=names,
         dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
         chunksize=chunk_rows, engine="c")
     next_line = header.lines + 1
@@ -454,8 +454,7 @@ def _chunks(job, header, chunk_rows):
             rows = {canonical: chunk[f"c{position}"].reset_index(drop=True)
                     for canonical, position in used}
             blank = np.ones(count, dtype=bool)
-            for column in (chunk.columns if job.scan.has_quotes else
-                           [f"c{position}" for _, position in used]):
+            for column in chunk.columns:
                 blank &= (chunk[column] == "").to_numpy()
             if blank.any():
                 keep = ~blank
@@ -558,6 +557,14 @@ def _check(job, rows, lines, problems):
                 checked.bad |= failed
             checked.values[column.name] = day
     return checked
+
+
+def _optional(values, position):
+    """The value of an optional column at a row, None when the column or the value is absent."""
+    if values is None:
+        return None
+    value = values.iat[position]
+    return None if pd.isna(value) else value
 
 
 def _duplicates_in_file(job, checked, column, first_lines, problems, key=None):
@@ -730,8 +737,7 @@ class _InfluencerWriter:
         for i in good.tolist():
             record = {
                 "influencer_key": keys.iat[i], "name": values["name"].iat[i],
-                "category": values["category"].iat[i],
-                "gender": None if gender is None else gender.iat[i],
+                "category": values["category"].iat[i], "gender": _optional(gender, i),
                 "follower_count": int(values["follower_count"][i]),
                 "platform": values["platform"].iat[i],
             }
@@ -791,14 +797,14 @@ class _PostWriter:
         now = datetime.utcnow()
         fresh, changed = [], []
         for i in np.flatnonzero(~checked.bad).tolist():
-            post_id = None if values["post_id"] is None else values["post_id"].iat[i]
+            post_id = _optional(values["post_id"], i)
             url = values["url"].iat[i]
-            brand = None if brands is None else brands.iat[i]
+            brand = _optional(brands, i)
             record = {
                 "post_id": post_id, "influencer_id": int(influencer_ids[i]),
                 "platform": values["platform"].iat[i],
                 "date": date.fromisoformat(values["date"].iat[i]), "url": url,
-                "caption": None if values["caption"] is None else values["caption"].iat[i],
+                "caption": _optional(values["caption"], i),
                 "reach": int(values["reach"][i]), "likes": int(values["likes"][i]),
                 "comments": int(values["comments"][i]),
                 "brand_id": None if brand is None else context.brands[brand],

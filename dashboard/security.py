@@ -75,9 +75,4 @@ def forget_csrf_cookie(response):
 
 
 def init_app(app):
-    if app.config["DASHBOARD_ENV"] == "production":
-        # config.py's setdefault cannot set this one: Flask's own defaults already hold
-        # SESSION_COOKIE_SECURE = False. Production is HTTPS only (HSTS), so no exception.
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
     app.after_request(_add_headers)

@@ -1,0 +1,517 @@
+"""The import pipeline: every rule of DATASETS.md, all-or-nothing, dry runs, refused files."""
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from dashboard import importer
+from dashboard.extensions import db
+from models import (AuditEvent, Brand, Campaign, DataState, ImportBatch, Influencer, Order,
+                    Payout, Post, Product)
+from tests.conftest import TINY, import_tiny, make_test_app
+
+INFLUENCERS = """influencer_id,name,category,gender,follower_count,platform
+1,Asha,Fitness,F,85000,Instagram
+2,Bilal,Nutrition,M,1200000,YouTube
+"""
+TRACKING_HEADER = "source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+TRACKING_ROW = "instagram,MB_Jan,1,u1,Whey Protein,MuscleBlaze,2025-01-06,2,4000\n"
+FACT_TABLES = (Influencer, Post, Order, Payout, Brand, Product, Campaign)
+
+
+def write(tmp_path, name, text, folder="upload"):
+    directory = tmp_path / folder
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(app, *paths, **options):
+    with app.app_context():
+        return importer.import_paths([str(p) for p in paths], **options)
+
+
+def messages(result):
+    return [str(problem) for problem in result.errors]
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def snapshot(app):
+    """Every fact table's rows (without the batch that wrote them), for before/after checks."""
+    with app.app_context():
+        tables = {}
+        for model in FACT_TABLES:
+            table = model.__table__
+            columns = [c for c in table.columns if c.name not in ("import_batch_id",
+                                                                  "updated_at")]
+            rows = db.session.execute(select(*columns).order_by(table.c.id)).all()
+            tables[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest(), len(rows)
+        return tables
+
+
+def stored_orders(app):
+    with app.app_context():
+        return db.session.execute(select(Order.user_id, Order.orders, Order.revenue,
+                                         Order.dup_index).order_by(Order.id)).all()
+
+
+def with_influencers(app, tmp_path):
+    result = run(app, write(tmp_path, "influencers.csv", INFLUENCERS, folder="base"))
+    assert result.ok, messages(result)
+
+
+# ---------------------------------------------------------------------------- happy paths
+
+def test_tiny_twice_changes_no_count(app):
+    first = import_tiny(app)
+    assert [(r.dataset, r.rows, r.new) for r in first.files] == [
+        ("influencers", 4, 4), ("posts", 4, 4), ("tracking_data", 7, 7), ("payouts", 4, 4)]
+    counts = {model.__name__: count(app, model) for model in FACT_TABLES}
+    before = snapshot(app)
+    second = import_tiny(app)
+    assert [(r.new, r.updated, r.unchanged) for r in second.files] == [
+        (0, 0, 4), (0, 0, 4), (0, 0, 7), (0, 0, 4)]
+    assert {model.__name__: count(app, model) for model in FACT_TABLES} == counts
+    assert snapshot(app) == before
+    with app.app_context():
+        tiers = dict(db.session.execute(select(Influencer.influencer_key, Influencer.tier)).all())
+    assert tiers == {"1": "micro", "2": "mega", "3": "nano", "4": "mid"}
+
+
+def test_summary_is_plain(app, tmp_path):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW))
+    assert result.files[0].summary() == (
+        "tracking_data.csv (tracking_data): 1 rows: 1 new, 0 updated, 0 unchanged.")
+
+
+def test_aliases_trimmed_headers_any_order_and_platform_case(app, tmp_path):
+    path = write(tmp_path, "influencers.csv",
+                 " platform , ID,name ,follower_count,category\n"
+                 "tiktok,7,Esha,10000,Health\n"
+                 "YOUTUBE,8,Faiz,9999,Health\n")
+    result = run(app, path)
+    assert result.ok, messages(result)
+    with app.app_context():
+        rows = db.session.execute(select(Influencer.influencer_key, Influencer.platform,
+                                         Influencer.tier, Influencer.gender)
+                                  .order_by(Influencer.influencer_key)).all()
+    assert [tuple(r) for r in rows] == [("7", "TikTok", "micro", None),
+                                        ("8", "YouTube", "nano", None)]
+
+
+def test_url_alias_and_lower_case_id(app, tmp_path):
+    result = run(app,
+                 write(tmp_path, "influencers.csv",
+                       "id,name,category,follower_count,platform\n1,Asha,Fitness,5,instagram\n"),
+                 write(tmp_path, "posts.csv",
+                       "influencer_id,platform,date,URL,reach,likes,comments\n"
+                       "1,Instagram,2025-01-05,https://x/p1,10,2,1\n"))
+    assert result.ok, messages(result)
+    assert count(app, Post) == 1
+
+
+def test_extra_column_is_ignored_with_a_warning(app, tmp_path):
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,follower_count,platform,notes\n"
+                 "1,Asha,Fitness,5,Instagram,call back\n")
+    result = run(app, path)
+    assert result.ok
+    assert result.files[0].warnings == ["the column 'notes' is not used, so it was ignored."]
+    assert "Warning: the column 'notes'" in result.files[0].summary()
+
+
+@pytest.mark.parametrize("dataset, header, row", [
+    ("influencers", "influencer_id,name,category,follower_count,platform",
+     "1,Asha,Fitness,5,Instagram"),
+    ("posts", "influencer_id,platform,date,url,reach,likes,comments",
+     "1,Instagram,2025-01-05,https://x/1,1,1,1"),
+    ("tracking_data", "source,campaign,influencer_id,user_id,product,brand,date,orders,revenue",
+     "ig,C,1,u1,P,B,2025-01-05,1,1"),
+    ("payouts", "influencer_id,basis,rate,total_payout", "1,post,1,1"),
+])
+def test_each_required_column_missing_is_one_problem(app, tmp_path, dataset, header, row):
+    columns, values = header.split(","), row.split(",")
+    for index, missing in enumerate(columns):
+        if missing == "brand":
+            continue  # optional when the catalogue knows the product
+        kept = [i for i in range(len(columns)) if i != index]
+        text = ",".join(columns[i] for i in kept) + "\n" + ",".join(values[i] for i in kept)
+        result = run(app, write(tmp_path, f"{dataset}.csv", text + "\n"))
+        assert messages(result) == [
+            f"{dataset}.csv, line 1, column {missing}: The required column {missing} is "
+            "missing from the header."]
+
+
+def test_type_rules_every_failure_collected(app, tmp_path):
+    with_influencers(app, tmp_path)
+    path = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                 "ig,C,1,u1,P,B,2025-01-06,12.0,10\n"       # integral float: fine
+                 "ig,C,1,u2,P,B,2025-01-06T10:30:00,1,10\n"  # time part: dropped
+                 "ig,C,1,u3,P,B,2025-01-06,12.5,abc\n"
+                 "ig,C,1,u4,P,B,06/01/2025,-1,-3\n"
+                 ",C,1,u5,P,B,2025-02-30,1,1\n")
+    result = run(app, path)
+    assert messages(result) == [
+        "tracking_data.csv, line 6, column source: source is empty; it is required.",
+        "tracking_data.csv, line 5, column date: date must be a date like 2025-01-31, not "
+        "'06/01/2025'.",
+        "tracking_data.csv, line 6, column date: date must be a date like 2025-01-31, not "
+        "'2025-02-30'.",
+        "tracking_data.csv, line 4, column orders: orders must be a whole number of 0 or more, "
+        "not '12.5'.",
+        "tracking_data.csv, line 5, column orders: orders must be a whole number of 0 or more, "
+        "not '-1'.",
+        "tracking_data.csv, line 4, column revenue: revenue must be a number of 0 or more, "
+        "not 'abc'.",
+        "tracking_data.csv, line 5, column revenue: revenue must be a number of 0 or more, "
+        "not '-3'.",
+    ]
+    assert count(app, Order) == 0
+    good = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                 "ig,C,1,u1,P,B,2025-01-06,12.0,10\nig,C,1,u2,P,B,2025-01-06 10:30,1,10\n")
+    assert run(app, good).ok
+    with app.app_context():
+        assert db.session.execute(select(Order.orders, Order.date)).all()[1] == (
+            1, pd.Timestamp("2025-01-06").date())
+
+
+def test_unknown_platform_and_basis(app, tmp_path):
+    result = run(app,
+                 write(tmp_path, "influencers.csv",
+                       "influencer_id,name,category,follower_count,platform\n"
+                       "1,Asha,Fitness,5,Snapchat\n2,Bilal,Fitness,5,twitter\n"),
+                 write(tmp_path, "payouts.csv",
+                       "influencer_id,basis,rate,total_payout\n2,month,1,1\n"))
+    assert messages(result) == [
+        "influencers.csv, line 2, column platform: platform must be one of Instagram, "
+        "YouTube, Twitter, TikTok, not 'Snapchat'.",
+        "payouts.csv, line 2, column basis: basis must be post or order, not 'month'.",
+    ]
+
+
+def test_reference_to_missing_influencer(app, tmp_path):
+    result = run(app, write(tmp_path, "payouts.csv",
+                            "influencer_id,basis,rate,total_payout\n9,post,1,1\n"))
+    assert messages(result) == [
+        "payouts.csv, line 2, column influencer_id: influencer_id '9' is not in the database "
+        "or in this upload."]
+
+
+def test_reference_satisfied_by_the_same_upload(app, tmp_path):
+    # Given in the "wrong" order: files are processed in dependency order.
+    result = run(app,
+                 write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW),
+                 write(tmp_path, "influencers.csv", INFLUENCERS))
+    assert result.ok, messages(result)
+    assert [r.dataset for r in result.files] == ["influencers", "tracking_data"]
+    assert count(app, Order) == 1
+
+
+def test_brand_from_catalogue_and_from_a_later_row(app, tmp_path):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                            "ig,C,1,u1,Creatine,,2025-01-06,1,10\n"      # brand from line 3
+                            "ig,C,1,u2,Creatine,MuscleBlaze,2025-01-06,1,10\n"))
+    assert result.ok, messages(result)
+    no_brand_column = "source,campaign,influencer_id,user_id,product,date,orders,revenue\n"
+    result = run(app, write(tmp_path, "tracking_data.csv",
+                            no_brand_column + "ig,C,1,u3,Creatine,2025-01-07,1,10\n"))
+    assert result.ok, messages(result)
+    with app.app_context():
+        brands = db.session.scalars(select(Brand.name).join(Order, Order.brand_id == Brand.id)
+                                    .order_by(Order.id)).all()
+    assert brands == ["MuscleBlaze"] * 3
+
+
+def test_missing_brand_with_unknown_product(app, tmp_path):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv",
+                            TRACKING_HEADER + "ig,C,1,u1,Mystery Mix,,2025-01-06,1,10\n"))
+    assert messages(result) == [
+        "tracking_data.csv, line 2, column brand: brand is empty and the product "
+        "'Mystery Mix' is not in the product catalogue, so the brand is unknown."]
+    assert count(app, Product) == 0
+
+
+def test_influencer_id_and_url_unique_in_file(app, tmp_path):
+    result = run(app,
+                 write(tmp_path, "influencers.csv", INFLUENCERS + "1,Asha again,Fitness,F,1,"
+                                                                   "Instagram\n"),
+                 write(tmp_path, "posts.csv",
+                       "influencer_id,platform,date,url,reach,likes,comments\n"
+                       "1,Instagram,2025-01-05,https://x/p1,1,1,1\n"
+                       "2,YouTube,2025-01-06,https://x/p1,1,1,1\n"))
+    assert messages(result) == [
+        "influencers.csv, line 4, column influencer_id: influencer_id '1' appears more than "
+        "once in the file (first on line 2); it must be unique.",
+        "posts.csv, line 3, column url: url 'https://x/p1' appears more than once in the file "
+        "(first on line 2); it must be unique.",
+    ]
+
+
+def test_tracking_id_is_the_key_when_present(app, tmp_path):
+    with_influencers(app, tmp_path)
+    header = "tracking_id," + TRACKING_HEADER
+    first = run(app, write(tmp_path, "tracking_data.csv", header +
+                           "t1,ig,C,1,u1,P,B,2025-01-06,1,10\n"
+                           "t2,ig,C,1,u2,P,B,2025-01-06,1,10\n"))
+    assert first.ok, messages(first)
+    second = run(app, write(tmp_path, "tracking_data.csv", header +
+                            "t1,ig,C,1,u1,P,B,2025-01-06,1,10\n"
+                            "t2,ig,C,1,u2,P,B,2025-01-06,3,30\n"
+                            "t3,ig,C,1,u2,P,B,2025-01-06,3,30\n"))
+    report = second.files[0]
+    assert (report.new, report.updated, report.unchanged) == (1, 1, 1)
+    with app.app_context():
+        rows = db.session.execute(select(Order.tracking_id, Order.orders, Order.revenue)
+                                  .order_by(Order.tracking_id)).all()
+    assert [tuple(r) for r in rows] == [("t1", 1, 10.0), ("t2", 3, 30.0), ("t3", 3, 30.0)]
+    duplicate = run(app, write(tmp_path, "tracking_data.csv", header +
+                               "t4,ig,C,1,u1,P,B,2025-01-06,1,10\n"
+                               "t4,ig,C,1,u1,P,B,2025-01-06,1,10\n"))
+    assert messages(duplicate) == [
+        "tracking_data.csv, line 3, column tracking_id: tracking_id 't4' appears more than "
+        "once in the file; it must be unique."]
+
+
+def test_multiset_rule(app, tmp_path):
+    with_influencers(app, tmp_path)
+    other = "youtube,C,2,u9,P,B,2025-01-08,1,99.5\n"
+    twice = write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW * 2 + other)
+    first = run(app, twice)
+    assert (first.files[0].new, first.files[0].unchanged) == (3, 0)
+    again = run(app, twice)
+    assert (again.files[0].new, again.files[0].unchanged) == (0, 3)
+    # An overlapping export: same rows with "2.0"/"4000.00" spellings, plus one more copy.
+    overlapping = TRACKING_ROW.replace(",2,4000", ",2.0,4000.00")
+    export = run(app, write(tmp_path, "tracking_data.csv",
+                            TRACKING_HEADER + TRACKING_ROW + overlapping * 2))
+    assert (export.files[0].new, export.files[0].unchanged) == (1, 2)
+    assert sorted(r.dup_index for r in stored_orders(app)) == [0, 0, 1, 2]
+
+
+def test_multiset_across_chunks(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path, IMPORT_CHUNK_ROWS=2)
+    with_influencers(app, tmp_path)
+    rows = [TRACKING_ROW, TRACKING_ROW.replace("u1", "u2")] * 3
+    path = write(tmp_path, "tracking_data.csv", TRACKING_HEADER + "".join(rows) +
+                 TRACKING_ROW.replace(",2,4000", ",x,4000"))
+    failed = run(app, path)
+    assert messages(failed) == [
+        "tracking_data.csv, line 8, column orders: orders must be a whole number of 0 or "
+        "more, not 'x'."]
+    path = write(tmp_path, "tracking_data.csv", TRACKING_HEADER + "".join(rows))
+    assert run(app, path).files[0].new == 6
+    assert run(app, path).files[0].new == 0
+    assert sorted(r.dup_index for r in stored_orders(app)) == [0, 0, 1, 1, 2, 2]
+    app.extensions["database_engine"].dispose()
+
+
+def test_row_hash_is_pinned():
+    # Stored hashes are compared with new files for years: this value must never change.
+    text = pd.Series(["instagram"])
+    hashed = importer.row_hashes(text, pd.Series(["MB_Jan"]), pd.Series(["1"]),
+                                 pd.Series(["u1"]), pd.Series(["Whey Protein"]),
+                                 pd.Series(["MuscleBlaze"]), pd.Series(["2025-01-06"]),
+                                 np.array([2]), np.array([4000.0]))
+    assert hashed.tolist() == [PINNED_ROW_HASH]
+    assert 0 <= hashed[0] < 2 ** 63
+
+
+PINNED_ROW_HASH = 3306405409893142519
+
+
+def test_post_updated_in_place(app, tmp_path):
+    with_influencers(app, tmp_path)
+    header = "post_id,influencer_id,platform,date,url,caption,reach,likes,comments,brand\n"
+    first = run(app, write(tmp_path, "posts.csv", header +
+                           "p1,1,Instagram,2025-01-05,https://x/p1,Hi,100,10,1,\n"))
+    assert first.ok, messages(first)
+    second = run(app, write(tmp_path, "posts.csv", header +
+                            "p1,1,instagram,2025-01-05,https://x/p1,Hi,500,40,3,HKVitals\n"))
+    assert (second.files[0].new, second.files[0].updated) == (0, 1)
+    with app.app_context():
+        post = db.session.execute(select(Post.reach, Post.likes, Post.comments, Brand.name)
+                                  .join(Brand, Brand.id == Post.brand_id)).one()
+    assert tuple(post) == (500, 40, 3, "HKVitals")
+    assert count(app, Post) == 1
+
+
+def test_payout_replaced(app, tmp_path):
+    with_influencers(app, tmp_path)
+    header = "influencer_id,basis,rate,orders,total_payout\n"
+    assert run(app, write(tmp_path, "payouts.csv", header + "1,order,10,5,50\n")).ok
+    second = run(app, write(tmp_path, "payouts.csv", header + "1,order,12,5,60\n1,post,5,,9\n"))
+    assert [(r.new, r.updated, r.unchanged) for r in second.files] == [(1, 1, 0)]
+    with app.app_context():
+        rows = db.session.execute(select(Payout.basis, Payout.rate, Payout.orders,
+                                         Payout.total_payout).order_by(Payout.basis)).all()
+    assert [tuple(r) for r in rows] == [("order", 12.0, 5, 60.0), ("post", 5.0, None, 9.0)]
+
+
+# ---------------------------------------------------------------------------- all or nothing
+
+def test_one_bad_row_changes_nothing(app, tmp_path):
+    import_tiny(app)
+    before = snapshot(app)
+    with app.app_context():
+        version = db.session.get(DataState, 1).version
+    rows = [f"instagram,MB_Mar,1,n{i},Whey Protein,MuscleBlaze,2025-03-01,1,100\n"
+            for i in range(60)]
+    rows[35] = rows[35].replace(",100\n", ",lots\n")
+    result = run(app,
+                 write(tmp_path, "influencers.csv", INFLUENCERS.replace("Asha", "Asha K")
+                       + "5,Gita,Health,F,10,Twitter\n"),
+                 write(tmp_path, "tracking_data.csv", TRACKING_HEADER + "".join(rows)))
+    assert messages(result) == [
+        "tracking_data.csv, line 37, column revenue: revenue must be a number of 0 or more, "
+        "not 'lots'."]
+    assert not result.ok
+    assert snapshot(app) == before
+    with app.app_context():
+        assert db.session.get(DataState, 1).version == version
+        failed = db.session.execute(select(ImportBatch.file_name, ImportBatch.error_count)
+                                    .where(ImportBatch.status == "failed")
+                                    .order_by(ImportBatch.id)).all()
+    assert [tuple(r) for r in failed] == [("influencers.csv", 0), ("tracking_data.csv", 1)]
+
+
+def test_dry_run_counts_and_writes_nothing(app, tmp_path):
+    result = run(app, str(TINY), dry_run=True)
+    assert result.ok and result.dry_run
+    assert [(r.rows, r.new) for r in result.files] == [(4, 4), (4, 4), (7, 7), (4, 4)]
+    assert all(r.batch_id is None for r in result.files)
+    for model in FACT_TABLES + (ImportBatch, DataState):
+        assert count(app, model) == 0
+    assert not os.path.exists(os.path.join(app.instance_path, "uploads")) or \
+        not os.listdir(os.path.join(app.instance_path, "uploads"))
+    import_tiny(app)
+    again = run(app, str(TINY), dry_run=True)
+    assert [(r.new, r.unchanged) for r in again.files] == [(0, 4), (0, 4), (0, 7), (0, 4)]
+
+
+def test_batches_files_version_and_audit_recorded(app, tmp_path):
+    result = import_tiny(app)
+    with app.app_context():
+        batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
+        assert [(b.file_name, b.dataset, b.status, b.rows_new, b.username) for b in batches] \
+            == [("influencers.csv", "influencers", "committed", 4, "test"),
+                ("posts.csv", "posts", "committed", 4, "test"),
+                ("tracking_data.csv", "tracking_data", "committed", 7, "test"),
+                ("payouts.csv", "payouts", "committed", 4, "test")]
+        for batch, report in zip(batches, result.files):
+            assert report.batch_id == batch.id
+            original = (TINY / batch.file_name).read_bytes()
+            assert batch.sha256 == hashlib.sha256(original).hexdigest() == report.sha256
+            with open(batch.stored_path, "rb") as stored:
+                assert stored.read() == original
+        orders_batch = db.session.scalars(select(Order.import_batch_id).distinct()).all()
+        assert orders_batch == [batches[2].id]
+        assert db.session.get(DataState, 1).version == 1
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
+        assert event.username == "test" and "tracking_data.csv" in event.detail
+    import_tiny(app)
+    with app.app_context():
+        assert db.session.get(DataState, 1).version == 2
+
+
+def test_rollups_rebuilt_for_changed_influencers(app, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(importer.rollups, "rebuild",
+                        lambda session, ids=None: calls.append(ids))
+    import_tiny(app)
+    assert calls == [[1, 2, 3, 4]]
+    run(app, write(tmp_path, "posts.csv",
+                   "influencer_id,platform,date,url,reach,likes,comments\n"
+                   "3,Instagram,2025-03-01,https://x/new,1,1,1\n"))
+    import_tiny(app)  # nothing changes: no rebuild
+    assert calls == [[1, 2, 3, 4], [3]]
+
+
+# ---------------------------------------------------------------------------- refused files
+
+def test_line_numbers_count_quoted_newlines_and_blank_lines(app, tmp_path):
+    with_influencers(app, tmp_path)
+    path = write(tmp_path, "posts.csv",
+                 "influencer_id,platform,date,url,caption,reach,likes,comments\n"
+                 '1,Instagram,2025-01-05,https://x/1,"two\nline, caption",1,1,1\n'
+                 "\n"
+                 "1,Instagram,2025-01-05,https://x/2,ok,1,-1,1\n")
+    assert messages(run(app, path)) == [
+        "posts.csv, line 5, column likes: likes must be a whole number of 0 or more, "
+        "not '-1'."]
+
+
+def test_not_utf8_refused_with_its_line(app, tmp_path):
+    text = (INFLUENCERS + "3,Zoë,Fitness,F,5,Instagram\n").encode("latin-1")
+    result = run(app, write(tmp_path, "influencers.csv", text))
+    assert messages(result) == [
+        "influencers.csv: The file is not UTF-8 text (the first bad byte is on line 4); "
+        "save it as CSV UTF-8 and upload it again."]
+    assert count(app, Influencer) == 0
+
+
+def test_utf8_bom_is_fine(app, tmp_path):
+    result = run(app, write(tmp_path, "influencers.csv", b"\xef\xbb\xbf" + INFLUENCERS.encode()))
+    assert result.ok, messages(result)
+    assert count(app, Influencer) == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "The file is empty."),
+    (b"\n \n", "The file is empty."),
+    (INFLUENCERS.splitlines()[0].encode() + b"\n", "The file has a header but no rows of data."),
+    (b"PK\x03\x04\x00\x00binary", "The file is not a CSV text file: it holds binary data."),
+    (b"influencer_id;name;category\n1;Asha;Fitness\n",
+     "The file is not a CSV file: its first line has no commas, so it has no columns to read."),
+    (INFLUENCERS.encode() + b"3,Chen,Fitness,M,9000,Instagram,extra,values\n",
+     "The file is not a valid CSV file: line 4 has 8 values but the header has 6 columns."),
+])
+def test_unreadable_files_refused_with_one_message(app, tmp_path, content, message):
+    result = run(app, write(tmp_path, "influencers.csv", content))
+    assert messages(result) == [f"influencers.csv: {message}"]
+    assert count(app, Influencer) == 0
+
+
+def test_oversized_file_refused(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path, MAX_UPLOAD_MB=1 / 1024)  # 1 KB
+    path = write(tmp_path, "influencers.csv",
+                 INFLUENCERS + "".join(f"{i},N{i},Fitness,F,5,Instagram\n"
+                                       for i in range(3, 60)))
+    result = run(app, path)
+    assert messages(result) == [
+        f"influencers.csv: The file is {os.path.getsize(path) / 1024:.1f} KB, more than the "
+        "upload limit of 1.0 KB; it was not read."]
+    app.extensions["database_engine"].dispose()
+
+
+def test_problem_list_is_capped(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_LISTED_PROBLEMS", 10)
+    path = write(tmp_path, "influencers.csv", "influencer_id,name,category,follower_count,"
+                 "platform\n" + "".join(f"{i},N,C,many,Myspace\n" for i in range(30)))
+    result = run(app, path)
+    assert len(result.errors) == 11
+    assert str(result.errors[-1]) == (
+        "influencers.csv: 50 more problems like these were found and not listed.")
+
+
+def test_usage_errors(sqlite_app, tmp_path):
+    with pytest.raises(importer.UsageError, match="Cannot tell which dataset export.csv"):
+        run(sqlite_app, write(tmp_path, "export.csv", INFLUENCERS))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(importer.UsageError, match="holds none of influencers.csv"):
+        run(sqlite_app, tmp_path / "empty")
+    result = run(sqlite_app, write(tmp_path, "export.csv", INFLUENCERS), dataset="influencers")
+    assert result.ok and result.files[0].file == "export.csv"
