@@ -44,6 +44,7 @@
   function post(url, body, onProgress, onDone) {
     var xhr = new XMLHttpRequest();
     xhr.open("POST", url);
+    if (typeof body === "string") { xhr.setRequestHeader("Content-Type", "application/json"); }
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     if (onProgress) { xhr.upload.addEventListener("progress", onProgress); }

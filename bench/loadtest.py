@@ -44,8 +44,8 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory(prefix="loadtest-") as workdir:
         prefix = os.path.join(workdir, "locust")
-        command = [sys.executable, "-c", LOCUST_BOOTSTRAP, "-f", os.path.join(BENCH, "locustfile.py"),
-                   "--headless", "--only-summary", "-u", str(options.users),
+        command = [sys.executable, "-c", LOCUST_BOOTSTRAP,
+                   "-f", os.path.join(BENCH, "locustfile.py"), "--headless", "--only-summary", "-u", str(options.users),
                    "-r", str(spawn_rate), "-t", f"{options.duration}s",
                    "--host", options.host, "--csv", prefix, "--loglevel", "WARNING"]
         # Locust exits non-zero when any request failed; the table below says which. Its

@@ -77,7 +77,7 @@ def brand_card(brand, trend, creators):
                       config={"displaylogo": False, "displayModeBar": "hover",
                               "toImageButtonOptions": {"format": "png",
                                                        "filename": f"{slug}-trend"}},
-                      style={"height": "140px"}),
+                      responsive=True, style={"height": "140px"}),
             html.Div("Top creators by revenue", className="small text-muted mt-2"),
             top_list,
         ]),

@@ -47,7 +47,8 @@ def creators_body(selection, creators):
         html.P(components.selection_summary(selection), className="small text-muted"),
         components.section(
             f"{len(creators):,} creators",
-            components.grid("influencers-grid", creators, columns,
+            components.grid("influencers-grid",
+                            creators.sort_values("revenue", ascending=False), columns,
                             link=("name", "/influencers/", "influencer_id"), page_size=25),
             help_text=(f"The score (0–100) ranks the {scored} creators with spend in this "
                        "selection on ROAS (30%), engagement (25%), orders (25%) and cost per "

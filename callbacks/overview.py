@@ -92,7 +92,8 @@ def trend_figure(timeseries):
                                 hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"),
                      secondary_y=True)
     figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="₹", secondary_y=False, tickformat=",.0f")
+    figure.update_yaxes(title_text="Revenue and spend (₹)", secondary_y=False,
+                     tickformat=",.0f")
     figure.update_yaxes(title_text="ROAS (×)", secondary_y=True, rangemode="tozero",
                         showgrid=False)
     return components.style_figure(figure, height=340)

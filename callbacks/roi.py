@@ -91,7 +91,8 @@ def roi_body(selection, dimension, groups, overall, baseline):
             components.chart("roi-cpo", cpo_figure(groups, dimension), f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
-            components.grid("roi-table", groups, columns, link=link, page_size=20),
+            components.grid("roi-table", groups.sort_values("revenue", ascending=False),
+                            columns, link=link, page_size=20),
             export=export(f"by_{dimension}")),
         components.section(
             "Assumed against measured baseline",

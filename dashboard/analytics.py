@@ -1,4 +1,4 @@
-"""ROI metrics of METRICS.md, aggregated in the database from daily_facts and cached per data version."""
+"""METRICS.md's ROI metrics, summed in the database from daily_facts, cached per data version."""
 import hashlib
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
@@ -203,6 +203,18 @@ def _fact_filters(selection, scope, *, influencer_id=None, dates=True):
     return conditions
 
 
+def influencers_in_scope(scope):
+    """SELECT of influencer ids with business in the scope's brands (None: everyone).
+
+    Unbranded posts count for the brand filter (METRICS.md) but do not by themselves make
+    a creator, their profile or their payouts visible to a brand-limited user.
+    """
+    if scope is None:
+        return select(Influencer.id)
+    return select(DailyFact.influencer_id).where(DailyFact.brand_id.in_(
+        select(Brand.id).where(Brand.name.in_(sorted(scope))).scalar_subquery())).distinct()
+
+
 def _needs_influencers(selection, by):
     return bool(selection.platforms or selection.categories or selection.tiers) or by in (
         "influencer", "platform", "category", "tier")
@@ -390,7 +402,7 @@ def _timeseries_frame(selection, scope, freq, influencer_id=None):
     if by == "day":
         days = pd.to_datetime(sums["period"])
         if freq == "week":
-            days = days - pd.to_timedelta(days.dt.weekday, unit="D")
+            days = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
         sums["period"] = days.dt.strftime("%Y-%m-%d")
         sums = sums.groupby("period", as_index=False, sort=True)[SUM_COLUMNS].sum()
     frame = with_ratios(sums.sort_values("period"), selection.baseline)
@@ -448,13 +460,12 @@ def filter_options(*, scope) -> dict:
 
 
 def _filter_options(scope):
-    in_scope = _fact_filters(Selection(), scope)
-    seen = select(DailyFact.influencer_id).where(*in_scope).distinct()
     attributes = db.session.execute(
         select(Influencer.platform, Influencer.category, Influencer.tier).where(
-            Influencer.id.in_(seen)).distinct()).all()
+            Influencer.id.in_(influencers_in_scope(scope))).distinct()).all()
     brands = db.session.execute(select(Brand.name).where(Brand.id.in_(
-        select(DailyFact.brand_id).where(*in_scope).distinct()))).scalars().all()
+        select(DailyFact.brand_id).where(*_fact_filters(Selection(), scope)).distinct()))
+    ).scalars().all()
     first, last = _date_span(scope)
     return {
         "brands": sorted(brands),
@@ -486,8 +497,8 @@ def influencer_profile(influencer_key, selection, *, scope) -> dict | None:
     if influencer is None:
         return None
     if scope is not None:
-        visible = db.session.execute(select(DailyFact.id).where(
-            *_fact_filters(Selection(), scope, influencer_id=influencer.id)).limit(1)).first()
+        visible = db.session.execute(influencers_in_scope(scope).where(
+            DailyFact.influencer_id == influencer.id).limit(1)).first()
         if visible is None:
             return None
     return _cached("influencer_profile", selection, scope,

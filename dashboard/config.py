@@ -18,6 +18,8 @@ ENVIRONMENT_KEYS = {
     "IMPORT_CHUNK_ROWS": int,
     "LOG_LEVEL": str,
     "PROXY_FIX_X_FOR": int,
+    "LOG_FORMAT": str,
+    "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 

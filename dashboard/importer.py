@@ -1,4 +1,4 @@
-"""Import the four CSV datasets of DATASETS.md: check every row, then write all files in one transaction."""
+"""Import the CSV files of DATASETS.md: check every row, then write them all in one transaction."""
 import codecs
 import csv
 import hashlib
@@ -1087,6 +1087,10 @@ class _TrackingWriter:
             self.report.updated += len(changed)
 
     def close(self):
+        self._second_pass()
+        self.sink.close()
+
+    def _second_pass(self):
         if not self.pending_lines:
             return
         # Products that got their brand from a later row: read those rows once more.
@@ -1112,10 +1116,23 @@ class _SqliteOrderSink:
     """executemany of plain tuples on the driver connection: SQLite's fastest bulk path."""
 
     def __init__(self, context):
+        self.connection = context.connection
         self.cursor = context.connection.connection.cursor()
         self.statement = (
             f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))}) ON CONFLICT DO NOTHING")
+        # A first load into an empty table: building the indexes once at the end is
+        # cheaper than keeping them sorted row by row, and no stored copy can conflict.
+        self.deferred_indexes = []
+        if self.connection.execute(select(Order.id).limit(1)).first() is None:
+            self.deferred_indexes = list(Order.__table__.indexes)
+            for index in self.deferred_indexes:
+                index.drop(self.connection)
+
+    def close(self):
+        for index in self.deferred_indexes:
+            index.create(self.connection)
+        self.deferred_indexes = []
 
     def insert(self, rows):
         columns = [_plain_list(rows[c]) for c in ORDER_COLUMNS]
@@ -1133,6 +1150,9 @@ class _PostgresOrderSink:
         self.connection.exec_driver_sql(
             "CREATE TEMPORARY TABLE IF NOT EXISTS import_orders_stage ON COMMIT DROP AS "
             f"SELECT {self.columns} FROM orders WITH NO DATA")
+
+    def close(self):
+        pass
 
     def insert(self, rows):
         self.connection.exec_driver_sql("TRUNCATE import_orders_stage")

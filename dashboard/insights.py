@@ -1,11 +1,8 @@
-"""Insights on top of the metrics: performers, platform comparison, payout checks, recommendations."""
+"""Insights on the metrics: performers, platform comparison, payout checks, recommendations."""
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
-
 from dashboard import analytics
 from dashboard.extensions import db
-from models import DailyFact
 
 # A creator's cost per order this many times the median is "far above" it.
 RENEGOTIATE_CPO_FACTOR = 1.5
@@ -45,9 +42,7 @@ def payout_reconciliation(*, scope) -> pd.DataFrame:
     """Every payout in scope against rate x units, with the difference actually paid."""
     if scope is None:
         return analytics.reconciliation_frame()
-    visible = select(DailyFact.influencer_id).where(
-        *analytics._fact_filters(analytics.Selection(), scope)).distinct()
-    influencer_ids = db.session.execute(visible).scalars().all()
+    influencer_ids = db.session.execute(analytics.influencers_in_scope(scope)).scalars().all()
     return analytics.reconciliation_frame(influencer_ids=influencer_ids)
 
 

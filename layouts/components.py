@@ -225,8 +225,8 @@ def style_figure(figure, title=None, height=320):
     figure.update_layout(
         template="plotly_white", colorway=COLOURWAY, height=height,
         title={"text": title, "x": 0, "font": {"size": 14}} if title else None,
-        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 40},
-        legend={"orientation": "h", "y": -0.2}, font={"family": "system-ui, sans-serif",
+        margin={"l": 55, "r": 20, "t": 60 if title else 40, "b": 40},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, font={"family": "system-ui, sans-serif",
                                                        "size": 12},
         hoverlabel={"font_size": 12})
     return figure
@@ -242,10 +242,12 @@ def empty_figure(message=EMPTY_SELECTION, height=320):
 
 
 def chart(component_id, figure, filename):
-    """A Plotly chart with a PNG download button in its toolbar."""
+    """A Plotly chart with a PNG download button in its toolbar; width follows the card."""
+    height = figure.layout.height or 320
     return dcc.Graph(
-        id=component_id, figure=figure, className="roi-chart",
-        config={"displaylogo": False, "responsive": True,
+        id=component_id, figure=figure, className="roi-chart", responsive=True,
+        style={"height": f"{height}px"},
+        config={"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
 

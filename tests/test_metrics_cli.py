@@ -52,7 +52,8 @@ def test_metrics_command_reproduces_expected_file(app, name):
     expected = read_rows((EXPECTED / f"{name}.csv").read_text())
     actual = read_rows(result.output)
     assert actual[0] == expected[0], f"{name}: columns differ"
-    assert len(actual) == len(expected), f"{name}: {len(actual) - 1} rows, expected {len(expected) - 1}"
+    assert len(actual) == len(expected), (
+        f"{name}: {len(actual) - 1} rows, expected {len(expected) - 1}")
     for line, (expected_row, actual_row) in enumerate(zip(expected[1:], actual[1:]), start=2):
         for column, expected_cell, actual_cell in zip(expected[0], expected_row, actual_row):
             assert_same_cell(expected_cell, actual_cell, f"{name}.csv line {line} {column}")

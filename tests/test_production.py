@@ -3,6 +3,7 @@ import hashlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -313,16 +314,45 @@ def _count(database_url, query):
         engine.dispose()
 
 
-def _import_is_writing(database_url):
-    """True once the import's transaction has written (and not yet committed) rows."""
+def _holds_open_write_transaction(database_url):
+    """True while another connection has written and not yet committed."""
     if database_url.startswith("sqlite"):
-        # Uncommitted pages go to the write-ahead log; a few MB of them is a bulk insert.
-        wal = Path(database_url.removeprefix("sqlite:///") + "-wal")
-        return wal.exists() and wal.stat().st_size > 1_000_000
+        # SQLite has one writer at a time: if we cannot take the write lock, someone has it.
+        probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
     # Postgres: another backend of this database holds a transaction id, so has written.
     return bool(_count(database_url, text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")))
+
+
+def _kill_mid_transaction(process, database_url):
+    """kill -9 `process` while its import transaction is open, never after its commit."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, (
+            "the import finished before it could be killed; make the file larger: "
+            + process.stderr.read()[-1000:])
+        assert time.monotonic() < deadline, "the import never started writing within 60 s"
+        if _holds_open_write_transaction(database_url):
+            # Freeze it, then look again: a frozen process cannot commit, so if the
+            # transaction is still open now, the kill lands inside it.
+            process.send_signal(signal.SIGSTOP)
+            time.sleep(0.2)
+            if _holds_open_write_transaction(database_url):
+                break
+            process.send_signal(signal.SIGCONT)
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
 
 
 @needs_importer
@@ -337,16 +367,7 @@ def test_killed_import_changes_nothing_and_the_rerun_applies_once(database_url, 
     command, env = _cli(database_url, tmp_path, "import", str(tracking))
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not _import_is_writing(database_url):
-        assert process.poll() is None, (
-            "the import finished before it could be killed; make the file larger: "
-            + process.stderr.read()[-1000:])
-        assert time.monotonic() < deadline, "the import never started writing within 60 s"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
-    assert process.returncode == -signal.SIGKILL
+    _kill_mid_transaction(process, database_url)
 
     assert _snapshot(database_url) == before
 

@@ -1,0 +1,316 @@
+"""Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from dashboard import analytics
+from dashboard.extensions import db
+from models import (Brand, Campaign, DailyFact, DataState, Influencer, Order, Payout, Post,
+                    Product)
+from tests import oracle
+from tests.conftest import import_tiny
+
+BRANDS = ["MuscleBlaze", "HKVitals", "Gritzo"]
+CAMPAIGNS = ["MB_Jan", "HKV_Feb", "GZ_Feb"]
+PLATFORMS = ["Instagram", "YouTube", "TikTok"]
+CATEGORIES = ["Fitness", "Nutrition"]
+FOLLOWERS = [5_000, 50_000, 300_000, 2_000_000]
+FIRST_DAY = date(2025, 1, 1)
+
+
+def clear_tables(session):
+    for model in (DailyFact, Payout, Order, Post, Product, Campaign, Brand, Influencer):
+        session.execute(delete(model))
+
+
+@st.composite
+def data_sets(draw):
+    """Small random data sets covering the spec's corner cases."""
+    count = draw(st.integers(1, 4))
+    ids = [str(i) for i in range(1, count + 1)]
+    influencers = pd.DataFrame({
+        "influencer_id": ids, "name": [f"Creator {i}" for i in ids],
+        "category": [draw(st.sampled_from(CATEGORIES)) for _ in ids],
+        "gender": [draw(st.sampled_from(["F", "M", None])) for _ in ids],
+        "follower_count": [draw(st.sampled_from(FOLLOWERS)) for _ in ids],
+        "platform": [draw(st.sampled_from(PLATFORMS)) for _ in ids]})
+    day = st.integers(0, 89).map(lambda n: (FIRST_DAY + timedelta(days=n)).isoformat())
+    tracking = pd.DataFrame(draw(st.lists(st.fixed_dictionaries({
+        "source": st.just("instagram"), "campaign": st.sampled_from(CAMPAIGNS),
+        "influencer_id": st.sampled_from(ids), "user_id": st.just("u"),
+        "product": st.sampled_from(["Whey", "Multivitamin"]),
+        "brand": st.sampled_from(BRANDS), "date": day, "orders": st.integers(0, 5),
+        "revenue": st.sampled_from([0.0, 0.0, 499.5, 1200.0, 3333.0])}), max_size=8)),
+        columns=["source", "campaign", "influencer_id", "user_id", "product", "brand", "date",
+                 "orders", "revenue"])
+    # A product belongs to one brand, so each product name carries its brand.
+    tracking["product"] = tracking["product"] + " " + tracking["brand"]
+    posts = pd.DataFrame(draw(st.lists(st.fixed_dictionaries({
+        "influencer_id": st.sampled_from(ids), "platform": st.just("Instagram"), "date": day,
+        "reach": st.sampled_from([0, 1000, 25000]), "likes": st.integers(0, 900),
+        "comments": st.integers(0, 90),
+        "brand": st.sampled_from([None, None, *BRANDS])}), max_size=6)),
+        columns=["influencer_id", "platform", "date", "reach", "likes", "comments", "brand"])
+    posts["url"] = [f"https://example.com/p{i}" for i in range(len(posts))]
+    payouts = []
+    for influencer_id in ids:
+        for basis in draw(st.sets(st.sampled_from(["post", "order"]), max_size=2)):
+            payouts.append({"influencer_id": influencer_id, "basis": basis, "rate": 100.0,
+                            "orders": None,
+                            "total_payout": draw(st.sampled_from([0.0, 800.0, 2500.0]))})
+    payouts = pd.DataFrame(payouts, columns=["influencer_id", "basis", "rate", "orders",
+                                             "total_payout"])
+    return {"influencers": influencers, "tracking_data": tracking, "posts": posts,
+            "payouts": payouts}
+
+
+@st.composite
+def selections(draw):
+    start = draw(st.one_of(st.none(), st.integers(0, 89)))
+    end = draw(st.one_of(st.none(), st.integers(0, 89)))
+    return analytics.Selection(
+        start=None if start is None else FIRST_DAY + timedelta(days=start),
+        end=None if end is None else FIRST_DAY + timedelta(days=end),
+        brands=frozenset(draw(st.sets(st.sampled_from(BRANDS + ["Unattributed"]),
+                                      max_size=2))),
+        platforms=frozenset(draw(st.sets(st.sampled_from(PLATFORMS), max_size=2))),
+        categories=frozenset(draw(st.sets(st.sampled_from(CATEGORIES), max_size=1))),
+        tiers=frozenset(draw(st.sets(st.sampled_from(["nano", "micro", "mega"]),
+                                     max_size=2))),
+        baseline=draw(st.sampled_from([0.0, 0.2, 0.35])))
+
+
+def assert_frames_match(actual, expected, where):
+    assert list(actual.columns) == list(expected.columns), where
+    assert len(actual) == len(expected), (
+        f"{where}: {len(actual)} groups, oracle has {len(expected)}\n{actual}\n{expected}")
+    for (_, got), (_, want) in zip(actual.iterrows(), expected.iterrows()):
+        for column in expected.columns:
+            a, b = got[column], want[column]
+            a_null = a is None or (isinstance(a, float) and math.isnan(a))
+            b_null = b is None or (isinstance(b, float) and math.isnan(b))
+            assert a_null == b_null, f"{where} {column}: {a!r} vs oracle {b!r}"
+            if a_null:
+                continue
+            if isinstance(b, str):
+                assert a == b, f"{where} {column}: {a!r} vs oracle {b!r}"
+            else:
+                assert math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9), (
+                    f"{where} {column}: {a!r} vs oracle {b!r}")
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(frames=data_sets(), selection=selections(),
+       scope=st.one_of(st.none(), st.sets(st.sampled_from(BRANDS), min_size=1).map(frozenset)))
+def test_metrics_match_the_oracle_for_every_dimension(app, frames, selection, scope):
+    with app.app_context():
+        with db.transaction() as session:
+            clear_tables(session)
+            oracle.write_frames(session, frames)
+        brands = analytics.effective_brands(selection, scope)
+        for by in analytics.DIMENSIONS:
+            actual = analytics.metrics(selection, by, scope=scope, use_cache=False)
+            if brands is not None and not brands:
+                assert actual.empty, f"{by}: scope and selection share no brand"
+                continue
+            expected = oracle.metrics(
+                frames, by, start=selection.start, end=selection.end,
+                brands=brands or (), platforms=selection.platforms,
+                categories=selection.categories, tiers=selection.tiers,
+                baseline=selection.baseline)
+            assert_frames_match(actual, expected, by)
+
+
+def test_rebuild_of_some_influencers_equals_full_rebuild(sqlite_app):
+    from dashboard import rollups
+
+    import_tiny(sqlite_app)
+    columns = ["influencer_id", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
+               "revenue", "spend_events", "spend", "posts", "reach", "in_post_window"]
+
+    def facts():
+        frame = pd.read_sql(select(DailyFact), db.engine)[columns]
+        return frame.sort_values(columns[:4], na_position="first").reset_index(drop=True)
+
+    with sqlite_app.app_context():
+        full = facts()
+        with db.transaction() as session:
+            rollups.rebuild(session, [1, 3])
+        pd.testing.assert_frame_equal(facts(), full)
+
+
+def test_selection_round_trips_through_the_query_string():
+    selection = analytics.Selection(start=date(2025, 1, 1), end=date(2025, 1, 31),
+                                    brands=frozenset({"HKVitals", "Gritzo"}),
+                                    platforms=frozenset({"YouTube"}), baseline=0.3)
+    query = selection.to_query()
+    assert query.startswith("start=2025-01-01&end=2025-01-31&brand=Gritzo&brand=HKVitals")
+    assert analytics.Selection.from_query(query) == selection
+    assert analytics.Selection.from_query("start=soon&brand=Gritzo&baseline=lots") == \
+        analytics.Selection(brands=frozenset({"Gritzo"}))
+    assert analytics.Selection().to_query() == ""
+
+
+def test_previous_period_has_the_same_length_just_before():
+    january = analytics.Selection(start=date(2025, 1, 1), end=date(2025, 1, 31))
+    previous = january.previous_period()
+    assert (previous.start, previous.end) == (date(2024, 12, 1), date(2024, 12, 31))
+    assert analytics.Selection(start=date(2025, 1, 1)).previous_period() is None
+
+
+def test_scope_limits_brands_and_empty_intersection_is_empty(sqlite_app):
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        muscleblaze = frozenset({"MuscleBlaze"})
+        brands = analytics.metrics(analytics.Selection(), "brand", scope=muscleblaze)
+        assert list(brands["brand"]) == ["MuscleBlaze"]
+        outside = analytics.Selection(brands=frozenset({"Gritzo"}))
+        assert analytics.metrics(outside, "overall", scope=muscleblaze).empty
+        assert analytics.influencer_profile("4", analytics.Selection(), scope=muscleblaze) is None
+        assert analytics.influencer_profile("1", analytics.Selection(),
+                                            scope=muscleblaze) is not None
+        assert analytics.influencer_profile("nobody", analytics.Selection(), scope=None) is None
+        options = analytics.filter_options(scope=muscleblaze)
+        assert options["brands"] == ["MuscleBlaze"]
+        assert options["min_date"] == date(2025, 1, 5)
+
+
+def test_cache_counts_hits_and_an_import_shows_at_once(sqlite_app):
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        before = analytics.cache_stats()
+        first = analytics.metrics(analytics.Selection(), "overall", scope=None)
+        again = analytics.metrics(analytics.Selection(), "overall", scope=None)
+        stats = analytics.cache_stats()
+        assert stats["misses"] == before["misses"] + 1
+        assert stats["hits"] == before["hits"] + 1
+        pd.testing.assert_frame_equal(first, again)
+        with db.transaction() as session:
+            session.execute(delete(DailyFact))
+            state = session.execute(select(DataState)).scalar()
+            if state is None:
+                session.add(DataState(version=1))
+            else:
+                state.version += 1
+        assert analytics.metrics(analytics.Selection(), "overall", scope=None).empty
+
+
+def test_overview_agrees_with_metrics(app):
+    import_tiny(app)
+    with app.app_context():
+        selection = analytics.Selection(start=date(2025, 2, 1), end=date(2025, 2, 28))
+        view = analytics.overview(selection, scope=None)
+        overall = analytics.metrics(selection, "overall", scope=None).iloc[0].to_dict()
+        for name in analytics.METRIC_COLUMNS:
+            assert view["kpis"][name] == pytest.approx(overall[name], rel=1e-9)
+        assert view["previous_kpis"]["revenue"] == pytest.approx(18500.0)
+        assert list(view["top_campaigns"]["campaign"]) == ["HKV_Feb", "GZ_Feb", "MB_Jan"]
+        by_brand = analytics.metrics(selection, "brand", scope=None)
+        assert_frames_match(view["by_brand"], by_brand, "by_brand")
+        weekly = analytics.timeseries(analytics.Selection(), scope=None, freq="week")
+        monthly = analytics.timeseries(analytics.Selection(), scope=None, freq="month")
+        # Undated spend (Dev's 2000) belongs to no period.
+        assert weekly["spend"].sum() == pytest.approx(6800.0)
+        assert list(monthly["period"]) == ["2025-01", "2025-02"]
+        assert set(weekly["period"].map(lambda p: date.fromisoformat(p).weekday())) == {0}
+
+
+def test_payouts_of_the_profile_are_reconciled(sqlite_app):
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        profile = analytics.influencer_profile("2", analytics.Selection(), scope=None)
+        payout = profile["payouts"].iloc[0]
+        assert (payout["basis"], payout["units"], payout["expected"]) == ("order", 6, 3000.0)
+        assert profile["metrics"]["performance_score"] == pytest.approx(63.333333333333336)
+        assert list(profile["posts"]["url"]) == ["https://example.com/yt/v1"]
+
+
+def planted_lift_frames(seed, organic_per_day, lift_per_day, days=180, influencers=6):
+    """Organic orders every day plus extra orders on days 0..6 after each post."""
+    rng = np.random.default_rng(seed)
+    rows, posts = [], []
+    organic_revenue = np.zeros(days)
+    price = 1000.0
+    for number in range(1, influencers + 1):
+        post_days = sorted(rng.choice(np.arange(0, days - 7), size=5, replace=False))
+        lifted = np.zeros(days, dtype=int)
+        for post_day in post_days:
+            lifted[post_day:post_day + 7] += rng.poisson(lift_per_day, 7)
+            posts.append({"influencer_id": str(number), "platform": "Instagram",
+                          "date": (FIRST_DAY + timedelta(days=int(post_day))).isoformat(),
+                          "url": f"https://example.com/{number}/{post_day}", "reach": 1000,
+                          "likes": 10, "comments": 1})
+        organic = rng.poisson(organic_per_day, days)
+        organic[0] = organic[-1] = max(1, organic_per_day)  # the span is the whole period
+        organic_revenue += organic * price
+        for day in range(days):
+            if organic[day] + lifted[day]:
+                rows.append({"source": "instagram", "campaign": "MB_Jan",
+                             "influencer_id": str(number), "user_id": "u", "product": "Whey",
+                             "brand": "MuscleBlaze",
+                             "date": (FIRST_DAY + timedelta(days=day)).isoformat(),
+                             "orders": int(organic[day] + lifted[day]),
+                             "revenue": float((organic[day] + lifted[day]) * price)})
+    tracking = pd.DataFrame(rows)
+    frames = {
+        "influencers": pd.DataFrame({
+            "influencer_id": [str(n) for n in range(1, influencers + 1)],
+            "name": [f"Creator {n}" for n in range(1, influencers + 1)],
+            "category": "Fitness", "gender": "F", "follower_count": 50_000,
+            "platform": "Instagram"}),
+        "posts": pd.DataFrame(posts), "tracking_data": tracking,
+        "payouts": pd.DataFrame({"influencer_id": [str(n) for n in range(1, influencers + 1)],
+                                 "basis": "post", "rate": 500.0, "orders": None,
+                                 "total_payout": 2500.0})}
+    organic_by_day = pd.Series(organic_revenue, index=[
+        (FIRST_DAY + timedelta(days=day)).isoformat() for day in range(days)])
+    return frames, organic_by_day
+
+
+@pytest.mark.parametrize("seed, organic_per_day, lift_per_day", [(1, 4, 6), (2, 10, 3)])
+def test_measured_baseline_recovers_the_planted_organic_share(sqlite_app, seed,
+                                                              organic_per_day, lift_per_day):
+    frames, organic_by_day = planted_lift_frames(seed, organic_per_day, lift_per_day)
+    revenue_by_day = frames["tracking_data"].groupby("date")["revenue"].sum()
+    true_share = organic_by_day.sum() / revenue_by_day.sum()
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            oracle.write_frames(session, frames)
+        overall = analytics.measured_baseline(analytics.Selection(), "overall", scope=None)
+        measured = overall["measured_baseline_share"].iloc[0]
+        # Poisson noise on ~1,000 organic orders per creator: 0.03 is about three sigma.
+        assert measured == pytest.approx(true_share, abs=0.03)
+        by_creator = analytics.measured_baseline(analytics.Selection(), "influencer", scope=None)
+        assert by_creator["measured_baseline_share"].between(0, 1).all()
+        row = overall.iloc[0]
+        assert row["measured_incremental_roas"] == pytest.approx(
+            row["revenue"] * (1 - measured) / row["spend"])
+        assert row["assumed_incremental_roas"] == pytest.approx(
+            row["revenue"] * 0.8 / row["spend"])
+        by_month = analytics.measured_baseline(
+            analytics.Selection(start=date(2025, 2, 1), end=date(2025, 4, 30)), "month",
+            scope=None)
+        assert list(by_month["month"]) == ["2025-02", "2025-03", "2025-04"]
+        months = organic_by_day.index.str[:7]
+        for row in by_month.itertuples(index=False):
+            month_share = (organic_by_day[months == row.month].sum()
+                           / revenue_by_day[revenue_by_day.index.str[:7] == row.month].sum())
+            # A month holds a sixth of the days, so its noise is about 2.5 times larger.
+            assert row.measured_baseline_share == pytest.approx(month_share, abs=0.07)
+
+
+def test_category_gender_roas(sqlite_app):
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        heatmap = analytics.category_gender_roas(analytics.Selection(), scope=None)
+        fitness_women = heatmap[(heatmap["category"] == "Fitness") & (heatmap["gender"] == "F")]
+        assert fitness_women["roas"].iloc[0] == pytest.approx(2.5)
+        assert len(heatmap) == 4

@@ -1,0 +1,56 @@
+"""`dashboard import`: exit 0 when committed, 1 with one problem per line, 2 for a bad call."""
+from sqlalchemy import func, select
+
+from dashboard.extensions import db
+from models import Order
+from tests.conftest import TINY
+
+
+def orders_stored(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Order.id)))
+
+
+def test_import_folder_commits(app, runner):
+    result = runner.invoke(args=["import", str(TINY)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "influencers.csv (influencers): 4 rows: 4 new, 0 updated, 0 unchanged.",
+        "posts.csv (posts): 4 rows: 4 new, 0 updated, 0 unchanged.",
+        "tracking_data.csv (tracking_data): 7 rows: 7 new, 0 updated, 0 unchanged.",
+        "payouts.csv (payouts): 4 rows: 4 new, 0 updated, 0 unchanged.",
+        "Import committed.",
+    ]
+    assert orders_stored(app) == 7
+
+
+def test_dry_run_writes_nothing(app, runner):
+    result = runner.invoke(args=["import", "--dry-run", str(TINY)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "Dry run: nothing was written."
+    assert orders_stored(app) == 0
+
+
+def test_problems_exit_1_one_per_line(app, runner, tmp_path):
+    path = tmp_path / "payouts.csv"
+    path.write_text("influencer_id,basis,rate,total_payout\n9,post,x,1\n")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "payouts.csv, line 2, column rate: rate must be a number of 0 or more, not 'x'.",
+        "payouts.csv, line 2, column influencer_id: influencer_id '9' is not in the database "
+        "or in this upload.",
+        "Nothing was imported: 2 problem(s) found.",
+    ]
+
+
+def test_bad_calls_exit_2(app, runner, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("influencer_id,name,category,follower_count,platform\n1,A,B,5,Instagram\n")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 2
+    assert "Cannot tell which dataset export.csv holds" in result.stderr
+    result = runner.invoke(args=["import", str(tmp_path / "missing.csv")])
+    assert result.exit_code == 2
+    named = runner.invoke(args=["import", "--dataset", "influencers", str(path)])
+    assert named.exit_code == 0, named.output
