@@ -43,7 +43,7 @@ def configure_logging(app):
     """
     from dashboard import logs
 
-    log_format = app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "json"
+    log_format = app.config.get("LOG_FORMAT") or "json"
     logs.configure(level=app.config["LOG_LEVEL"], log_format=log_format)
     logs.init_app(app)
 
