@@ -1,7 +1,7 @@
 """Callbacks of the influencers view (component ids start with "influencers-")."""
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, html
+from dash import Output, State, html
 from flask_login import current_user
 from plotly.subplots import make_subplots
 

@@ -200,7 +200,8 @@ def _guard():
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
     if not current_user.is_authenticated:
-        if path.startswith("/_dash-") or path.startswith("/api/"):
+        # Machine requests (Dash, uploads, any POST) get a 401 they can act on, not a page.
+        if path.startswith("/_dash-") or request.method != "GET":
             return _json_error("Please sign in.", 401)
         if path == "/logout":
             return redirect(url_for("auth.login"))

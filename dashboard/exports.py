@@ -19,6 +19,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
+class NotFound(Exception):
+    """The table names a row (a creator) the viewer cannot see or that does not exist."""
+
+
 def _overview_part(part):
     return lambda selection, scope, _args: analytics.overview(selection, scope=scope)[part]
 
@@ -156,10 +160,6 @@ def selection_from_request():
                                                        keep_blank_values=False)
              if key not in NON_SELECTION_PARAMETERS]
     return analytics.Selection.from_query(urlencode(pairs))
-
-
-class NotFound(Exception):
-    """The table names a row (a creator) the viewer cannot see or that does not exist."""
 
 
 @blueprint.get("/export/<view>/<table>.csv")

@@ -1,4 +1,4 @@
-"""Shared pieces of the analytics views: filter bar, KPI card, chart, grid, empty and error states."""
+"""Shared pieces of the views: filter bar, KPI card, chart, grid, empty and error states."""
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -226,8 +226,8 @@ def style_figure(figure, title=None, height=320):
         template="plotly_white", colorway=COLOURWAY, height=height,
         title={"text": title, "x": 0, "font": {"size": 14}} if title else None,
         margin={"l": 55, "r": 20, "t": 60 if title else 40, "b": 40},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, font={"family": "system-ui, sans-serif",
-                                                       "size": 12},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        font={"family": "system-ui, sans-serif", "size": 12},
         hoverlabel={"font_size": 12})
     return figure
 

@@ -1,6 +1,5 @@
 """The top bar: links to the views the signed-in user's role may open."""
 import dash_bootstrap_components as dbc
-from dash import html
 
 from dashboard import auth
 

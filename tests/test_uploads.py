@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from dashboard import analytics, uploads
 from dashboard.extensions import db
-from models import ImportBatch, Order
-from tests.conftest import TINY, create_users, import_tiny, make_test_app, AuthActions
+from models import Order
+from tests.conftest import AuthActions, create_users, import_tiny, make_test_app
 
 BAD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
                 b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n"

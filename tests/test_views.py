@@ -163,9 +163,14 @@ def test_roi_baseline_slider_changes_incremental_roas(client, tiny):
                        "roi")
         assert text_of(find(body, "roi-kpi-incremental_roas")) == components.ratio(
             revenue * (1 - baseline) / spend)
-    grid = find(body, "roi-table")["props"]["rowData"]
-    assert [row["platform"] for row in grid] == [
-        row["platform"] for row in expected_rows("platform.csv")]
+    grid = {row["platform"]: row for row in find(body, "roi-table")["props"]["rowData"]}
+    expected = {row["platform"]: row for row in expected_rows("platform.csv")}
+    assert grid.keys() == expected.keys()
+    for platform, row in expected.items():
+        assert grid[platform]["roas"] == pytest.approx(float(row["roas"]), rel=1e-9)
+    # The table lists the groups that bring the most revenue first.
+    revenues = [row["revenue"] for row in find(body, "roi-table")["props"]["rowData"]]
+    assert revenues == sorted(revenues, reverse=True)
 
 
 def test_creator_page_shows_profile_and_payout_reconciliation(client, tiny):
