@@ -42,5 +42,9 @@ loadtest: $(VENV)/.installed
 	$(BIN)/pip show --quiet locust >/dev/null 2>&1 || $(BIN)/pip install --quiet -e '.[load]'
 	$(BIN)/python bench/loadtest.py --host $(HOST) --users $(USERS) --duration $(DURATION)
 
+# PNGs of each main view for the README, from the demo sample in headless Chromium.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/make_screenshots.py
+
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -102,18 +102,22 @@ def run_import(stored, *, dry_run, username):
     }
 
 
+def _count(number, noun):
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def report_message(report):
     errors = len(report["errors"])
     rows = sum(item["rows"] for item in report["files"])
     if errors:
-        return (f"Found {errors:,} problem{'s' if errors != 1 else ''}; nothing was imported. "
+        return (f"Found {_count(errors, 'problem')}; nothing was imported. "
                 "Fix them and upload the files again.")
     if report["dry_run"]:
         new = sum(item["new"] for item in report["files"])
         updated = sum(item["updated"] for item in report["files"])
-        return (f"Checked {rows:,} rows: {new:,} new, {updated:,} updated. Nothing is saved "
-                "until you press Commit import.")
-    return f"Imported {rows:,} rows. Every view now shows the new numbers."
+        return (f"Checked {_count(rows, 'row')}: {new:,} new, {updated:,} updated. Nothing is "
+                "saved until you press Commit import.")
+    return f"Imported {_count(rows, 'row')}. Every view now shows the new numbers."
 
 
 def _save_json(folder, name, value):

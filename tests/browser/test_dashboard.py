@@ -80,9 +80,26 @@ def test_admin_uploads_fixes_commits_and_sees_the_change(browser, live_app, tmp_
     good.write_text(GOOD_TRACKING)
     hand_over_file(browser, good)
     browser.wait_for_element("#data-commit", timeout=20).click()
-    browser.wait_for_contains_text("#data-report-message", "Imported 1 rows", timeout=20)
+    browser.wait_for_contains_text("#data-report-message", "Imported 1 row.", timeout=20)
     browser.wait_for_contains_text("#data-history", "committed", timeout=15)
     open_page(browser, "/overview")
     after = revenue_for(live_app, analytics.Selection())
     assert after != before
     browser.wait_for_text_to_equal("#overview-kpi-revenue", after, timeout=15)
+
+
+@pytest.mark.parametrize("path, marker", [
+    ("/overview", "#overview-kpi-revenue"),
+    ("/roi", "#roi-body"),
+    ("/influencers", "#influencers-body"),
+    ("/influencers/1", "#influencers-body"),
+    ("/insights", "#insights-body"),
+    ("/brands", "#brands-card-muscleblaze"),
+])
+def test_every_analytics_view_renders_for_an_analyst(browser, path, marker):
+    sign_in(browser, "analyst")
+    open_page(browser, path)
+    browser.wait_for_element(marker, timeout=15)
+    browser.wait_for_element("#app-page .view-body", timeout=15)
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, ".view-error")
+    assert "Traceback" not in browser.find_element("#app-page").text
