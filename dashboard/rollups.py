@@ -1,7 +1,8 @@
 """Derived tables (daily facts with time-phased spend), rebuilt inside import transactions."""
-from sqlalchemy import (BigInteger, Date, Float, Integer, and_, case, cast, delete, exists,
-                        func, insert, literal, literal_column, null, or_, select, true,
-                        union_all)
+from sqlalchemy import (BigInteger, Column, Date, Float, Integer, MetaData, Table, and_, case,
+                        cast, delete, exists, false, func, literal, literal_column, null, or_, select,
+                        text, true, union_all)
+from sqlalchemy.schema import CreateTable
 
 from models import Brand, Campaign, DailyFact, Influencer, Order, Payout, Post
 from models.catalogue import UNATTRIBUTED
@@ -14,6 +15,35 @@ INFLUENCERS_PER_STATEMENT = 2000
 
 FACT_COLUMNS = ("tracking_rows", "orders", "revenue", "spend_events", "spend",
                 "posts", "reach", "likes", "comments")
+FLOAT_FACTS = ("revenue", "spend")
+
+# Scratch tables of one rebuild, private to its connection and dropped before it returns.
+# The orders are read once, into order_groups; everything else about them (all-time
+# totals, revenue shares) comes from that much smaller table.
+_scratch = MetaData()
+ORDER_GROUPS = Table(
+    "rollup_order_groups", _scratch,
+    Column("influencer_id", Integer), Column("day", Date), Column("brand_id", Integer),
+    Column("campaign_id", Integer), Column("tracking_rows", BigInteger),
+    Column("orders", BigInteger), Column("revenue", Float), prefixes=["TEMPORARY"])
+PAIR_REVENUE = Table(
+    "rollup_pair_revenue", _scratch,
+    Column("influencer_id", Integer), Column("brand_id", Integer),
+    Column("campaign_id", Integer), Column("orders", BigInteger), Column("revenue", Float),
+    prefixes=["TEMPORARY"])
+INFLUENCER_TOTALS = Table(
+    "rollup_influencer_totals", _scratch,
+    Column("influencer_id", Integer), Column("all_orders", BigInteger),
+    Column("all_revenue", Float), prefixes=["TEMPORARY"])
+REVENUE_SPLIT = Table(
+    "rollup_revenue_split", _scratch,
+    Column("influencer_id", Integer), Column("brand_id", Integer),
+    Column("campaign_id", Integer), Column("share", Float), prefixes=["TEMPORARY"])
+POST_DAYS = Table(
+    "rollup_post_days", _scratch,
+    Column("influencer_id", Integer), Column("day", Date), Column("posts", BigInteger),
+    prefixes=["TEMPORARY"])
+SCRATCH_TABLES = (ORDER_GROUPS, PAIR_REVENUE, INFLUENCER_TOTALS, REVENUE_SPLIT, POST_DAYS)
 
 
 def rebuild(session, influencer_ids=None):
@@ -24,34 +54,41 @@ def rebuild(session, influencer_ids=None):
     """
     session.flush()
     slices = _influencer_slices(session, influencer_ids)
+    if not slices:
+        return
     dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    if dialect == "sqlite":
+        _hold_transaction(connection)
     for influencer_slice in slices:
         if influencer_slice is None and dialect == "sqlite":
-            _rebuild_without_indexes(session, dialect)
+            _rebuild_everything_on_sqlite(session, connection)
             continue
-        if influencer_slice is None:
-            session.execute(delete(DailyFact))
-        else:
-            session.execute(delete(DailyFact).where(
-                DailyFact.influencer_id.in_(influencer_slice)))
-        session.execute(_insert_order_facts(dialect, influencer_slice))
-        unattributed = _unattributed_ids(session, influencer_slice)
-        session.execute(_insert_post_facts(dialect, influencer_slice, unattributed))
+        session.execute(delete(DailyFact).where(
+            _only(DailyFact.influencer_id, influencer_slice)))
+        _insert_facts(session, connection, dialect, influencer_slice)
 
 
-def _rebuild_without_indexes(session, dialect):
-    """Full rebuild on SQLite: filling an unindexed table then indexing it once is about
-    three times faster than updating the indexes row by row. (Not on Postgres, where
-    DROP INDEX would lock readers out until the import commits.)"""
-    connection = session.connection()
-    indexes = list(DailyFact.__table__.indexes)
-    for index in indexes:
-        index.drop(connection)
-    # With foreign keys on, SQLite deletes row by row; without indexes that is cheap.
-    session.execute(delete(DailyFact))
-    session.execute(_insert_order_facts(dialect, None))
-    session.execute(_insert_post_facts(dialect, None, _unattributed_ids(session, None)))
-    for index in indexes:
+def _hold_transaction(connection):
+    """pysqlite opens its transaction only at the first INSERT, UPDATE or DELETE, so DDL
+    before one would commit on its own and survive a rollback: open it now."""
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _rebuild_everything_on_sqlite(session, connection):
+    """Full rebuild on SQLite: a new, unindexed table filled then indexed once.
+
+    Dropping the table frees its pages at once, where DELETE (with foreign keys on)
+    visits every row; building each index once after the inserts is about three times
+    faster than updating it row by row. (Not on Postgres, where DROP would lock readers
+    out until the import commits.)
+    """
+    facts = DailyFact.__table__
+    facts.drop(connection)
+    connection.execute(CreateTable(facts))
+    _insert_facts(session, connection, "sqlite", None)
+    for index in facts.indexes:
         index.create(connection)
 
 
@@ -75,13 +112,61 @@ def _only(column, influencer_slice):
     return true() if influencer_slice is None else column.in_(influencer_slice)
 
 
+def _insert_facts(session, connection, dialect, influencer_slice):
+    """Fill the scratch tables for a slice, then write its order, spend and post rows."""
+    # On an error the caller rolls back, which takes the scratch tables with it.
+    for table in SCRATCH_TABLES:
+        table.create(connection)
+    _fill_scratch_tables(connection, dialect, influencer_slice)
+    unattributed = _unattributed_ids(session, influencer_slice)
+    _fill(connection, dialect, REVENUE_SPLIT, _revenue_split(influencer_slice, unattributed))
+    for rows in (_order_rows(dialect), _post_spend_rows(), _undated_rows(),
+                 _post_rows(influencer_slice)):
+        connection.execute(_insert(dialect, rows))
+    for table in reversed(SCRATCH_TABLES):
+        table.drop(connection)
+
+
+def _fill_scratch_tables(connection, dialect, influencer_slice):
+    orders, posts = Order.__table__, Post.__table__
+    # Grouped in the order of the orders index on (influencer_id, date): with brand_id,
+    # campaign_id, orders and revenue in that index too, this is a scan with no sort.
+    order_keys = (orders.c.influencer_id, orders.c.date, orders.c.brand_id,
+                  orders.c.campaign_id)
+    _fill(connection, dialect, ORDER_GROUPS, select(
+        *order_keys, func.count(), func.sum(orders.c.orders), func.sum(orders.c.revenue),
+    ).where(_only(orders.c.influencer_id, influencer_slice)).group_by(*order_keys))
+    groups = ORDER_GROUPS.c
+    _fill(connection, dialect, PAIR_REVENUE, select(
+        groups.influencer_id, groups.brand_id, groups.campaign_id, func.sum(groups.orders),
+        func.sum(groups.revenue),
+    ).group_by(groups.influencer_id, groups.brand_id, groups.campaign_id))
+    pairs = PAIR_REVENUE.c
+    _fill(connection, dialect, INFLUENCER_TOTALS, select(
+        pairs.influencer_id, func.sum(pairs.orders), func.sum(pairs.revenue),
+    ).group_by(pairs.influencer_id))
+    _fill(connection, dialect, POST_DAYS, select(
+        posts.c.influencer_id, posts.c.date, func.count(),
+    ).where(_only(posts.c.influencer_id, influencer_slice)).group_by(
+        posts.c.influencer_id, posts.c.date))
+
+
+def _fill(connection, dialect, table, rows):
+    connection.execute(table.insert().from_select([c.name for c in table.columns], rows))
+    if dialect == "postgresql":
+        # Temporary tables get no statistics from autovacuum; without them the planner
+        # guesses row counts and may pick nested loops over large joins.
+        connection.execute(text(f"ANALYZE {table.name}"))
+
+
 def _unattributed_ids(session, influencer_slice):
     """(brand id, campaign id) of Unattributed, created only when some payout needs it."""
-    revenue_exists = exists().where(Order.influencer_id == Payout.influencer_id,
-                                    Order.revenue > 0)
+    totals = INFLUENCER_TOTALS.c
     needed = session.execute(
-        select(Payout.id).where(_only(Payout.influencer_id, influencer_slice),
-                                ~revenue_exists).limit(1)).first()
+        select(Payout.id).select_from(Payout.__table__.outerjoin(
+            INFLUENCER_TOTALS, totals.influencer_id == Payout.influencer_id)).where(
+            _only(Payout.influencer_id, influencer_slice),
+            func.coalesce(totals.all_revenue, 0) == 0).limit(1)).first()
     if needed is None:
         return None
     brand = session.execute(select(Brand).where(Brand.name == UNATTRIBUTED)).scalar()
@@ -97,155 +182,129 @@ def _unattributed_ids(session, influencer_slice):
     return brand.id, campaign.id
 
 
-def _zero():
-    return literal_column("0")
+def _revenue_split(influencer_slice, unattributed):
+    """Where a payout's money goes when it is split by all-time revenue: each (brand,
+    campaign) pair's share, or all of it to Unattributed when there is no revenue."""
+    pairs, totals = PAIR_REVENUE.c, INFLUENCER_TOTALS.c
+    split_parts = [select(
+        pairs.influencer_id, pairs.brand_id, pairs.campaign_id,
+        cast(pairs.revenue, Float) / totals.all_revenue,
+    ).select_from(PAIR_REVENUE.join(
+        INFLUENCER_TOTALS, totals.influencer_id == pairs.influencer_id)).where(
+        totals.all_revenue != 0)]
+    if unattributed is not None:
+        brand_id, campaign_id = unattributed
+        split_parts.append(select(
+            Influencer.id, cast(literal(brand_id), Integer),
+            cast(literal(campaign_id), Integer), cast(literal_column("1.0"), Float),
+        ).select_from(Influencer.__table__.outerjoin(
+            INFLUENCER_TOTALS, totals.influencer_id == Influencer.id)).where(
+            _only(Influencer.id, influencer_slice),
+            func.coalesce(totals.all_revenue, 0) == 0))
+    return union_all(*split_parts) if len(split_parts) > 1 else split_parts[0]
 
 
-def _fact_row(influencer_id, day, brand_id, campaign_id, **values):
+def _post_counts():
+    """All-time posts per influencer of the slice (N_i of METRICS.md)."""
+    post_days = POST_DAYS.c
+    return select(post_days.influencer_id,
+                  cast(func.sum(post_days.posts), Float).label("post_count"),
+                  ).group_by(post_days.influencer_id).subquery("post_counts")
+
+
+def _fact_row(influencer_id, day, brand_id, campaign_id, in_post_window, **values):
     """A SELECT list in daily_facts' column order, zero where the source has nothing."""
     columns = [influencer_id.label("influencer_id"), day.label("day"),
                brand_id.label("brand_id"), campaign_id.label("campaign_id")]
     for name in FACT_COLUMNS:
         value = values.get(name)
         if value is None:
-            value = cast(_zero(), Float if name in ("revenue", "spend") else BigInteger)
-        elif name in ("revenue", "spend"):
-            value = cast(value, Float)
-        else:
-            value = cast(value, BigInteger)
-        columns.append(value.label(name))
+            value = literal_column("0")
+        columns.append(cast(value, Float if name in FLOAT_FACTS else BigInteger).label(name))
+    columns.append(in_post_window.label("in_post_window"))
     return columns
 
 
-def _insert_order_facts(dialect, influencer_slice):
-    """Orders per influencer x day x brand x campaign, with basis-order spend on the same row.
+def _insert(dialect, rows):
+    """INSERT … SELECT of fact rows, with the month derived from the day."""
+    rows = rows.subquery("fact_rows")
+    names = ["influencer_id", "day", "brand_id", "campaign_id", *FACT_COLUMNS,
+             "in_post_window"]
+    return DailyFact.__table__.insert().from_select(
+        [*names, "month"],
+        select(*[rows.c[name] for name in names], _month(dialect, rows.c.day)))
 
-    One sort of the orders does it all: the window sum gives each influencer's all-time
-    orders O_i, so spend = total_payout x orders / O_i needs no second pass.
-    """
-    orders, payouts, posts = Order.__table__, Payout.__table__, Post.__table__
-    order_groups = select(
-        orders.c.influencer_id, orders.c.date.label("day"), orders.c.brand_id,
-        orders.c.campaign_id, func.count().label("tracking_rows"),
-        func.sum(orders.c.orders).label("orders"),
-        func.sum(orders.c.revenue).label("revenue"),
-        cast(func.sum(func.sum(orders.c.orders)).over(partition_by=orders.c.influencer_id),
-             Float).label("all_orders"),
-    ).where(_only(orders.c.influencer_id, influencer_slice)).group_by(
-        orders.c.influencer_id, orders.c.date, orders.c.brand_id, orders.c.campaign_id,
-    ).subquery("order_groups")
-    paid_by_order = and_(payouts.c.id.is_not(None), order_groups.c.all_orders > 0)
-    window_post = posts.alias("window_post")
+
+def _order_rows(dialect):
+    """Order groups, with basis-order spend on the same row: total_payout x orders / O_i."""
+    groups, totals, payouts = ORDER_GROUPS.c, INFLUENCER_TOTALS.c, Payout.__table__
+    paid_by_order = and_(payouts.c.id.is_not(None), totals.all_orders > 0)
+    window_post = Post.__table__.alias("window_post")
     in_window = exists().where(
-        window_post.c.influencer_id == order_groups.c.influencer_id,
-        window_post.c.date <= order_groups.c.day,
-        window_post.c.date >= _days_before(dialect, order_groups.c.day, POST_WINDOW_DAYS - 1))
-    rows = select(
-        order_groups.c.influencer_id, order_groups.c.day,
-        _month(dialect, order_groups.c.day), order_groups.c.brand_id,
-        order_groups.c.campaign_id, order_groups.c.tracking_rows, order_groups.c.orders,
-        cast(order_groups.c.revenue, Float),
-        case((paid_by_order, order_groups.c.tracking_rows), else_=0),
-        case((paid_by_order, payouts.c.total_payout * cast(order_groups.c.orders, Float)
-              / order_groups.c.all_orders), else_=0.0),
-        literal_column("0"), literal_column("0"), literal_column("0"), literal_column("0"),
-        in_window,
-    ).select_from(order_groups.outerjoin(
-        payouts, and_(payouts.c.influencer_id == order_groups.c.influencer_id,
+        window_post.c.influencer_id == groups.influencer_id,
+        window_post.c.date <= groups.day,
+        window_post.c.date >= _days_before(dialect, groups.day, POST_WINDOW_DAYS - 1))
+    return select(*_fact_row(
+        groups.influencer_id, groups.day, groups.brand_id, groups.campaign_id, in_window,
+        tracking_rows=groups.tracking_rows, orders=groups.orders, revenue=groups.revenue,
+        spend_events=case((paid_by_order, groups.tracking_rows), else_=0),
+        spend=case((paid_by_order, payouts.c.total_payout * cast(groups.orders, Float)
+                    / cast(totals.all_orders, Float)), else_=0.0),
+    )).select_from(ORDER_GROUPS.join(
+        INFLUENCER_TOTALS, totals.influencer_id == groups.influencer_id).outerjoin(
+        payouts, and_(payouts.c.influencer_id == groups.influencer_id,
                       payouts.c.basis == "order")))
-    return insert(DailyFact).from_select(
-        ["influencer_id", "day", "month", "brand_id", "campaign_id", *FACT_COLUMNS,
-         "in_post_window"], rows)
 
 
-def _insert_post_facts(dialect, influencer_slice, unattributed):
-    """Posts, basis-post spend and undated spend, read from the order rows just written."""
-    posts, payouts, facts = Post.__table__, Payout.__table__, DailyFact.__table__
+def _post_spend_rows():
+    """Basis-post spend: total_payout / N_i per post, split by revenue share.
 
-    pair_revenue = select(
-        facts.c.influencer_id, facts.c.brand_id, facts.c.campaign_id,
-        cast(func.sum(facts.c.revenue), Float).label("revenue"),
-        cast(func.sum(func.sum(facts.c.revenue)).over(partition_by=facts.c.influencer_id),
-             Float).label("all_revenue"),
-        cast(func.sum(func.sum(facts.c.orders)).over(partition_by=facts.c.influencer_id),
-             Float).label("all_orders"),
-    ).where(_only(facts.c.influencer_id, influencer_slice),
-            facts.c.tracking_rows > 0).group_by(
-        facts.c.influencer_id, facts.c.brand_id, facts.c.campaign_id).cte("pair_revenue")
-    totals = select(pair_revenue.c.influencer_id,
-                    func.max(pair_revenue.c.all_revenue).label("all_revenue"),
-                    func.max(pair_revenue.c.all_orders).label("all_orders"),
-                    ).group_by(pair_revenue.c.influencer_id).cte("influencer_totals")
-    post_counts = select(
-        posts.c.influencer_id, cast(func.count(), Float).label("post_count"),
-    ).where(_only(posts.c.influencer_id, influencer_slice)).group_by(
-        posts.c.influencer_id).cte("post_counts")
-
-    # Where a payout's money goes when it is split by all-time revenue.
-    split_parts = [select(
-        pair_revenue.c.influencer_id, pair_revenue.c.brand_id, pair_revenue.c.campaign_id,
-        (pair_revenue.c.revenue / pair_revenue.c.all_revenue).label("share"),
-    ).where(pair_revenue.c.all_revenue > 0)]
-    if unattributed is not None:
-        brand_id, campaign_id = unattributed
-        split_parts.append(select(
-            Influencer.id.label("influencer_id"),
-            cast(literal(brand_id), Integer).label("brand_id"),
-            cast(literal(campaign_id), Integer).label("campaign_id"),
-            cast(literal_column("1.0"), Float).label("share"),
-        ).select_from(Influencer.__table__.outerjoin(
-            totals, totals.c.influencer_id == Influencer.id)).where(
-            _only(Influencer.id, influencer_slice),
-            func.coalesce(totals.c.all_revenue, 0) == 0))
-    revenue_split = (union_all(*split_parts) if len(split_parts) > 1
-                     else split_parts[0]).cte("revenue_split")
-
-    post_spend_rows = select(*_fact_row(
-        posts.c.influencer_id, posts.c.date, revenue_split.c.brand_id,
-        revenue_split.c.campaign_id, spend_events=literal_column("1"),
-        spend=payouts.c.total_payout / post_counts.c.post_count * revenue_split.c.share,
-    )).select_from(posts.join(
-        payouts, and_(payouts.c.influencer_id == posts.c.influencer_id,
+    One row per (influencer, day, pair), so several posts on a day share it: k posts
+    are k events of the same amount.
+    """
+    post_days, split, payouts = POST_DAYS.c, REVENUE_SPLIT.c, Payout.__table__
+    post_counts = _post_counts()
+    return select(*_fact_row(
+        post_days.influencer_id, post_days.day, split.brand_id, split.campaign_id, true(),
+        spend_events=post_days.posts,
+        spend=payouts.c.total_payout / post_counts.c.post_count * split.share
+        * post_days.posts,
+    )).select_from(POST_DAYS.join(
+        payouts, and_(payouts.c.influencer_id == post_days.influencer_id,
                       payouts.c.basis == "post")).join(
-        post_counts, post_counts.c.influencer_id == posts.c.influencer_id).join(
-        revenue_split, revenue_split.c.influencer_id == posts.c.influencer_id)).where(
-        _only(posts.c.influencer_id, influencer_slice))
+        post_counts, post_counts.c.influencer_id == post_days.influencer_id).join(
+        REVENUE_SPLIT, split.influencer_id == post_days.influencer_id))
 
+
+def _undated_rows():
+    """A payout with nothing to date it by (no orders for basis order, no posts for basis
+    post) as one undated amount split by revenue; both payouts of one influencer fold
+    into one row per pair."""
+    split, totals, payouts = REVENUE_SPLIT.c, INFLUENCER_TOTALS.c, Payout.__table__
+    post_counts = _post_counts()
     nothing_to_date = or_(
-        and_(payouts.c.basis == "order", func.coalesce(totals.c.all_orders, 0) == 0),
+        and_(payouts.c.basis == "order", func.coalesce(totals.all_orders, 0) == 0),
         and_(payouts.c.basis == "post", func.coalesce(post_counts.c.post_count, 0) == 0))
-    undated_rows = select(*_fact_row(
-        payouts.c.influencer_id, cast(null(), Date), revenue_split.c.brand_id,
-        revenue_split.c.campaign_id, spend_events=literal_column("1"),
-        spend=payouts.c.total_payout * revenue_split.c.share,
-    )).select_from(payouts.join(
-        revenue_split, revenue_split.c.influencer_id == payouts.c.influencer_id).outerjoin(
-        totals, totals.c.influencer_id == payouts.c.influencer_id).outerjoin(
+    return select(*_fact_row(
+        payouts.c.influencer_id, cast(null(), Date), split.brand_id, split.campaign_id,
+        false(),
+        spend_events=func.count(), spend=func.sum(payouts.c.total_payout * split.share),
+    )).select_from(Payout.__table__.join(
+        REVENUE_SPLIT, split.influencer_id == payouts.c.influencer_id).outerjoin(
+        INFLUENCER_TOTALS, totals.influencer_id == payouts.c.influencer_id).outerjoin(
         post_counts, post_counts.c.influencer_id == payouts.c.influencer_id)).where(
-        _only(payouts.c.influencer_id, influencer_slice), nothing_to_date)
+        nothing_to_date).group_by(payouts.c.influencer_id, split.brand_id, split.campaign_id)
 
-    post_rows = select(*_fact_row(
-        posts.c.influencer_id, posts.c.date, posts.c.brand_id, cast(null(), Integer),
+
+def _post_rows(influencer_slice):
+    """Posts per influencer x day x brand; no campaign, no brand when posts.csv had none."""
+    posts = Post.__table__
+    return select(*_fact_row(
+        posts.c.influencer_id, posts.c.date, posts.c.brand_id, cast(null(), Integer), true(),
         posts=func.count(), reach=func.sum(posts.c.reach), likes=func.sum(posts.c.likes),
         comments=func.sum(posts.c.comments),
     )).where(_only(posts.c.influencer_id, influencer_slice)).group_by(
         posts.c.influencer_id, posts.c.date, posts.c.brand_id)
-
-    # Several posts on one day share a key; fold them into one row.
-    every_row = union_all(post_spend_rows, undated_rows, post_rows).subquery("every_row")
-    key = (every_row.c.influencer_id, every_row.c.day, every_row.c.brand_id,
-           every_row.c.campaign_id)
-    consolidated = select(
-        *key, _month(dialect, every_row.c.day).label("month"),
-        *[cast(func.sum(every_row.c[name]),
-               Float if name in ("revenue", "spend") else BigInteger).label(name)
-          for name in FACT_COLUMNS],
-        # A post's own day is always in its window; undated spend never is.
-        every_row.c.day.is_not(None).label("in_post_window"),
-    ).group_by(*key)
-    return insert(DailyFact).from_select(
-        ["influencer_id", "day", "brand_id", "campaign_id", "month", *FACT_COLUMNS,
-         "in_post_window"], consolidated)
 
 
 def _month(dialect, day):

@@ -1,7 +1,7 @@
 """Attributed orders (tracking_data.csv)."""
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -13,11 +13,16 @@ class Order(Base):
         # Rows without a tracking_id are a multiset keyed by their values: the n-th copy of
         # a row has dup_index n, so re-importing the same rows finds them all present.
         Index("uq_orders_row_hash_dup_index", "row_hash", "dup_index", unique=True),
+        # Partial: rows matched by value have no tracking_id and cost this index nothing,
+        # so a bulk load of them neither maintains nor rebuilds it.
+        Index("uq_orders_tracking_id", "tracking_id", unique=True,
+              sqlite_where=text("tracking_id IS NOT NULL"),
+              postgresql_where=text("tracking_id IS NOT NULL")),
         Index("ix_orders_influencer_id_date", "influencer_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    tracking_id: Mapped[str | None] = mapped_column(String(200))
     row_hash: Mapped[int | None] = mapped_column(BigInteger)
     dup_index: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(100))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:21:33.535388
+Create Date: 2026-11-27 09:44:53.080701
 """
 from alembic import op
 import sqlalchemy as sa
@@ -161,12 +161,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['import_batch_id'], ['import_batches.id'], name=op.f('fk_orders_import_batch_id_import_batches')),
     sa.ForeignKeyConstraint(['influencer_id'], ['influencers.id'], name=op.f('fk_orders_influencer_id_influencers')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_orders_product_id_products')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
-    sa.UniqueConstraint('tracking_id', name=op.f('uq_orders_tracking_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index('ix_orders_influencer_id_date', ['influencer_id', 'date'], unique=False)
         batch_op.create_index('uq_orders_row_hash_dup_index', ['row_hash', 'dup_index'], unique=True)
+        batch_op.create_index('uq_orders_tracking_id', ['tracking_id'], unique=True, sqlite_where=sa.text('tracking_id IS NOT NULL'), postgresql_where=sa.text('tracking_id IS NOT NULL'))
 
     op.create_table('payouts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -219,6 +219,7 @@ def downgrade():
     op.drop_table('posts')
     op.drop_table('payouts')
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('uq_orders_tracking_id', sqlite_where=sa.text('tracking_id IS NOT NULL'), postgresql_where=sa.text('tracking_id IS NOT NULL'))
         batch_op.drop_index('uq_orders_row_hash_dup_index')
         batch_op.drop_index('ix_orders_influencer_id_date')
 
