@@ -5,7 +5,7 @@ from dash import Output, html
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import analytics, auth, exports, insights
+from dashboard import analytics, auth, insights
 from layouts import components
 
 PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
@@ -27,8 +27,7 @@ def register(app):
         scope = common.scope()
         performers = insights.performers(selection, scope=scope)
         for part in ("top", "under"):
-            performers[part] = exports.with_creator_attributes(performers[part], selection,
-                                                               scope)
+            performers[part] = analytics.with_creator_attributes(performers[part])
         platforms = insights.platform_comparison(selection, scope=scope)
         heatmap = analytics.category_gender_roas(selection, scope=scope)
         recommendations = insights.recommendations(selection, scope=scope)
@@ -41,10 +40,10 @@ def insights_body(selection, performers, platforms, heatmap, recommendations):
     if top.empty and under.empty and (platforms is None or platforms.empty):
         return html.Div([html.P(components.selection_summary(selection), className="small"),
                          components.empty_state(component_id="insights-empty")])
-    exports = auth.can_export(current_user, "insights")
+    may_export = auth.can_export(current_user, "insights")
 
     def export(table):
-        return components.export_link("insights", table, selection) if exports else None
+        return components.export_link("insights", table, selection) if may_export else None
 
     p25, p75 = performers.get("p25"), performers.get("p75")
     return html.Div([

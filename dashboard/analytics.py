@@ -383,6 +383,26 @@ def metrics(selection, by, *, scope, use_cache=True) -> pd.DataFrame:
                    lambda: _metrics_frame(selection, by, scope), by, use_cache=use_cache)
 
 
+CREATOR_ATTRIBUTES = ("tier", "platform", "category", "gender", "follower_count")
+
+
+def with_creator_attributes(creators: pd.DataFrame) -> pd.DataFrame:
+    """`creators` (rows keyed by influencer_id) with the creators' own attributes added.
+
+    The metrics stay exactly METRICS.md's columns; grids and exports add these for reading.
+    """
+    missing = [column for column in CREATOR_ATTRIBUTES if column not in creators.columns]
+    if creators.empty or not missing:
+        return creators
+    keys = sorted(set(creators["influencer_id"]))
+    rows = db.session.execute(
+        select(Influencer.influencer_key.label("influencer_id"),
+               *(getattr(Influencer, column) for column in missing))
+        .where(Influencer.influencer_key.in_(keys))).all()
+    attributes = pd.DataFrame(rows, columns=["influencer_id", *missing])
+    return creators.merge(attributes, on="influencer_id", how="left")
+
+
 def timeseries(selection, *, scope, freq="day", use_cache=True) -> pd.DataFrame:
     """Metrics per day, week (starting Monday) or month; undated spend is left out.
 

@@ -1,6 +1,5 @@
 """CSV downloads of every table the views show, for the selection in the query string."""
 import re
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
@@ -46,35 +45,9 @@ def _creator_part(part):
     return creator_table
 
 
-# Creator attributes the grids show next to the metrics, and the filter each comes from.
-CREATOR_ATTRIBUTES = (("tier", "tiers"), ("platform", "platforms"), ("category", "categories"))
-
-
-def with_creator_attributes(creators, selection, scope):
-    """`creators` (rows keyed by influencer_id) with tier, platform and category added.
-
-    Each attribute is read back through the analytics filter of the same name, so the
-    values and the scope are exactly those the filter bar uses.
-    """
-    missing = [pair for pair in CREATOR_ATTRIBUTES if pair[0] not in creators.columns]
-    if creators.empty or not missing:
-        return creators
-    options = analytics.filter_options(scope=scope)
-    creators = creators.copy()
-    for column, option in missing:
-        owner = {}
-        for value in options.get(option) or ():
-            narrowed = replace(selection, **{option: frozenset([value])})
-            for influencer_id in analytics.metrics(narrowed, "influencer",
-                                                   scope=scope)["influencer_id"]:
-                owner[influencer_id] = value
-        creators[column] = creators["influencer_id"].map(owner)
-    return creators
-
-
 def _creators(selection, scope, _args):
-    return with_creator_attributes(analytics.metrics(selection, "influencer", scope=scope),
-                                   selection, scope)
+    return analytics.with_creator_attributes(
+        analytics.metrics(selection, "influencer", scope=scope))
 
 
 def _overall(selection, scope, _args):
@@ -83,8 +56,8 @@ def _overall(selection, scope, _args):
 
 def _performers(part):
     def performers_table(selection, scope, _args):
-        return with_creator_attributes(insights.performers(selection, scope=scope)[part],
-                                       selection, scope)
+        return analytics.with_creator_attributes(
+            insights.performers(selection, scope=scope)[part])
     return performers_table
 
 

@@ -314,3 +314,16 @@ def test_category_gender_roas(sqlite_app):
         fitness_women = heatmap[(heatmap["category"] == "Fitness") & (heatmap["gender"] == "F")]
         assert fitness_women["roas"].iloc[0] == pytest.approx(2.5)
         assert len(heatmap) == 4
+
+
+def test_creator_attributes_are_added_without_changing_metrics(app):
+    import_tiny(app)
+    with app.app_context():
+        creators = analytics.metrics(analytics.Selection(), "influencer", scope=None)
+        shown = analytics.with_creator_attributes(creators)
+    assert list(shown.columns[:len(creators.columns)]) == list(creators.columns)
+    by_id = shown.set_index("influencer_id")
+    assert by_id.loc["2", "tier"] == "mega"
+    assert by_id.loc["3", "platform"] == "Instagram"
+    assert by_id.loc["4", "category"] == "Lifestyle"
+    assert by_id.loc["1", "follower_count"] == 85000
