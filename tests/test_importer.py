@@ -1,11 +1,14 @@
 """The import pipeline: every rule of DATASETS.md, all-or-nothing, dry runs, refused files."""
 import hashlib
 import os
+import sqlite3
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+import psycopg
+from sqlalchemy import event, func, select
 
 from dashboard import importer
 from dashboard.extensions import db
@@ -515,3 +518,71 @@ def test_usage_errors(sqlite_app, tmp_path):
         run(sqlite_app, tmp_path / "empty")
     result = run(sqlite_app, write(tmp_path, "export.csv", INFLUENCERS), dataset="influencers")
     assert result.ok and result.files[0].file == "export.csv"
+
+
+# ---------------------------------------------------------------------------- two imports at once
+
+class WriteLockHolder:
+    """Another import's transaction: holds the write lock (and a new campaign) until released."""
+
+    def __init__(self, database_url):
+        if database_url.startswith("sqlite"):
+            self.connection = sqlite3.connect(database_url.removeprefix("sqlite:///"),
+                                              isolation_level=None, check_same_thread=False)
+            self.connection.execute("BEGIN IMMEDIATE")
+        else:
+            self.connection = psycopg.connect(database_url.replace("+psycopg", ""))
+            self.connection.execute(f"SELECT pg_advisory_xact_lock({importer.IMPORT_LOCK_KEY})")
+        self.connection.execute("INSERT INTO campaigns (name) VALUES ('MB_Jan')")
+
+    def commit(self):
+        self.connection.commit() if not isinstance(self.connection, sqlite3.Connection) \
+            else self.connection.execute("COMMIT")
+        self.connection.close()
+
+    def rollback(self):
+        self.connection.rollback()
+        self.connection.close()
+
+
+def wait_briefly_for_locks(app):
+    """Make this app give up on a held lock after a fifth of a second, not 30 or 60."""
+    engine = app.extensions["database_engine"]
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", lambda connection, _record: connection.execute(
+            "PRAGMA busy_timeout=200"))
+    else:
+        event.listen(engine, "connect", lambda connection, _record: connection.execute(
+            "SET statement_timeout = 200"))
+
+
+def test_an_import_waits_for_one_in_progress_then_sees_its_rows(app, database_url, tmp_path):
+    with_influencers(app, tmp_path)
+    # The other import has created the campaign this file names and not yet committed:
+    # reading before taking the lock would decide the campaign is new and collide on it.
+    holder = WriteLockHolder(database_url)
+    threading.Timer(0.3, holder.commit).start()
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW))
+    assert result.ok, messages(result)
+    assert count(app, Campaign) == 1 and count(app, Order) == 1
+
+
+def test_an_import_refused_while_another_holds_the_lock_changes_nothing(app, database_url,
+                                                                        tmp_path):
+    with_influencers(app, tmp_path)
+    wait_briefly_for_locks(app)
+    before = snapshot(app)
+    holder = WriteLockHolder(database_url)
+    try:
+        result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW))
+    finally:
+        holder.rollback()
+    assert messages(result) == ["Another import is running. Try again when it has finished."]
+    assert result.files == []
+    assert snapshot(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportBatch).where(
+            ImportBatch.status == "failed")) == 0
+    # Once the other import is over, the same file goes through.
+    assert run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW)).ok
