@@ -201,9 +201,13 @@ def _csv_value(value):
 def run_command(host, port, debug):
     """Serve the dashboard with Flask's development server."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
-    click.echo(f"Serving on http://{host}:{port}")
-    current_app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
+    # what it would call.
+    click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=debug)
 
 
 def init_app(app):

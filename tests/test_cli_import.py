@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from dashboard.extensions import db
 from models import Order
 from tests.conftest import TINY
+from tests.test_importer import WriteLockHolder, app_that_waits_briefly_for_locks
 
 
 def orders_stored(app):
@@ -54,3 +55,20 @@ def test_bad_calls_exit_2(app, runner, tmp_path):
     assert result.exit_code == 2
     named = runner.invoke(args=["import", "--dataset", "influencers", str(path)])
     assert named.exit_code == 0, named.output
+
+
+def test_refused_while_another_import_runs_exit_1_in_plain_words(database_url, tmp_path):
+    app = app_that_waits_briefly_for_locks(database_url, tmp_path)
+    holder = WriteLockHolder(database_url)
+    try:
+        result = app.test_cli_runner().invoke(args=["import", str(TINY)])
+    finally:
+        holder.rollback()
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines() == [
+        "Another import is running. Try again when it has finished.",
+        "Nothing was imported: 1 problem(s) found.",
+    ]
+    assert orders_stored(app) == 0
+    app.extensions["database_engine"].dispose()

@@ -545,16 +545,16 @@ class WriteLockHolder:
         self.connection.close()
 
 
-def wait_briefly_for_locks(app):
-    """Make this app give up on a held lock after a fifth of a second, not 30 or 60."""
+def app_that_waits_briefly_for_locks(database_url, tmp_path):
+    """An app that gives up on a held lock after a fifth of a second, not 30 or 60."""
+    app = make_test_app(database_url, tmp_path, DB_STATEMENT_TIMEOUT_MS=200)
     engine = app.extensions["database_engine"]
-    engine.dispose()
     if engine.dialect.name == "sqlite":
+        engine.dispose()
+        # Runs after the engine's own PRAGMAs, so this busy timeout is the one that holds.
         event.listen(engine, "connect", lambda connection, _record: connection.execute(
             "PRAGMA busy_timeout=200"))
-    else:
-        event.listen(engine, "connect", lambda connection, _record: connection.execute(
-            "SET statement_timeout = 200"))
+    return app
 
 
 def test_an_import_waits_for_one_in_progress_then_sees_its_rows(app, database_url, tmp_path):
@@ -568,10 +568,10 @@ def test_an_import_waits_for_one_in_progress_then_sees_its_rows(app, database_ur
     assert count(app, Campaign) == 1 and count(app, Order) == 1
 
 
-def test_an_import_refused_while_another_holds_the_lock_changes_nothing(app, database_url,
+def test_an_import_refused_while_another_holds_the_lock_changes_nothing(database_url,
                                                                         tmp_path):
+    app = app_that_waits_briefly_for_locks(database_url, tmp_path)
     with_influencers(app, tmp_path)
-    wait_briefly_for_locks(app)
     before = snapshot(app)
     holder = WriteLockHolder(database_url)
     try:
@@ -586,3 +586,4 @@ def test_an_import_refused_while_another_holds_the_lock_changes_nothing(app, dat
             ImportBatch.status == "failed")) == 0
     # Once the other import is over, the same file goes through.
     assert run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW)).ok
+    app.extensions["database_engine"].dispose()
