@@ -190,8 +190,12 @@ def _fact_filters(selection, scope, *, influencer_id=None, dates=True):
     if brands is not None:
         if not brands:
             return [false()]
-        # Posts without a brand (brand_id NULL) stay outside the brand filter.
-        conditions.append(or_(DailyFact.brand_id.is_(None), DailyFact.brand_id.in_(
+        # Posts without a brand (brand_id NULL) stay outside the brand filter (METRICS.md);
+        # for a brand-limited user, only those of creators who work with the user's brands.
+        unbranded = DailyFact.brand_id.is_(None)
+        if scope is not None:
+            unbranded = and_(unbranded, DailyFact.influencer_id.in_(influencers_in_scope(scope)))
+        conditions.append(or_(unbranded, DailyFact.brand_id.in_(
             select(Brand.id).where(Brand.name.in_(sorted(brands))).scalar_subquery())))
     for attribute, wanted in (("platform", selection.platforms),
                               ("category", selection.categories),
@@ -206,8 +210,8 @@ def _fact_filters(selection, scope, *, influencer_id=None, dates=True):
 def influencers_in_scope(scope):
     """SELECT of influencer ids with business in the scope's brands (None: everyone).
 
-    Unbranded posts count for the brand filter (METRICS.md) but do not by themselves make
-    a creator, their profile or their payouts visible to a brand-limited user.
+    Unbranded posts pass the brand filter (METRICS.md), but a brand-limited user sees them
+    only for these creators: they never make another brand's creator visible.
     """
     if scope is None:
         return select(Influencer.id)

@@ -70,8 +70,12 @@ def _day(value):
 
 
 def metrics(frames, by, start=None, end=None, brands=(), platforms=(), categories=(),
-            tiers=(), baseline=0.20):
-    """One row per group, as the spec defines it; None for undefined values."""
+            tiers=(), baseline=0.20, scope=None):
+    """One row per group, as the spec defines it; None for undefined values.
+
+    `scope` (a user's brands): unbranded posts count only for creators with any branded
+    row (order, spend or post, all time) in those brands.
+    """
     influencers = frames["influencers"].copy()
     influencers["influencer_id"] = influencers["influencer_id"].astype(str)
     influencers["tier"] = influencers["follower_count"].map(tier)
@@ -107,6 +111,9 @@ def metrics(frames, by, start=None, end=None, brands=(), platforms=(), categorie
             keep &= table["date"].map(lambda d: d is not None and d >= start)
         if end is not None:
             keep &= table["date"].map(lambda d: d is not None and d <= end)
+    if scope is not None:
+        in_scope = set(table.loc[table["brand"].isin(list(scope)), "influencer_id"])
+        keep &= table["brand"].notna() | table["influencer_id"].isin(in_scope)
     if brands:
         # Posts without a brand are outside the brand filter.
         keep &= table["brand"].isna() | table["brand"].isin(list(brands))

@@ -125,7 +125,7 @@ def test_metrics_match_the_oracle_for_every_dimension(app, frames, selection, sc
                 frames, by, start=selection.start, end=selection.end,
                 brands=brands or (), platforms=selection.platforms,
                 categories=selection.categories, tiers=selection.tiers,
-                baseline=selection.baseline)
+                baseline=selection.baseline, scope=scope)
             assert_frames_match(actual, expected, by)
 
 
@@ -327,3 +327,18 @@ def test_creator_attributes_are_added_without_changing_metrics(app):
     assert by_id.loc["3", "platform"] == "Instagram"
     assert by_id.loc["4", "category"] == "Lifestyle"
     assert by_id.loc["1", "follower_count"] == 85000
+
+
+def test_scoped_user_sees_unbranded_posts_only_of_creators_in_scope(app):
+    import_tiny(app)
+    muscleblaze = frozenset(["MuscleBlaze"])
+    with app.app_context():
+        scoped = analytics.metrics(analytics.Selection(), "overall", scope=muscleblaze)
+        filtered = analytics.metrics(analytics.Selection(brands=muscleblaze), "overall",
+                                     scope=None)
+        creators = analytics.metrics(analytics.Selection(), "influencer", scope=muscleblaze)
+    # Chen (3) sells only Gritzo: the MuscleBlaze manager does not see Chen's post.
+    assert (scoped.iloc[0]["posts"], scoped.iloc[0]["reach"]) == (3, 130000)
+    # The plain brand filter keeps every unbranded post, as METRICS.md says.
+    assert (filtered.iloc[0]["posts"], filtered.iloc[0]["reach"]) == (4, 135000)
+    assert set(creators["influencer_id"]) == {"1", "2"}
