@@ -1222,7 +1222,7 @@ class _SqliteOrderSink:
 
     def insert(self, rows):
         """Insert rows (a mapping of columns; absent ones are NULL); return how many were new."""
-        present = tuple(c for c in ORDER_COLUMNS[:-1] if c in rows)
+        present = tuple(c for c in ORDER_COLUMNS if c in rows)
         statement = self.statements.get(present)
         if statement is None:
             # The batch id is our own integer: inlined, it is one value less per row to bind.
@@ -1250,7 +1250,7 @@ class _PostgresOrderSink:
         pass
 
     def insert(self, rows):
-        present = [c for c in ORDER_COLUMNS[:-1] if c in rows]
+        present = [c for c in ORDER_COLUMNS if c in rows]
         columns = ", ".join(present)
         self.connection.exec_driver_sql("TRUNCATE import_orders_stage")
         cursor = self.connection.connection.cursor()

@@ -536,8 +536,7 @@ class WriteLockHolder:
         self.connection.execute("INSERT INTO campaigns (name) VALUES ('MB_Jan')")
 
     def commit(self):
-        self.connection.commit() if not isinstance(self.connection, sqlite3.Connection) \
-            else self.connection.execute("COMMIT")
+        self.connection.commit()
         self.connection.close()
 
     def rollback(self):
