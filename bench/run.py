@@ -144,7 +144,8 @@ def measure_import(out, folder, url, total_rows):
     command = dashboard_command() + ["import"] + [
         str(folder / file_name) for file_name in demo.FILE_NAMES.values()]
     environment = dict(os.environ, DATABASE_URL=url, LOG_LEVEL="WARNING",
-                       INSTANCE_PATH=str(out / "instance"), CACHE_DIR=str(out / "cache"))
+                       INSTANCE_PATH=str(out / "instance"), CACHE_DIR=str(out / "cache"),
+                       MAX_UPLOAD_MB="4096")
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=environment)

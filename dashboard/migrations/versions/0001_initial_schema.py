@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:44:53.080701
+Create Date: 2026-11-27 10:10:41.407922
 """
 from alembic import op
 import sqlalchemy as sa
@@ -164,7 +164,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.create_index('ix_orders_influencer_id_date', ['influencer_id', 'date'], unique=False)
+        batch_op.create_index('ix_orders_influencer_id_date', ['influencer_id', 'date', 'brand_id', 'campaign_id', 'orders', 'revenue'], unique=False)
         batch_op.create_index('uq_orders_row_hash_dup_index', ['row_hash', 'dup_index'], unique=True)
         batch_op.create_index('uq_orders_tracking_id', ['tracking_id'], unique=True, sqlite_where=sa.text('tracking_id IS NOT NULL'), postgresql_where=sa.text('tracking_id IS NOT NULL'))
 
