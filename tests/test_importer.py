@@ -186,8 +186,9 @@ def test_type_rules_every_failure_collected(app, tmp_path):
                  "ig,C,1,u1,P,B,2025-01-06,12.0,10\nig,C,1,u2,P,B,2025-01-06 10:30,1,10\n")
     assert run(app, good).ok
     with app.app_context():
-        assert db.session.execute(select(Order.orders, Order.date)).all()[1] == (
-            1, pd.Timestamp("2025-01-06").date())
+        stored = db.session.execute(
+            select(Order.orders, Order.date).order_by(Order.user_id)).all()
+        assert stored[1] == (1, pd.Timestamp("2025-01-06").date())
 
 
 def test_unknown_platform_and_basis(app, tmp_path):
