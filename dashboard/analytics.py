@@ -1,5 +1,6 @@
 """METRICS.md's ROI metrics, summed in the database from daily_facts, cached per data version."""
 import hashlib
+import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
@@ -25,6 +26,9 @@ FLOAT_SUMS = ("revenue", "spend")
 SCORE_WEIGHTS = {"roas": 0.30, "engagement_rate": 0.25, "orders": 0.25, "cpo": 0.20}
 # Overview charts switch from days to weeks above this many days.
 DAILY_CHART_MAX_DAYS = 120
+# How long a request waits for another one computing the same result before computing it
+# itself (well under the database statement timeout).
+COMPUTE_WAIT_SECONDS = 20
 HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
 
@@ -133,9 +137,23 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
     if value is not None:
         _count(HITS_KEY)
         return value
+    # Many users open the same view at once: one request computes, the others wait for
+    # its result instead of running the same heavy queries side by side.
+    computing_key = key + ":computing"
+    if not cache.add(computing_key, 1, timeout=COMPUTE_WAIT_SECONDS):
+        deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = cache.get(key)
+            if value is not None:
+                _count(HITS_KEY)
+                return value
     _count(MISSES_KEY)
-    value = compute()
-    cache.set(key, value)
+    try:
+        value = compute()
+        cache.set(key, value)
+    finally:
+        cache.delete(computing_key)
     return value
 
 

@@ -342,3 +342,29 @@ def test_scoped_user_sees_unbranded_posts_only_of_creators_in_scope(app):
     # The plain brand filter keeps every unbranded post, as METRICS.md says.
     assert (filtered.iloc[0]["posts"], filtered.iloc[0]["reach"]) == (4, 135000)
     assert set(creators["influencer_id"]) == {"1", "2"}
+
+
+def test_concurrent_misses_compute_once(sqlite_app):
+    import threading
+    import time
+
+    calls = []
+
+    def slow_total():
+        calls.append(1)
+        time.sleep(0.5)
+        return 42
+
+    def ask(results):
+        with sqlite_app.app_context():
+            results.append(analytics._cached("dogpile", analytics.Selection(), None,
+                                             slow_total))
+
+    results = []
+    threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [42, 42, 42, 42]
+    assert len(calls) == 1
