@@ -1,5 +1,6 @@
 """METRICS.md's ROI metrics, summed in the database from daily_facts, cached per data version."""
 import hashlib
+import threading
 import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
@@ -29,8 +30,13 @@ DAILY_CHART_MAX_DAYS = 120
 # How long a request waits for another one computing the same result before computing it
 # itself (well under the database statement timeout).
 COMPUTE_WAIT_SECONDS = 20
+# Re-entrant: a computation may ask for another cached result on the same stripe.
+_COMPUTE_LOCKS = [threading.RLock() for _ in range(64)]
 HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
+# What a brand-limited user reads beside payout figures (payouts_in_scope).
+PAYOUT_SHARE_NOTE = ("Payouts are shared across brands; you see the part booked to your "
+                     "brands.")
 
 
 @dataclass(frozen=True)
@@ -137,24 +143,30 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
     if value is not None:
         _count(HITS_KEY)
         return value
-    # Many users open the same view at once: one request computes, the others wait for
-    # its result instead of running the same heavy queries side by side.
-    computing_key = key + ":computing"
-    if not cache.add(computing_key, 1, timeout=COMPUTE_WAIT_SECONDS):
-        deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            value = cache.get(key)
-            if value is not None:
-                _count(HITS_KEY)
-                return value
-    _count(MISSES_KEY)
-    try:
-        value = compute()
-        cache.set(key, value)
-    finally:
-        cache.delete(computing_key)
-    return value
+    # Many users open the same view at once: one request computes, the others wait for its
+    # result instead of running the same heavy queries side by side. Threads of a worker
+    # queue on a lock; workers and hosts on a marker in the shared cache.
+    with _COMPUTE_LOCKS[int(key[-8:], 16) % len(_COMPUTE_LOCKS)]:
+        value = cache.get(key)
+        if value is not None:
+            _count(HITS_KEY)
+            return value
+        computing_key = key + ":computing"
+        if not cache.add(computing_key, 1, timeout=COMPUTE_WAIT_SECONDS):
+            deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                value = cache.get(key)
+                if value is not None:
+                    _count(HITS_KEY)
+                    return value
+        _count(MISSES_KEY)
+        try:
+            value = compute()
+            cache.set(key, value)
+        finally:
+            cache.delete(computing_key)
+        return value
 
 
 def _count(counter_key):
@@ -566,7 +578,7 @@ def _influencer_profile(influencer, selection, scope):
         "metrics": row,
         "posts": _posts_frame(influencer, selection, scope),
         "timeseries": _timeseries_frame(selection, scope, "day", influencer_id=influencer.id),
-        "payouts": reconciliation_frame(influencer_ids=[influencer.id]),
+        "payouts": reconciliation_frame(influencer_ids=[influencer.id], scope=scope),
     }
 
 
@@ -590,12 +602,15 @@ def _posts_frame(influencer, selection, scope):
     return _nulls_as_none(frame, ["engagement_rate"])
 
 
-def reconciliation_frame(*, influencer_ids=None) -> pd.DataFrame:
+def reconciliation_frame(*, influencer_ids=None, scope=None) -> pd.DataFrame:
     """Each payout against rate x units: posts for basis post, orders for basis order.
 
     Orders are the payout row's own `orders` when the file gave them, else every stored
     order of the influencer (all time, all brands), the count the payout was made on.
+    Only scope None sees whole payouts; a brand-limited scope gets payouts_in_scope.
     """
+    if scope is not None:
+        return payouts_in_scope(scope, influencer_ids=influencer_ids)
     stored_orders = select(DailyFact.influencer_id,
                            cast(func.sum(DailyFact.orders), BigInteger).label("orders")
                            ).group_by(DailyFact.influencer_id).subquery()
@@ -628,6 +643,41 @@ def reconciliation_frame(*, influencer_ids=None) -> pd.DataFrame:
     frame = frame.sort_values(["influencer_id", "basis"], key=lambda keys: keys.astype(str))
     return frame[["influencer_id", "name", "basis", "rate", "units", "units_source",
                   "expected", "total_payout", "difference"]].reset_index(drop=True)
+
+
+def payouts_in_scope(scope, *, influencer_ids=None) -> pd.DataFrame:
+    """Per paid creator, only the spend, orders and posts booked to the scope's brands.
+
+    A payout carries no brand: its total, rate x units and difference would show the
+    creator's business with other brands, so a brand-limited user sees none of them. The
+    sums are all time, under the same brand rule as every other view of this scope.
+    """
+    in_scope = select(
+        DailyFact.influencer_id,
+        cast(func.sum(DailyFact.orders), BigInteger).label("orders"),
+        cast(func.sum(DailyFact.posts), BigInteger).label("posts"),
+        cast(func.sum(DailyFact.spend), Float).label("spend"),
+    ).where(*_fact_filters(Selection(), scope)).group_by(DailyFact.influencer_id).subquery()
+    statement = select(
+        Influencer.influencer_key.label("influencer_id"), Influencer.name, Payout.basis,
+        in_scope.c.orders, in_scope.c.posts, in_scope.c.spend,
+    ).select_from(Payout.__table__.join(Influencer.__table__,
+                                        Influencer.id == Payout.influencer_id)
+                  .join(in_scope, in_scope.c.influencer_id == Payout.influencer_id))
+    if influencer_ids is not None:
+        statement = statement.where(Payout.influencer_id.in_(list(influencer_ids)))
+    paid = pd.DataFrame(db.session.execute(statement).all(),
+                        columns=[c.name for c in statement.selected_columns])
+    # One row per creator: the in-scope spend mixes both bases, so a row per payout would
+    # count it twice.
+    frame = paid.groupby(["influencer_id", "name"], as_index=False, sort=False).agg(
+        basis=("basis", lambda bases: " and ".join(sorted(bases))),
+        orders=("orders", "first"), posts=("posts", "first"), spend=("spend", "first"))
+    frame = frame.astype({"orders": "int64", "posts": "int64", "spend": "float64"})
+    frame["note"] = PAYOUT_SHARE_NOTE
+    frame = frame.sort_values("influencer_id", key=lambda keys: keys.astype(str))
+    return frame[["influencer_id", "name", "basis", "orders", "posts", "spend",
+                  "note"]].reset_index(drop=True)
 
 
 def category_gender_roas(selection, *, scope) -> pd.DataFrame:

@@ -368,3 +368,30 @@ def test_concurrent_misses_compute_once(sqlite_app):
         thread.join()
     assert results == [42, 42, 42, 42]
     assert len(calls) == 1
+
+
+def test_profile_payouts_of_a_brand_limited_user_stay_in_their_brands(app):
+    import_tiny(app)
+    with app.app_context():
+        scope = frozenset({"MuscleBlaze"})
+        payouts = analytics.influencer_profile("2", analytics.Selection(),
+                                               scope=scope)["payouts"]
+        assert payouts[["basis", "orders", "posts", "spend"]].to_dict("records") == [
+            {"basis": "order", "orders": 5, "posts": 1, "spend": 2500.0}]
+        assert not {"rate", "units", "expected", "total_payout", "difference"} & set(
+            payouts.columns)
+        whole = analytics.influencer_profile("2", analytics.Selection(), scope=None)["payouts"]
+        assert (whole.loc[0, "units"], whole.loc[0, "total_payout"]) == (6, 3000.0)
+
+
+def test_creator_page_says_payouts_are_shared_across_brands(sqlite_app):
+    from callbacks.influencers import payout_content
+
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        payouts = analytics.reconciliation_frame(scope=frozenset({"MuscleBlaze"}))
+    caption, grid = payout_content(payouts[payouts["influencer_id"] == "2"])
+    assert caption.children == analytics.PAYOUT_SHARE_NOTE
+    assert [column["field"] for column in grid.columnDefs] == ["basis", "orders", "posts",
+                                                                "spend"]
+    assert grid.rowData[0]["spend"] == 2500.0
