@@ -127,6 +127,12 @@ def creator_trend(timeseries):
 def payout_content(payouts):
     if payouts is None or payouts.empty:
         return [components.empty_state("No payouts recorded for this creator.")]
+    if "total_payout" not in payouts.columns:
+        # A brand-limited user gets only the part of the payout booked to their brands.
+        return [html.P(analytics.PAYOUT_SHARE_NOTE, className="small text-muted",
+                       id="influencers-payout-share"),
+                components.grid("influencers-payouts", payouts,
+                                ["basis", "orders", "posts", "spend"])]
     notes = []
     for row in payouts.to_dict("records"):
         difference = row.get("difference")

@@ -30,6 +30,9 @@ DAILY_CHART_MAX_DAYS = 120
 # How long a request waits for another one computing the same result before computing it
 # itself (well under the database statement timeout).
 COMPUTE_WAIT_SECONDS = 20
+# Part of every cache key: bump it when a cached result changes shape or meaning, so a
+# deploy never serves results computed by the previous code.
+CACHE_FORMAT = "2"
 # Re-entrant: a computation may ask for another cached result on the same stripe.
 _COMPUTE_LOCKS = [threading.RLock() for _ in range(64)]
 HITS_KEY = "analytics:stats:hits"
@@ -136,7 +139,7 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
     """compute() once per (function, selection, scope, data version, arguments)."""
     if not use_cache:
         return compute()
-    description = "\n".join([name, selection.cache_key() if selection else "-",
+    description = "\n".join([CACHE_FORMAT, name, selection.cache_key() if selection else "-",
                              _scope_key(scope), str(data_version()), repr(arguments)])
     key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
     value = cache.get(key)

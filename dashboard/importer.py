@@ -3,7 +3,6 @@ import codecs
 import csv
 import hashlib
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,8 +32,13 @@ PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
 ROW_HASH_KEY = "roi-orders-v1-k!"
 ROW_HASH_SEPARATOR = "\x1f"
 _FNV_PRIME = np.uint64(0x100000001B3)
-_TIME_PART = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DATE_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                 r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*"
+                 r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 SQLITE_IN_LIMIT = 10_000
+# Above 2**53 a float (how numbers are read) no longer holds every whole number, and an
+# int64 overflows soon after; no order count or revenue comes near either cap.
+MAX_NUMBER = {"integer": 2 ** 53 - 1, "decimal": 1e15}
 # Postgres advisory lock key every import takes: any constant, the same in every process.
 IMPORT_LOCK_KEY = 72_011_905_250_001
 BUSY_MESSAGE = "Another import is running. Try again when it has finished."
@@ -430,12 +434,25 @@ def _read_header(job, problems):
         except csv.Error as error:
             raise _Refused(f"The file is not a valid CSV file: {error}.")
         lines = reader.line_num
+        # Given one value more than the header, pandas takes the first column for an index
+        # and shifts every row; later rows it refuses itself, so one row is enough to check.
+        try:
+            first_row = next((row for row in reader if row), None)
+        except csv.Error:
+            first_row = None  # pandas refuses it too, and _malformed_message says why
     if len(raw) < 2 and len(schema) > 1:
         raise _Refused("The file is not a CSV file: its first line has no commas, so it "
                        "has no columns to read.")
+    if first_row is not None and len(first_row) > len(raw):
+        raise _Refused(_ragged_message(reader.line_num, len(first_row), len(raw)))
     positions, warnings, seen = {}, [], {}
+    unnamed = 0
     for position, header in enumerate(raw):
         trimmed = header.strip()
+        if not trimmed:
+            # Excel saves trailing empty columns as ",,": columns without a name, not twins.
+            unnamed += 1
+            continue
         canonical = aliases.get(trimmed.lower(), trimmed.lower())
         if canonical in seen:
             problems.add(name, 1, trimmed,
@@ -445,8 +462,11 @@ def _read_header(job, problems):
         seen[canonical] = position
         if canonical in known:
             positions[canonical] = position
-        elif trimmed:
+        else:
             warnings.append(f"the column {trimmed!r} is not used, so it was ignored.")
+    if unnamed:
+        warnings.append("1 unnamed column was ignored." if unnamed == 1
+                        else f"{unnamed:,} unnamed columns were ignored.")
     for column in schema:
         if column.required and column.name not in positions:
             problems.add(name, 1, column.name,
@@ -454,14 +474,38 @@ def _read_header(job, problems):
     return _Header(positions, len(raw), lines, warnings)
 
 
-def _ragged_line(job, column_count):
-    """The physical line of the first row with more values than the header (slow path)."""
+def _ragged_message(line, found, column_count):
+    return (f"The file is not a valid CSV file: line {line:,} has {found} values but the "
+            f"header has {column_count} columns.")
+
+
+def _malformed_message(job, column_count):
+    """Why pandas refused the file, found again row by row (slow path, only on failure).
+
+    The first row with more values than the header; else a quote left open, which swallows
+    the rest of the file into the last row the reader returns.
+    """
+    last_start = None
     with open(job.file.path, encoding="utf-8-sig", newline="") as text:
         reader = csv.reader(text)
-        for row in reader:
-            if len(row) > column_count:
-                return reader.line_num, len(row)
-    return None, None
+        try:
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                if len(row) > column_count:
+                    return _ragged_message(reader.line_num, len(row), column_count)
+                if row:
+                    last_start = start
+        except csv.Error:
+            # Python's reader stops at a value over 128 KB: an open quote eating the file.
+            last_start = start
+    if last_start is None:
+        return "The file is not a valid CSV file (a quote is never closed)."
+    return (f"The file is not a valid CSV file: the quote that opens a value on line "
+            f"{last_start:,} is never closed.")
 
 
 def _chunks(job, header, chunk_rows):
@@ -474,12 +518,14 @@ def _chunks(job, header, chunk_rows):
     names = [f"c{i}" for i in range(header.column_count)]
     # Every column is read (no usecols): only then does the parser refuse a row with too
     # many values, and only then are newlines in ignored columns counted.
-    reader = pd.read_csv(
-        job.file.path, encoding="utf-8-sig", header=0, names=names,
-        dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-        chunksize=chunk_rows, engine="c")
     next_line = header.lines + 1
     try:
+        # Inside the try: creating the reader already parses the first chunk. index_col=False
+        # so a row with a value too many can never turn the first column into an index.
+        reader = pd.read_csv(
+            job.file.path, encoding="utf-8-sig", header=0, names=names, index_col=False,
+            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+            chunksize=chunk_rows, engine="c")
         for chunk in reader:
             count = len(chunk)
             extra_lines = np.zeros(count, dtype=np.int64)
@@ -505,12 +551,8 @@ def _chunks(job, header, chunk_rows):
                 starts = starts[keep]
             if len(starts):
                 yield rows, starts
-    except pd.errors.ParserError:
-        line, found = _ragged_line(job, header.column_count)
-        if line is None:
-            raise _Refused("The file is not a valid CSV file (a quote is never closed).")
-        raise _Refused(f"The file is not a valid CSV file: line {line:,} has {found} values "
-                       f"but the header has {header.column_count} columns.")
+    except (pd.errors.ParserError, csv.Error):
+        raise _Refused(_malformed_message(job, header.column_count)) from None
 
 
 # ---------------------------------------------------------------------------- validation
@@ -557,15 +599,22 @@ def _check(job, rows, lines, problems):
                 good = np.isfinite(numbers) & (numbers >= 0)
                 if column.kind == "integer":
                     good &= np.floor(numbers) == numbers
-            numbers, good = numbers[codes], good[codes]
-            failed = filled & ~good
+                too_big = good & (numbers > MAX_NUMBER[column.kind])
+            good &= ~too_big
+            numbers, good, too_big = numbers[codes], good[codes], too_big[codes]
+            what = ("a whole number of 0 or more" if column.kind == "integer"
+                    else "a number of 0 or more")
+            failed = filled & ~good & ~too_big
             if failed.any():
-                what = ("a whole number of 0 or more" if column.kind == "integer"
-                        else "a number of 0 or more")
                 problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
                                   lambda v, c=column.name, w=what: f"{c} must be {w}, "
                                                                     f"not {_quote(v)}.")
-                checked.bad |= failed
+            if too_big.any():
+                most = f"{MAX_NUMBER[column.kind]:,.0f}"
+                problems.add_rows(name, lines[too_big], column.name, text[too_big].tolist(),
+                                  lambda v, c=column.name, w=what, m=most:
+                                  f"{c} must be {w}, at most {m}, not {_quote(v)}.")
+            checked.bad |= filled & ~good
             numbers = np.where(good, numbers + 0.0, np.nan)
             checked.values[column.name] = numbers
         elif column.kind == "platform":
@@ -600,18 +649,18 @@ def _check(job, rows, lines, problems):
 
 
 def _dates(text):
-    """The YYYY-MM-DD part of each value, and whether the value is such a date (a time
-    part after it is allowed)."""
-    day = text.str.slice(0, 10)
-    good = (text != "").to_numpy() & (text.str.slice(4, 5) == "-").to_numpy() & \
-        (text.str.slice(7, 8) == "-").to_numpy()
-    parsed = pd.to_datetime(day.where(good, None), format="%Y-%m-%d", errors="coerce")
+    """Each value's day as ISO text (None where it is not a date), and whether the value is
+    YYYY-MM-DD with two-digit month and day; a time part after it is allowed and dropped."""
+    # [0-9], not \d: \d also takes other scripts' digits, which the database cannot read.
+    good = text.str.fullmatch(_DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
+                                                      copy=True)
+    parsed = pd.to_datetime(text.str.slice(0, 10).where(good, None), format="%Y-%m-%d",
+                            errors="coerce")
     good &= parsed.notna().to_numpy()
-    longer = good & (text.str.len() > 10).to_numpy()
-    if longer.any():
-        rest = text[longer].str.slice(10)
-        good[longer] = rest.str.fullmatch(_TIME_PART.pattern).to_numpy(
-            dtype=bool, na_value=False)
+    # Written from the parsed value, so only a real calendar day can ever be stored. The
+    # values are the distinct ones of a chunk: a handful, not one per row.
+    day = pd.Series([value.date().isoformat() if ok else None
+                     for value, ok in zip(parsed.tolist(), good.tolist())], dtype=object)
     return day, good
 
 
@@ -1099,6 +1148,9 @@ class _TrackingWriter:
             "line": checked.lines[kept],
         }
         tracking_ids = values["tracking_id"]
+        # Two separate keying modes: a row with a tracking_id is found by it alone and
+        # stores no row_hash; a row without one is matched by value (row_hash, dup_index).
+        # A keyed row never counts as a copy of an unkeyed one, nor the other way round.
         keyed = np.zeros(len(kept), dtype=bool) if tracking_ids is None \
             else tracking_ids.notna().to_numpy()[kept]
         if (~keyed).any():

@@ -2,7 +2,6 @@
 import numpy as np
 import pandas as pd
 from dashboard import analytics
-from dashboard.extensions import db
 
 # A creator's cost per order this many times the median is "far above" it.
 RENEGOTIATE_CPO_FACTOR = 1.5
@@ -39,11 +38,8 @@ def platform_comparison(selection, *, scope) -> pd.DataFrame:
 
 
 def payout_reconciliation(*, scope) -> pd.DataFrame:
-    """Every payout in scope against rate x units, with the difference actually paid."""
-    if scope is None:
-        return analytics.reconciliation_frame()
-    influencer_ids = db.session.execute(analytics.influencers_in_scope(scope)).scalars().all()
-    return analytics.reconciliation_frame(influencer_ids=influencer_ids)
+    """Every payout against rate x units; a brand-limited scope sees only its brands' part."""
+    return analytics.reconciliation_frame(scope=scope)
 
 
 def recommendations(selection, *, scope) -> list[dict]:

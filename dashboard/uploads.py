@@ -84,11 +84,22 @@ def run_import(stored, *, dry_run, username):
     """import_files on stored uploads; an unusable request becomes one problem, not a 500."""
     files = [importer.ImportFile(item["path"], name=item["name"], dataset=item["dataset"])
              for item in stored]
+    refusal = None
     try:
         result = importer.import_files(files, dry_run=dry_run, username=username)
     except importer.UsageError as error:
+        refusal = str(error)
+    except Exception:  # the admin sees a reference number; the log has the trace
+        # The import's transaction has rolled back by the time the error reaches here.
+        reference = secrets.token_hex(3).upper()
+        current_app.logger.exception("import by %s failed (error number %s)", username,
+                                     reference)
+        refusal = ("The import failed unexpectedly; nothing was changed. Give an admin "
+                   f"error number {reference}.")
+    if refusal is not None:
         return {"files": [], "errors": [{"file": "", "line": None, "column": None,
-                                         "message": str(error)}], "dry_run": dry_run}
+                                         "message": refusal, "text": refusal}],
+                "dry_run": dry_run}
     return {
         "dry_run": result.dry_run,
         "files": [{"file": report.file, "dataset": report.dataset, "rows": report.rows,

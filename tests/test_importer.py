@@ -587,3 +587,138 @@ def test_an_import_refused_while_another_holds_the_lock_changes_nothing(database
     # Once the other import is over, the same file goes through.
     assert run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + TRACKING_ROW)).ok
     app.extensions["database_engine"].dispose()
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+POSTS_HEADER = "influencer_id,platform,date,url,reach,likes,comments\n"
+
+
+@pytest.mark.parametrize("value", ["2025-03-5", "2025-3-05"])
+def test_one_digit_day_or_month_is_a_problem_in_every_dataset(app, tmp_path, value):
+    with_influencers(app, tmp_path)
+    tracking = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                     f"instagram,X,1,u9,Whey Protein,MuscleBlaze,{value},1,100\n")
+    posts = write(tmp_path, "posts.csv", POSTS_HEADER + f"1,Instagram,{value},https://x/1,1,1,1\n")
+    assert messages(run(app, posts, tracking)) == [
+        f"posts.csv, line 2, column date: date must be a date like 2025-01-31, not '{value}'.",
+        f"tracking_data.csv, line 2, column date: date must be a date like 2025-01-31, not "
+        f"'{value}'."]
+    assert (count(app, Order), count(app, Post)) == (0, 0)
+
+
+def test_a_time_part_is_dropped_and_the_parsed_day_stored(app, tmp_path):
+    with_influencers(app, tmp_path)
+    result = run(app,
+                 write(tmp_path, "posts.csv", POSTS_HEADER +
+                       "1,Instagram,2025-03-05T10:00,https://x/1,1,1,1\n"
+                       "1,Instagram,2025-03-05 10:00:00,https://x/2,1,1,1\n"),
+                 write(tmp_path, "tracking_data.csv", TRACKING_HEADER.strip() + ",tracking_id\n"
+                       "instagram,X,1,u1,Whey Protein,MuscleBlaze,2025-03-05T10:00,1,100,\n"
+                       "instagram,X,1,u2,Whey Protein,MuscleBlaze,2025-03-05 10:00:00,1,100,"
+                       "T-2\n"))
+    assert result.ok, messages(result)
+    with app.app_context():
+        connection = db.session.connection()
+        # The stored value itself (text on SQLite), as every analytics query reads it.
+        stored = [str(day) for table in ("orders", "posts", "daily_facts")
+                  for (day,) in connection.exec_driver_sql(
+                      f"SELECT {'day' if table == 'daily_facts' else 'date'} FROM {table}")]
+    assert stored and set(stored) == {"2025-03-05"}
+
+
+@pytest.mark.parametrize("content, message", [
+    # The first data row is parsed as the reader is created: it once escaped the checks.
+    (b"influencer_id,name,category,gender,follower_count,platform\n"
+     b'9,"Zed,Fitness,M,100,instagram\n',
+     "The file is not a valid CSV file: the quote that opens a value on line 2 is never "
+     "closed."),
+    (INFLUENCERS.encode() + b'3,"Chen,Fitness,M,9000,Instagram\n4,Dev,Fitness,M,5,YouTube\n',
+     "The file is not a valid CSV file: the quote that opens a value on line 4 is never "
+     "closed."),
+    (b"influencer_id,name,category,gender,follower_count,platform\n"
+     b'9,"' + b"x" * 200_000 + b",Fitness,M,100,instagram\n",
+     "The file is not a valid CSV file: the quote that opens a value on line 2 is never "
+     "closed."),
+    # One value too many on the first row once shifted every row by a column, silently.
+    (b"influencer_id,name,category,gender,follower_count,platform\n"
+     b"9,Zed,Fitness,M,100,instagram,extra\n10,Yan,Fitness,M,100,instagram\n",
+     "The file is not a valid CSV file: line 2 has 7 values but the header has 6 columns."),
+    (b"influencer_id,name,category,gender,follower_count,platform\n\n"
+     b"9,Zed,Fitness,M,100,instagram,\n",
+     "The file is not a valid CSV file: line 3 has 7 values but the header has 6 columns."),
+])
+def test_malformed_first_rows_refused_with_their_line(app, tmp_path, content, message):
+    result = run(app, write(tmp_path, "influencers.csv", content))
+    assert messages(result) == [f"influencers.csv: {message}"]
+    assert count(app, Influencer) == 0
+
+
+def test_unnamed_trailing_columns_are_ignored_with_one_warning(app, tmp_path):
+    result = run(app, write(tmp_path, "influencers.csv",
+                            "ID,name,category,gender,follower_count,platform,,\n"
+                            "9,Zed,Fitness,M,100,instagram,,\n"))
+    assert result.ok, messages(result)
+    assert result.files[0].warnings == ["2 unnamed columns were ignored."]
+    with app.app_context():
+        stored = db.session.execute(select(Influencer.influencer_key, Influencer.name,
+                                           Influencer.platform)).all()
+    assert [tuple(row) for row in stored] == [("9", "Zed", "Instagram")]
+
+
+def test_numbers_too_big_to_store_exactly_are_problems(app, tmp_path):
+    with_influencers(app, tmp_path)
+    row = "instagram,X,1,{user},Whey Protein,MuscleBlaze,2025-03-05,{orders},{revenue}\n"
+    path = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                 row.format(user="u1", orders="1e19", revenue="100") +
+                 row.format(user="u2", orders="9007199254740992", revenue="1e16") +
+                 row.format(user="u3", orders="9007199254740991", revenue="1e15"))
+    assert messages(run(app, path)) == [
+        "tracking_data.csv, line 2, column orders: orders must be a whole number of 0 or "
+        "more, at most 9,007,199,254,740,991, not '1e19'.",
+        "tracking_data.csv, line 3, column orders: orders must be a whole number of 0 or "
+        "more, at most 9,007,199,254,740,991, not '9007199254740992'.",
+        "tracking_data.csv, line 3, column revenue: revenue must be a number of 0 or more, "
+        "at most 1,000,000,000,000,000, not '1e16'.",
+    ]
+    largest = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                    row.format(user="u3", orders="9007199254740991", revenue="1e15"))
+    assert run(app, largest).ok
+    assert [tuple(r)[:2] for r in stored_orders(app)] == [("u3", 2 ** 53 - 1)]
+
+
+def test_an_unexpected_failure_is_one_plain_problem_with_a_logged_number(
+        app, tmp_path, monkeypatch, caplog):
+    from dashboard import uploads
+
+    def broken(files, **options):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(importer, "import_files", broken)
+    path = write(tmp_path, "influencers.csv", INFLUENCERS)
+    with app.app_context():
+        report = uploads.run_import([{"path": str(path), "name": "influencers.csv",
+                                      "dataset": "influencers"}],
+                                    dry_run=True, username="admin")
+    [problem] = report["errors"]
+    reference = problem["message"].rsplit(" ", 1)[-1].rstrip(".")
+    assert problem["message"] == ("The import failed unexpectedly; nothing was changed. Give "
+                                  f"an admin error number {reference}.")
+    assert len(reference) == 6 and report["files"] == []
+    [record] = [r for r in caplog.records if reference in r.getMessage()]
+    assert record.exc_info and "disk on fire" in str(record.exc_info[1])
+
+
+def test_upload_of_a_file_with_an_open_quote_is_a_report_not_a_server_error(client, auth):
+    import io
+
+    auth.login("admin")
+    content = (b"influencer_id,name,category,gender,follower_count,platform\n"
+               b'9,"Zed,Fitness,M,100,instagram\n')
+    response = client.post("/data/upload",
+                           data={"files": [(io.BytesIO(content), "influencers.csv")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert [e["message"] for e in response.get_json()["errors"]] == [
+        "The file is not a valid CSV file: the quote that opens a value on line 2 is never "
+        "closed."]

@@ -70,3 +70,28 @@ def test_renegotiate_a_creator_far_above_the_median_cpo(tiny_app):
     advice = insights._renegotiate(frame[frame["spend"] > 0].astype({"cpo": float}))
     assert [item["name"] for item in advice] == ["Chen"]
     assert "4.0 times the median of 500" in advice[0]["text"]
+
+
+def test_brand_limited_payouts_show_only_the_part_booked_to_their_brands(tiny_app):
+    muscleblaze = frozenset({"MuscleBlaze"})
+    payouts = insights.payout_reconciliation(scope=muscleblaze)
+    assert list(payouts.columns) == ["influencer_id", "name", "basis", "orders", "posts",
+                                     "spend", "note"]
+    bilal = payouts.set_index("influencer_id").loc["2"]
+    # Bilal: 5 MuscleBlaze orders at 500 each; his sixth order and its 500 are Gritzo's.
+    assert (bilal["basis"], bilal["orders"], bilal["spend"]) == ("order", 5, 2500.0)
+    assert not payouts[["orders", "posts", "spend"]].isin([3000, 6]).any().any()
+    assert bilal["note"] == ("Payouts are shared across brands; you see the part booked "
+                             "to your brands.")
+    # The shown spend is the same user's spend by brand, nothing more.
+    by_brand = analytics.metrics(EVERYTHING, "brand", scope=muscleblaze)
+    assert payouts["spend"].sum() == pytest.approx(float(by_brand["spend"].sum()))
+    assert payouts["spend"].sum() == pytest.approx(4900.0)
+
+
+def test_unscoped_payout_reconciliation_keeps_whole_payouts(tiny_app):
+    payouts = insights.payout_reconciliation(scope=None)
+    assert list(payouts.columns) == ["influencer_id", "name", "basis", "rate", "units",
+                                     "units_source", "expected", "total_payout", "difference"]
+    bilal = payouts.set_index("influencer_id").loc["2"]
+    assert (bilal["units"], bilal["total_payout"], bilal["difference"]) == (6, 3000.0, 0.0)
