@@ -38,7 +38,8 @@
     if (xhr.status === 401) { return "Your session has ended. Sign in again, then upload the files."; }
     if (xhr.status === 403) { return "Your role cannot upload data. Ask an admin."; }
     if (xhr.status === 413) { return "The upload is larger than the size limit shown above."; }
-    return fallback + " (the server answered " + (xhr.status || "nothing") + ").";
+    if (!xhr.status) { return fallback + " The server could not be reached; check your connection and try again."; }
+    return fallback + " Try again in a moment; if it keeps happening, tell an admin.";
   }
 
   function post(url, body, onProgress, onDone) {

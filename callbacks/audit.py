@@ -1,6 +1,7 @@
 """Callbacks of the audit view (component ids start with "audit-")."""
 from dash import Input, Output
 
+from callbacks import common
 from dashboard import audit
 from layouts import audit as view
 
@@ -8,6 +9,7 @@ from layouts import audit as view
 def register(app):
     @app.callback(Output("audit-table", "children"), Output("audit-count", "children"),
                   Input("audit-action", "value"))
+    @common.guarded(extra_outputs=1)
     def show_events(action):
         events = audit.latest_events(action)
         return (view.events_table(events),

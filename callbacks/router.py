@@ -2,6 +2,7 @@
 from dash import Input, Output
 from flask_login import current_user
 
+from callbacks import common
 from dashboard import auth
 from layouts import navbar, pages
 
@@ -9,6 +10,7 @@ from layouts import navbar, pages
 def register(app):
     @app.callback(Output("app-page", "children"), Output("app-navbar", "children"),
                   Input("app-url", "pathname"), Input("app-url", "search"))
+    @common.guarded(extra_outputs=1)
     def route(pathname, search):
         view, kwargs = pages.resolve(pathname or "/", getattr(current_user, "role", None))
         if view is None:

@@ -2,6 +2,7 @@
 from dash import Input, Output, State, ctx, no_update
 from flask_login import current_user
 
+from callbacks import common
 from dashboard import users
 from layouts import users as view
 
@@ -16,6 +17,7 @@ def register(app):
     @app.callback(Output("users-table", "children"), Output("users-selected", "options"),
                   Output("users-new-brands", "options"), Output("users-edit-brands", "options"),
                   Input("users-version", "data"))
+    @common.guarded(extra_outputs=3)
     def show_users(_version):
         people = users.list_users()
         usernames = [person.username for person in people]
@@ -29,6 +31,7 @@ def register(app):
                   State("users-new-role", "value"), State("users-new-brands", "value"),
                   State("users-new-other-brands", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
+    @common.guarded(extra_outputs=2)
     def create(_clicks, username, password, role, picked, typed, version):
         brands = brand_list(picked, typed)
         try:
@@ -62,6 +65,7 @@ def register(app):
                   State("users-edit-brands", "value"), State("users-edit-other-brands", "value"),
                   State("users-edit-password", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
+    @common.guarded(extra_outputs=2)
     def change(_save, _reset, _toggle, username, role, picked, typed, password, version):
         if not username:
             return view.message("Pick a user first.", ok=False), no_update, no_update

@@ -654,13 +654,15 @@ def _dates(text):
     # [0-9], not \d: \d also takes other scripts' digits, which the database cannot read.
     good = text.str.fullmatch(_DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
                                                       copy=True)
-    parsed = pd.to_datetime(text.str.slice(0, 10).where(good, None), format="%Y-%m-%d",
-                            errors="coerce")
-    good &= parsed.notna().to_numpy()
-    # Written from the parsed value, so only a real calendar day can ever be stored. The
-    # values are the distinct ones of a chunk: a handful, not one per row.
-    day = pd.Series([value.date().isoformat() if ok else None
-                     for value, ok in zip(parsed.tolist(), good.tolist())], dtype=object)
+    # Timestamps rarely repeat but their days do: each day is parsed once, and written
+    # back from the parsed value, so only a real calendar day can ever be stored.
+    codes, days = pd.factorize(text.str.slice(0, 10).where(good, None).to_numpy(dtype=object))
+    parsed = pd.to_datetime(pd.Series(days, dtype=object), format="%Y-%m-%d", errors="coerce")
+    iso_days = np.array([None if value is pd.NaT else value.date().isoformat()
+                         for value in parsed.tolist()] + [None], dtype=object)
+    # A value that is not a date has code -1: it picks the None appended last.
+    day = pd.Series(iso_days[codes], dtype=object)
+    good &= day.notna().to_numpy()
     return day, good
 
 

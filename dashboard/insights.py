@@ -67,7 +67,7 @@ def _scale(paid):
         "kind": "scale", "influencer_id": row.influencer_id, "name": row.name,
         "roas": float(row.roas), "roas_p75": p75, "revenue": float(row.revenue),
         "spend": float(row.spend),
-        "text": (f"Scale up {row.name}: every 1 spent brought back {row.roas:.2f} in revenue "
+        "text": (f"Scale up {row.name}: every ₹1 spent brought back ₹{row.roas:.2f} in revenue "
                  f"({_amount(row.revenue)} from {_amount(row.spend)} spent), among the top "
                  f"quarter of creators (75th percentile ROAS {p75:.2f})."),
     } for row in strong.itertuples(index=False)]
@@ -138,4 +138,5 @@ def _move_budget(platforms):
 
 
 def _amount(value):
-    return f"{float(value):,.0f}" if abs(float(value)) >= 100 else f"{float(value):,.2f}"
+    """Rupees as the views show them: whole above ₹100, paise below."""
+    return f"₹{float(value):,.0f}" if abs(float(value)) >= 100 else f"₹{float(value):,.2f}"

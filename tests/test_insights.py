@@ -69,7 +69,7 @@ def test_renegotiate_a_creator_far_above_the_median_cpo(tiny_app):
     frame.loc[frame["name"] == "Chen", "cpo"] = 2000.0
     advice = insights._renegotiate(frame[frame["spend"] > 0].astype({"cpo": float}))
     assert [item["name"] for item in advice] == ["Chen"]
-    assert "4.0 times the median of 500" in advice[0]["text"]
+    assert "4.0 times the median of ₹500" in advice[0]["text"]
 
 
 def test_brand_limited_payouts_show_only_the_part_booked_to_their_brands(tiny_app):
