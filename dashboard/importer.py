@@ -4,13 +4,13 @@ import csv
 import hashlib
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from dashboard import audit, rollups
@@ -788,6 +788,7 @@ def _finish(context, reports, username):
     session.flush()
     if context.changed_influencers:
         rollups.rebuild(session, sorted(context.changed_influencers))
+        _refresh_planner_statistics(session)
     state = session.get(DataState, 1)
     if state is None:
         state = DataState(id=1, version=0)
@@ -797,6 +798,18 @@ def _finish(context, reports, username):
     session.add(audit.event("import", username=username, detail="; ".join(
         f"{r.file} ({r.dataset}): {r.rows:,} rows, {r.new:,} new, {r.updated:,} updated, "
         f"{r.unchanged:,} unchanged" for r in reports)))
+
+
+def _refresh_planner_statistics(session):
+    """Tell the query planner how big the tables now are.
+
+    Without fresh statistics Postgres plans the dashboard's aggregations for the empty
+    tables it last saw (2 s instead of 0.3 s at a million orders). Both databases sample,
+    so this stays cheap however large the import.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+    session.execute(text("ANALYZE"))
 
 
 def _record_failures(jobs, problems, username):

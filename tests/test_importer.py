@@ -722,3 +722,19 @@ def test_upload_of_a_file_with_an_open_quote_is_a_report_not_a_server_error(clie
     assert [e["message"] for e in response.get_json()["errors"]] == [
         "The file is not a valid CSV file: the quote that opens a value on line 2 is never "
         "closed."]
+
+
+def test_import_refreshes_planner_statistics(app):
+    """The planner must know the tables' sizes, or Postgres picks slow plans for the views."""
+    from sqlalchemy import text as sql
+
+    import_tiny(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            analysed = db.session.execute(sql(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'daily_facts'")).scalar()
+        else:
+            analysed = db.session.execute(sql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'daily_facts' "
+                "AND last_analyze IS NOT NULL")).scalar()
+    assert analysed >= 1
