@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,11 +130,8 @@ def fresh_database(out, database, scale):
         url = f"sqlite:///{path}"
     else:
         url = os.environ["BENCH_DATABASE_URL"]
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        schema.recreate_postgres(url)
+        return url
     schema.upgrade(url)
     return url
 

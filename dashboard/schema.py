@@ -4,6 +4,7 @@ import os
 from alembic import command
 from alembic.config import Config
 from flask import current_app
+from sqlalchemy import create_engine, text
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -18,3 +19,16 @@ def alembic_config(url=None):
 
 def upgrade(url=None, revision="head"):
     command.upgrade(alembic_config(url), revision)
+
+
+def recreate_postgres(url):
+    """Drop everything in schema public of a scratch Postgres database, then migrate.
+
+    For tests and benchmarks only: it destroys the data in that database.
+    """
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)

@@ -31,12 +31,7 @@ def sqlite_template(tmp_path_factory):
 def postgres_url():
     if not TEST_DATABASE_URL:
         pytest.skip("Postgres tests skipped: TEST_DATABASE_URL is not set")
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    schema.upgrade(TEST_DATABASE_URL)
+    schema.recreate_postgres(TEST_DATABASE_URL)
     return TEST_DATABASE_URL
 
 
