@@ -24,14 +24,18 @@ def register(app):
     def update_brands(*filters):
         selection = components.selection_from_controls(*filters)
         scope = common.scope()
-        brands = analytics.metrics(selection, "brand", scope=scope)
-        cards = []
-        for brand in brands.to_dict("records"):
-            one_brand = replace(selection, brands=frozenset([brand["brand"]]))
-            trend = analytics.timeseries(one_brand, scope=scope, freq="week")
-            creators = analytics.metrics(one_brand, "influencer", scope=scope)
-            cards.append(brand_card(brand, trend, creators))
-        return brands_body(selection, cards), common.url_search(selection)
+
+        def build():
+            brands = analytics.metrics(selection, "brand", scope=scope)
+            cards = []
+            for brand in brands.to_dict("records"):
+                one_brand = replace(selection, brands=frozenset([brand["brand"]]))
+                trend = analytics.timeseries(one_brand, scope=scope, freq="week")
+                creators = analytics.metrics(one_brand, "influencer", scope=scope)
+                cards.append(brand_card(brand, trend, creators))
+            return brands_body(selection, cards)
+
+        return common.rendered("brands", selection, build), common.url_search(selection)
 
 
 def brands_body(selection, cards):

@@ -6,7 +6,7 @@ import secrets
 from dash import Input, no_update
 from flask_login import current_user
 
-from dashboard import auth
+from dashboard import analytics, auth
 from layouts import components
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,16 @@ def filter_inputs(view):
 def scope():
     """The signed-in user's brand scope; every analytics call in a callback passes it."""
     return auth.brand_scope(current_user)
+
+
+def rendered(view, selection, build, *arguments):
+    """The view's body, built once per selection, scope, role and data version.
+
+    Building the figures and grids costs more than reading cached numbers, so a body is
+    cached whole; the role is part of the key because it decides the export links.
+    """
+    return analytics.cached(f"view:{view}", selection, scope(), build,
+                            auth.can_export(current_user, view), *arguments)
 
 
 def url_search(selection):

@@ -22,12 +22,15 @@ def register(app):
         *filters, influencer_key = inputs
         selection = components.selection_from_controls(*filters)
         scope = common.scope()
-        if influencer_key:
-            profile = analytics.influencer_profile(influencer_key, selection, scope=scope)
-            body = creator_body(selection, influencer_key, profile)
-        else:
+
+        def build():
+            if influencer_key:
+                profile = analytics.influencer_profile(influencer_key, selection, scope=scope)
+                return creator_body(selection, influencer_key, profile)
             creators = exports.TABLES["influencers"]["creators"](selection, scope, {})
-            body = creators_body(selection, creators)
+            return creators_body(selection, creators)
+
+        body = common.rendered("influencers", selection, build, influencer_key or "")
         return body, common.url_search(selection)
 
 

@@ -25,14 +25,17 @@ def register(app):
     def update_insights(*filters):
         selection = components.selection_from_controls(*filters)
         scope = common.scope()
-        performers = insights.performers(selection, scope=scope)
-        for part in ("top", "under"):
-            performers[part] = analytics.with_creator_attributes(performers[part])
-        platforms = insights.platform_comparison(selection, scope=scope)
-        heatmap = analytics.category_gender_roas(selection, scope=scope)
-        recommendations = insights.recommendations(selection, scope=scope)
-        return (insights_body(selection, performers, platforms, heatmap, recommendations),
-                common.url_search(selection))
+
+        def build():
+            performers = insights.performers(selection, scope=scope)
+            for part in ("top", "under"):
+                performers[part] = analytics.with_creator_attributes(performers[part])
+            platforms = insights.platform_comparison(selection, scope=scope)
+            heatmap = analytics.category_gender_roas(selection, scope=scope)
+            recommendations = insights.recommendations(selection, scope=scope)
+            return insights_body(selection, performers, platforms, heatmap, recommendations)
+
+        return common.rendered("insights", selection, build), common.url_search(selection)
 
 
 def insights_body(selection, performers, platforms, heatmap, recommendations):

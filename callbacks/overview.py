@@ -16,8 +16,9 @@ def register(app):
     @common.guarded(extra_outputs=1)
     def update_overview(*filters):
         selection = components.selection_from_controls(*filters)
-        overview = analytics.overview(selection, scope=common.scope())
-        return overview_body(selection, overview), common.url_search(selection)
+        body = common.rendered("overview", selection, lambda: overview_body(
+            selection, analytics.overview(selection, scope=common.scope())))
+        return body, common.url_search(selection)
 
 
 def overview_body(selection, overview):

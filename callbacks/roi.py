@@ -23,10 +23,14 @@ def register(app):
             dimension = "influencer"
         selection = components.selection_from_controls(*filters)
         scope = common.scope()
-        groups = analytics.metrics(selection, dimension, scope=scope)
-        overall = analytics.metrics(selection, "overall", scope=scope)
-        baseline = analytics.measured_baseline(selection, dimension, scope=scope)
-        return roi_body(selection, dimension, groups, overall, baseline), common.url_search(
+
+        def build():
+            groups = analytics.metrics(selection, dimension, scope=scope)
+            overall = analytics.metrics(selection, "overall", scope=scope)
+            baseline = analytics.measured_baseline(selection, dimension, scope=scope)
+            return roi_body(selection, dimension, groups, overall, baseline)
+
+        return common.rendered("roi", selection, build, dimension), common.url_search(
             selection)
 
 

@@ -172,6 +172,14 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
         return value
 
 
+def cached(name, selection, scope, compute, *arguments):
+    """compute() cached like every aggregate here: per selection, scope and data version.
+
+    For results built on top of these functions, such as a view's rendered page body.
+    """
+    return _cached(name, selection, scope, compute, *arguments)
+
+
 def _count(counter_key):
     # The backend's inc is atomic on Redis, so every worker adds to the same counter.
     try:

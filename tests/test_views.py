@@ -253,3 +253,24 @@ def test_callback_error_shows_a_reference_not_a_trace(client, tiny, monkeypatch)
     text = json.dumps(body_of(response, "overview"))
     assert "could not be loaded" in text and "error number" in text
     assert "secret_table" not in text and "Traceback" not in text
+
+
+def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypatch):
+    from callbacks import overview as overview_callbacks
+
+    builds = []
+    real_body = overview_callbacks.overview_body
+
+    def counted_body(*args):
+        builds.append(1)
+        return real_body(*args)
+
+    monkeypatch.setattr(overview_callbacks, "overview_body", counted_body)
+    tiny.login("analyst")
+    first = body_of(update_view(client, "overview"), "overview")
+    again = body_of(update_view(client, "overview"), "overview")
+    assert len(builds) == 1
+    assert find(first, "overview-kpi-revenue") == find(again, "overview-kpi-revenue")
+    import_tiny(app)  # same rows: nothing new, but a new data version all the same
+    body_of(update_view(client, "overview"), "overview")
+    assert len(builds) == 2
