@@ -1,11 +1,9 @@
-"""Admin CSV uploads: stream to the instance folder, dry-run report, commit by token."""
+"""Admin CSV uploads: stream to the instance folder (kept for good), dry-run report, commit."""
 import hashlib
 import json
 import os
 import re
 import secrets
-import shutil
-import time
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -22,8 +20,6 @@ blueprint = Blueprint("uploads", __name__)
 
 COPY_BLOCK_BYTES = 1024 * 1024
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-# Unfinished uploads (never committed) are removed after this long.
-PENDING_MAX_AGE_SECONDS = 24 * 3600
 HISTORY_ROWS = 50
 
 
@@ -69,15 +65,6 @@ def store_uploads(file_storages, root):
         stored.append({"name": original, "path": path, "sha256": hasher.hexdigest(),
                        "bytes": size, "dataset": dataset_for(original)})
     return token, stored
-
-
-def _remove_stale_pending(root):
-    if not os.path.isdir(root):
-        return
-    cutoff = time.time() - PENDING_MAX_AGE_SECONDS
-    for entry in os.scandir(root):
-        if entry.is_dir() and entry.stat().st_mtime < cutoff:
-            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def run_import(stored, *, dry_run, username):
@@ -168,7 +155,6 @@ def upload():
         return jsonify(ok=False, error="No file arrived. Choose one or more CSV files."), 400
     root = pending_root()
     os.makedirs(root, exist_ok=True)
-    _remove_stale_pending(root)
     token, stored = store_uploads(file_storages, root)
     report = run_import(stored, dry_run=True, username=current_user.username)
     report.update(token=token, ok=not report["errors"], message=report_message(report))
