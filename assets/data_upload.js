@@ -1,4 +1,4 @@
-/* Data page: drag-and-drop CSV upload with a progress bar, and the commit button.
+/* Data page: drag-and-drop CSV upload with a progress bar (the commit is a Dash background job).
    Files go as multipart to /data/upload (never base64 through a Dash callback); the JSON
    report is handed to Dash with set_props, so the page renders it like any other data. */
 (function () {
@@ -82,25 +82,6 @@
     });
   }
 
-  function commit(button) {
-    var token = button.getAttribute("data-token");
-    if (!token) { return; }
-    button.disabled = true;
-    setProps("data-status", {children: "Importing ..."});
-    post("/data/commit", JSON.stringify({token: token}), null, function (xhr) {
-      var reply = readReply(xhr);
-      if (reply && (xhr.status === 200 || xhr.status === 422)) {
-        setProps("data-status", {children: reply.message || ""});
-        setProps("data-report", {data: reply});
-        setProps("data-commit-result", {data: {at: Date.now(), ok: !!reply.ok}});
-      } else {
-        button.disabled = false;
-        setProps("data-status", {children: ""});
-        setProps("data-report", {data: {ok: false, error: failure(xhr, "The import failed")}});
-      }
-    });
-  }
-
   function chooseFiles() {
     var input = document.createElement("input");
     input.type = "file";
@@ -136,8 +117,6 @@
   document.addEventListener("click", function (event) {
     var target = event.target && event.target.closest ? event.target : null;
     if (!target) { return; }
-    var commitButton = target.closest("#data-commit");
-    if (commitButton) { event.preventDefault(); commit(commitButton); return; }
     if (target.closest("#data-dropzone")) { chooseFiles(); }
   });
   document.addEventListener("keydown", function (event) {

@@ -169,20 +169,30 @@ def upload():
 @auth.require_view("data", "upload")
 def commit():
     body = request.get_json(silent=True) or {}
-    folder = _pending_folder(body.get("token") or request.form.get("token"))
+    report, status = commit_upload(body.get("token") or request.form.get("token"),
+                                   current_user.username)
+    return jsonify(report), status
+
+
+def commit_upload(token, username):
+    """Import the files of a checked upload for real: (report, HTTP status).
+
+    The data page runs this as a background job, so a large import never meets the web
+    worker's timeout; this route serves scripts.
+    """
+    folder = _pending_folder(token)
     if folder is None:
-        return jsonify(ok=False, error="This upload is unknown or has expired. Upload the "
-                                       "files again."), 404
+        return {"ok": False, "error": "This upload is unknown. Upload the files again."}, 404
     manifest = _load_json(folder, "manifest.json")
     if manifest.get("committed"):
-        return jsonify(ok=False, error="These files were already imported."), 409
-    report = run_import(manifest["files"], dry_run=False, username=current_user.username)
+        return {"ok": False, "error": "These files were already imported."}, 409
+    report = run_import(manifest["files"], dry_run=False, username=username)
     report.update(ok=not report["errors"], message=report_message(report))
     if report["ok"]:
         manifest["committed"] = True
         _save_json(folder, "manifest.json", manifest)
     _save_json(folder, "report.json", report)
-    return jsonify(report), 200 if report["ok"] else 422
+    return report, 200 if report["ok"] else 422
 
 
 @blueprint.get("/data/problems/<token>.csv")

@@ -103,3 +103,11 @@ def test_file_names_map_to_datasets():
     assert uploads.dataset_for("tracking_data (2).csv") == "tracking_data"
     assert uploads.dataset_for("Influencers-March.CSV") == "influencers"
     assert uploads.dataset_for("orders.csv") is None
+
+
+def test_commit_runs_as_a_background_job(sqlite_app):
+    """The data page commits through a background job, never inside a web request."""
+    callback_map = sqlite_app.extensions["dash_app"].callback_map
+    commit = [spec for output, spec in callback_map.items() if "data-commit-result.data" in output]
+    assert len(commit) == 1
+    assert commit[0].get("background")

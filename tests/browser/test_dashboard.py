@@ -80,7 +80,7 @@ def test_admin_uploads_fixes_commits_and_sees_the_change(browser, live_app, tmp_
     good.write_text(GOOD_TRACKING)
     hand_over_file(browser, good)
     browser.wait_for_element("#data-commit", timeout=20).click()
-    browser.wait_for_contains_text("#data-report-message", "Imported 1 row.", timeout=20)
+    browser.wait_for_contains_text("#data-report-message", "Imported 1 row.", timeout=60)
     browser.wait_for_contains_text("#data-history", "committed", timeout=15)
     open_page(browser, "/overview")
     after = revenue_for(live_app, analytics.Selection())
