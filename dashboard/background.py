@@ -32,8 +32,7 @@ _process_server = None
 
 def background_kind(server) -> str:
     """Which manager the configuration asks for: "diskcache" (default) or "celery"."""
-    kind = (server.config.get("BACKGROUND") or os.environ.get("BACKGROUND")
-            or "diskcache").strip().lower()
+    kind = (server.config.get("BACKGROUND") or "diskcache").strip().lower()
     if kind not in BACKGROUND_KINDS:
         raise RuntimeError(
             f"BACKGROUND is {kind!r}; set it to one of {', '.join(BACKGROUND_KINDS)}.")

@@ -19,6 +19,7 @@ ENVIRONMENT_KEYS = {
     "LOG_LEVEL": str,
     "PROXY_FIX_X_FOR": int,
     "LOG_FORMAT": str,
+    "BACKGROUND": str,
     "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in ("0", "false", "no", "off"),
 }
 
@@ -37,6 +38,8 @@ class Defaults:
     DB_POOL_SIZE = 5
     IMPORT_CHUNK_ROWS = 100_000
     LOG_LEVEL = "INFO"
+    # Where background callbacks run: "diskcache" (child processes, one host) or "celery".
+    BACKGROUND = "diskcache"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0
