@@ -15,10 +15,13 @@ LISTED_PROBLEMS = 200
 
 
 def register(app):
-    @app.callback(Output("data-report-view", "children"), Input("data-report", "data"))
+    @app.callback(Output("data-report-view", "children"), Output("data-commit", "hidden"),
+                  Input("data-report", "data"))
     @common.guarded()
     def show_report(report):
-        return report_view(report)
+        # The button stays in the layout: a button inserted by a callback would start the
+        # background job once, and stay disabled meanwhile, every time it appeared.
+        return report_view(report), not can_commit(report)
 
     @app.callback(Output("data-report", "data", allow_duplicate=True),
                   Output("data-commit-result", "data"),
@@ -79,10 +82,11 @@ def report_view(report):
             html.Ul([html.Li(problem_text(problem), className="data-problem")
                      for problem in listed], id="data-problems", className="small"),
         ]))
-    if report.get("dry_run") and report.get("ok") and report.get("token"):
-        parts.append(html.Button("Commit import", id="data-commit", className="btn btn-primary",
-                                 **{"data-token": report["token"]}))
     return dbc.Card(dbc.CardBody(parts), className="mb-3")
+
+
+def can_commit(report):
+    return bool(report and report.get("dry_run") and report.get("ok") and report.get("token"))
 
 
 def problem_text(problem):

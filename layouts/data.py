@@ -38,6 +38,8 @@ def layout(search="", **_kwargs):
                 dbc.Progress(id="data-progress", value=0, className="mt-3", style={
                     "height": "1.2rem"}),
                 html.Div(id="data-status", className="small mt-2", role="status"),
+                html.Button("Commit import", id="data-commit", className="btn btn-primary mt-2",
+                            hidden=True),
                 html.Div(id="data-commit-running", className="small mt-2", role="status"),
             ]), className="mb-3"), lg=8),
             dbc.Col(dbc.Card([dbc.CardHeader("Templates"), dbc.CardBody([
