@@ -2,8 +2,11 @@
 import codecs
 import csv
 import hashlib
+import logging
 import os
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,6 +22,8 @@ from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, 
                     Product)
 from models.influencers import PLATFORMS, tier_for
 from models.payouts import BASES
+
+log = logging.getLogger(__name__)
 
 # Dependency order: a file may refer to rows of the files before it in the same upload.
 DATASETS = ("influencers", "posts", "tracking_data", "payouts")
@@ -179,8 +184,9 @@ def import_files(files, *, dry_run=False, username=None) -> ImportResult:
     config = current_app.config
     problems = _Problems(MAX_LISTED_PROBLEMS)
     for job in jobs:
-        job.scan = _scan(job, config["MAX_CONTENT_LENGTH"],
-                         None if dry_run else _uploads_dir(), problems)
+        with _timed(f"check and store {job.file.name}"):
+            job.scan = _scan(job, config["MAX_CONTENT_LENGTH"],
+                             None if dry_run else _uploads_dir(), problems)
 
     reports = []
     busy = False
@@ -189,10 +195,13 @@ def import_files(files, *, dry_run=False, username=None) -> ImportResult:
             _lock_imports(session)
             context = _Context(session, problems, int(config["IMPORT_CHUNK_ROWS"]))
             for job in jobs:
-                reports.append(_import_one(context, job, username))
+                with _timed(f"read and write {job.file.name}"):
+                    reports.append(_import_one(context, job, username))
             if problems.count or dry_run:
                 raise _Abort()
             _finish(context, reports, username)
+            committing = time.perf_counter()
+        log.info("Import step 'commit' took %.2f s", time.perf_counter() - committing)
     except _Abort:
         pass
     except _Busy:
@@ -207,6 +216,14 @@ def import_files(files, *, dry_run=False, username=None) -> ImportResult:
         for report in reports:
             report.batch_id = None
     return ImportResult(files=reports, errors=errors, dry_run=dry_run)
+
+
+@contextmanager
+def _timed(step):
+    """Log how long a step of an import took: where a slow import spends its time."""
+    started = time.perf_counter()
+    yield
+    log.info("Import step %r took %.2f s", step, time.perf_counter() - started)
 
 
 class _Abort(Exception):
@@ -787,8 +804,10 @@ def _finish(context, reports, username):
         batch.rows_updated, batch.rows_unchanged = report.updated, report.unchanged
     session.flush()
     if context.changed_influencers:
-        rollups.rebuild(session, sorted(context.changed_influencers))
-        _refresh_planner_statistics(session)
+        with _timed("rebuild daily facts"):
+            rollups.rebuild(session, sorted(context.changed_influencers))
+        with _timed("refresh planner statistics"):
+            _refresh_planner_statistics(session)
     state = session.get(DataState, 1)
     if state is None:
         state = DataState(id=1, version=0)
@@ -1283,8 +1302,9 @@ class _SqliteOrderSink:
     def close(self):
         # A failed import is rolled back, which brings the indexes back for free.
         if not self.problems.count:
-            for index in self.deferred_indexes:
-                index.create(self.connection)
+            with _timed("build the orders indexes"):
+                for index in self.deferred_indexes:
+                    index.create(self.connection)
         self.deferred_indexes = []
 
     def insert(self, rows):
