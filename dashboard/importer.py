@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from dashboard import audit, rollups
-from dashboard.extensions import db
+from dashboard.extensions import db, index_build_cache
 from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, Payout, Post,
                     Product)
 from models.influencers import PLATFORMS, tier_for
@@ -395,6 +395,8 @@ def _scan(job, max_bytes, uploads_dir, problems):
                 needs_strip = needs_strip or _space_next_to_separator(previous_byte + block)
                 previous_byte = block[-1:]
                 lines_before += block.count(b"\n")
+        # A value at the very end, with no newline after it, may end in a space too.
+        needs_strip = needs_strip or previous_byte == b" "
         if not refusal:
             try:
                 decoder.decode(b"", final=True)
@@ -420,7 +422,9 @@ _SPACE_PATTERNS = (b" ,", b", ", b" \n", b" \r", b"\n ", b"\t", b'" ', b' "', b"
 
 
 def _space_next_to_separator(block):
-    return any(pattern in block for pattern in _SPACE_PATTERNS) or block.endswith(b" ")
+    """Whether some value in the block may start or end with a space; a block is given with
+    the last byte of the one before, so no pattern is missed at a block boundary."""
+    return any(pattern in block for pattern in _SPACE_PATTERNS)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -1078,11 +1082,15 @@ def row_hashes(source, campaign, influencer_id, user_id, product, brand, day, or
 
 
 class _CopyCounter:
-    """How often each row hash has occurred so far in a file: sorted arrays, ~12 bytes a hash."""
+    """How often each row hash has occurred so far in a file, in ~12 bytes a distinct hash.
+
+    The hashes seen are kept as sorted runs of (hash, count), merged like the digits of a
+    binary counter: a chunk looks itself up in a few runs, and numbering n rows costs
+    O(n log n) in all, where one growing sorted array costs O(n) per chunk.
+    """
 
     def __init__(self):
-        self.hashes = np.empty(0, dtype=np.int64)
-        self.counts = np.empty(0, dtype=np.int32)
+        self.runs = []  # [(sorted unique hashes, their counts)], largest first
 
     def number(self, hashes):
         """The copy number (dup_index, from 0) of each row, in file order."""
@@ -1093,26 +1101,30 @@ class _CopyCounter:
         starts[1:] = ordered[1:] != ordered[:-1]
         positions = np.arange(count)
         within = positions - np.maximum.accumulate(np.where(starts, positions, 0))
-        found, at = self._find(ordered)
-        previous = np.where(found, self.counts[np.minimum(at, max(len(self.counts) - 1, 0))]
-                            if len(self.counts) else 0, 0)
-        copies = np.empty(count, dtype=np.int64)
-        copies[order] = previous + within
         unique = ordered[starts]
         unique_counts = np.diff(np.append(np.flatnonzero(starts), count)).astype(np.int32)
-        found, at = self._find(unique)
-        self.counts[at[found]] += unique_counts[found]
-        insert_at = np.searchsorted(self.hashes, unique[~found])
-        self.hashes = np.insert(self.hashes, insert_at, unique[~found])
-        self.counts = np.insert(self.counts, insert_at, unique_counts[~found])
+        seen_before = np.zeros(len(unique), dtype=np.int64)
+        for run_hashes, run_counts in self.runs:
+            at = np.minimum(np.searchsorted(run_hashes, unique), len(run_hashes) - 1)
+            found = run_hashes[at] == unique
+            seen_before[found] += run_counts[at[found]]
+        copies = np.empty(count, dtype=np.int64)
+        copies[order] = seen_before[np.cumsum(starts) - 1] + within
+        self._add(unique, unique_counts)
         return copies
 
-    def _find(self, values):
-        at = np.searchsorted(self.hashes, values)
-        if not len(self.hashes):
-            return np.zeros(len(values), dtype=bool), at
-        clipped = np.minimum(at, len(self.hashes) - 1)
-        return self.hashes[clipped] == values, clipped
+    def _add(self, hashes, counts):
+        if not len(hashes):
+            return
+        self.runs.append((hashes, counts))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
+            (first, first_counts), (second, second_counts) = self.runs.pop(-2), self.runs.pop()
+            at = np.searchsorted(first, second)
+            known = first[np.minimum(at, len(first) - 1)] == second
+            first_counts = first_counts.copy()
+            first_counts[at[known]] += second_counts[known]
+            self.runs.append((np.insert(first, at[~known], second[~known]),
+                              np.insert(first_counts, at[~known], second_counts[~known])))
 
 
 class _TrackingWriter:
@@ -1302,7 +1314,7 @@ class _SqliteOrderSink:
     def close(self):
         # A failed import is rolled back, which brings the indexes back for free.
         if not self.problems.count:
-            with _timed("build the orders indexes"):
+            with _timed("build the orders indexes"), index_build_cache(self.connection):
                 for index in self.deferred_indexes:
                     index.create(self.connection)
         self.deferred_indexes = []

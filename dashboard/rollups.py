@@ -4,6 +4,7 @@ from sqlalchemy import (BigInteger, Column, Date, Float, Integer, MetaData, Tabl
                         text, true, union_all)
 from sqlalchemy.schema import CreateTable
 
+from dashboard.extensions import index_build_cache
 from models import Brand, Campaign, DailyFact, Influencer, Order, Payout, Post
 from models.catalogue import UNATTRIBUTED
 
@@ -88,8 +89,9 @@ def _rebuild_everything_on_sqlite(session, connection):
     facts.drop(connection)
     connection.execute(CreateTable(facts))
     _insert_facts(session, connection, "sqlite", None)
-    for index in facts.indexes:
-        index.create(connection)
+    with index_build_cache(connection):
+        for index in facts.indexes:
+            index.create(connection)
 
 
 def _influencer_slices(session, influencer_ids):

@@ -3,11 +3,14 @@ import hashlib
 import os
 import sqlite3
 import threading
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
 import psycopg
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from dashboard import importer
@@ -321,6 +324,17 @@ def test_multiset_across_chunks(database_url, tmp_path):
     assert run(app, path).files[0].new == 0
     assert sorted(r.dup_index for r in stored_orders(app)) == [0, 0, 1, 1, 2, 2]
     app.extensions["database_engine"].dispose()
+
+
+@given(st.lists(st.lists(st.integers(-3, 3), max_size=12), max_size=10))
+def test_copy_numbers_count_earlier_occurrences_across_chunks(chunks):
+    counter, seen, numbered, expected = importer._CopyCounter(), Counter(), [], []
+    for chunk in chunks:
+        numbered += counter.number(np.array(chunk, dtype=np.int64)).tolist()
+        for value in chunk:
+            expected.append(seen[value])
+            seen[value] += 1
+    assert numbered == expected
 
 
 def test_row_hash_is_pinned():
@@ -738,3 +752,30 @@ def test_import_refreshes_planner_statistics(app):
                 "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'daily_facts' "
                 "AND last_analyze IS NOT NULL")).scalar()
     assert analysed >= 1
+
+
+@pytest.mark.parametrize("block_bytes", [1, 2, 3, 5, 8, 4096])
+def test_spaces_around_values_are_found_wherever_a_scan_block_ends(
+        app, tmp_path, monkeypatch, block_bytes):
+    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", block_bytes)
+
+    def needs_strip(text):
+        job = importer._Job(importer.ImportFile(str(write(tmp_path, "posts.csv", text))),
+                            "posts")
+        return importer._scan(job, 10 ** 6, None, importer._Problems(10)).needs_strip
+
+    # Spaces inside values need no stripping, even where a block ends right after one.
+    assert not needs_strip("name,product\nAsha Rao,Apple Cider Vinegar\n")
+    for spaced in ("name\n Asha\n", "name\nAsha \n", "a,b\nx , y\n", "name\nAsha "):
+        assert needs_strip(spaced), spaced
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,follower_count,platform\n"
+                 "1, Asha Rao ,Fitness ,5,instagram\n2,Bilal Khan,Health,7,YouTube ")
+    result = run(app, path)
+    assert result.ok, messages(result)
+    with app.app_context():
+        rows = db.session.execute(select(Influencer.name, Influencer.category,
+                                         Influencer.platform)
+                                  .order_by(Influencer.influencer_key)).all()
+    assert [tuple(r) for r in rows] == [("Asha Rao", "Fitness", "Instagram"),
+                                        ("Bilal Khan", "Health", "YouTube")]
