@@ -77,7 +77,7 @@ def brand_card(brand, trend, creators):
         dbc.CardHeader(html.Span(brand["brand"], className="fw-semibold")),
         dbc.CardBody([
             kpis,
-            dcc.Graph(id=f"brands-{slug}-trend", figure=sparkline(trend),
+            dcc.Graph(id=f"brands-{slug}-trend", figure=components.plain_figure(sparkline(trend)),
                       config={"displaylogo": False, "displayModeBar": "hover",
                               "toImageButtonOptions": {"format": "png",
                                                        "filename": f"{slug}-trend"}},

@@ -241,11 +241,20 @@ def empty_figure(message=EMPTY_SELECTION, height=320):
     return style_figure(figure, height=height)
 
 
+def plain_figure(figure):
+    """A figure as plain dicts and lists, the form a cached view body keeps it in.
+
+    Unpickling a go.Figure validates every property again and copies its template: 80% of
+    serving a cached overview (78 of 104 ms); a plain dict costs next to nothing.
+    """
+    return figure.to_dict()
+
+
 def chart(component_id, figure, filename):
     """A Plotly chart with a PNG download button in its toolbar; width follows the card."""
     height = figure.layout.height or 320
     return dcc.Graph(
-        id=component_id, figure=figure, className="roi-chart", responsive=True,
+        id=component_id, figure=plain_figure(figure), className="roi-chart", responsive=True,
         style={"height": f"{height}px"},
         config={"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},

@@ -1,6 +1,7 @@
 """The dashboard views: layouts per role, callbacks through Dash's HTTP endpoint, brand scope."""
 import csv
 import json
+import pickle
 
 import pytest
 
@@ -274,3 +275,25 @@ def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypat
     import_tiny(app)  # same rows: nothing new, but a new data version all the same
     body_of(update_view(client, "overview"), "overview")
     assert len(builds) == 2
+
+
+def test_cached_view_bodies_hold_figures_as_plain_data(client, tiny, monkeypatch):
+    # A go.Figure in a cached body is validated again on every cache hit (most of the
+    # time of serving a cached view); plain dicts are not.
+    bodies = {}
+    real_cached = analytics.cached
+
+    def spy(name, *arguments):
+        value = real_cached(name, *arguments)
+        if name.startswith("view:"):
+            bodies[name] = value
+        return value
+
+    monkeypatch.setattr(analytics, "cached", spy)
+    tiny.login("admin")
+    dimension = [{"id": "roi-dimension", "property": "value", "value": "platform"}]
+    for view in ("overview", "roi", "insights", "brands"):
+        body_of(update_view(client, view, inputs=dimension if view == "roi" else ()), view)
+    assert set(bodies) == {"view:overview", "view:roi", "view:insights", "view:brands"}
+    for name, body in bodies.items():
+        assert b"plotly.graph_objs" not in pickle.dumps(body), name
