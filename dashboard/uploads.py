@@ -4,21 +4,24 @@ import json
 import os
 import re
 import secrets
+import shutil
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
+from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+from wtforms import ValidationError
 from werkzeug.utils import secure_filename
 
 from dashboard import auth, exports, importer
-from dashboard.extensions import db
+from dashboard.extensions import csrf, db
 from models import ImportBatch
 
 blueprint = Blueprint("uploads", __name__)
 
-COPY_BLOCK_BYTES = 1024 * 1024
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 HISTORY_ROWS = 50
 
@@ -43,28 +46,63 @@ def dataset_for(name):
     return None
 
 
-def store_uploads(file_storages, root):
-    """Copy each uploaded file into a new folder under `root`, hashing as it goes.
+class _ReceivedFile:
+    """One file of a multipart upload, written straight to its place and hashed as it comes.
 
-    Returns (token, [{"name", "path", "sha256", "bytes", "dataset"}]).
+    Werkzeug's form parser writes each part into the object a stream factory returns; by
+    default that is a temporary file, which the upload would then copy once more.
     """
+
+    def __init__(self, path, name):
+        self.path, self.name = path, name
+        self.file = open(path, "w+b")
+        self.hasher = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data):
+        self.hasher.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def __getattr__(self, name):  # seek, read, close, ... as the file has them
+        return getattr(self.file, name)
+
+    def record(self):
+        return {"name": self.name, "path": self.path, "sha256": self.hasher.hexdigest(),
+                "bytes": self.size, "dataset": dataset_for(self.name)}
+
+
+def receive_uploads(root, max_bytes):
+    """Parse this request's multipart body, writing each file into a new folder under `root`
+    in one pass. Returns (token, [{"name", "path", "sha256", "bytes", "dataset"}])."""
     token = secrets.token_urlsafe(24)
     folder = os.path.join(root, token)
     os.makedirs(folder)
-    stored = []
-    for index, upload in enumerate(file_storages):
-        original = os.path.basename(upload.filename or f"file-{index + 1}.csv")
-        path = os.path.join(folder, f"{index:02d}-{secure_filename(original) or 'upload.csv'}")
-        hasher = hashlib.sha256()
-        size = 0
-        with open(path, "wb") as target:
-            while block := upload.stream.read(COPY_BLOCK_BYTES):
-                hasher.update(block)
-                target.write(block)
-                size += len(block)
-        stored.append({"name": original, "path": path, "sha256": hasher.hexdigest(),
-                       "bytes": size, "dataset": dataset_for(original)})
-    return token, stored
+    received = []
+
+    def stream_factory(total_content_length, content_type, filename, content_length=None):
+        original = os.path.basename(filename or f"file-{len(received) + 1}.csv")
+        path = os.path.join(folder, f"{len(received):02d}-"
+                                    f"{secure_filename(original) or 'upload.csv'}")
+        received.append(_ReceivedFile(path, original))
+        return received[-1]
+
+    parser = FormDataParser(stream_factory=stream_factory, max_content_length=max_bytes)
+    try:
+        _stream, _form, files = parser.parse_from_environ(request.environ)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a refused upload leaves no parts behind
+        raise
+    finally:
+        for item in received:
+            item.file.close()
+    chosen = {id(storage.stream) for storage in files.getlist("files") if storage.filename}
+    for item in received:
+        if id(item) not in chosen:
+            os.remove(item.path)
+    if not chosen:
+        os.rmdir(folder)
+    return token, [item.record() for item in received if id(item) in chosen]
 
 
 def run_import(stored, *, dry_run, username):
@@ -142,20 +180,25 @@ def _too_large(max_bytes, size=None):
 
 
 @blueprint.post("/data/upload")
+@csrf.exempt  # checked below from the header, before a byte of the body is read
 @auth.require_view("data", "upload")
 def upload():
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError as error:
+            raise CSRFError(error.args[0]) from None
     max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length and max_bytes and request.content_length > max_bytes:
         return _too_large(max_bytes, request.content_length)
-    try:
-        file_storages = [item for item in request.files.getlist("files") if item.filename]
-    except RequestEntityTooLarge:
-        return _too_large(max_bytes)
-    if not file_storages:
-        return jsonify(ok=False, error="No file arrived. Choose one or more CSV files."), 400
     root = pending_root()
     os.makedirs(root, exist_ok=True)
-    token, stored = store_uploads(file_storages, root)
+    try:
+        token, stored = receive_uploads(root, max_bytes)
+    except RequestEntityTooLarge:
+        return _too_large(max_bytes)
+    if not stored:
+        return jsonify(ok=False, error="No file arrived. Choose one or more CSV files."), 400
     report = run_import(stored, dry_run=True, username=current_user.username)
     report.update(token=token, ok=not report["errors"], message=report_message(report))
     folder = os.path.join(root, token)

@@ -1,14 +1,18 @@
 """Data uploads: stream, dry-run report with line and column, size limit, roles, commit."""
+import hashlib
 import io
 import os
+import re
 
+import flask
 import pytest
 from sqlalchemy import func, select
 
 from dashboard import analytics, uploads
 from dashboard.extensions import db
 from models import Order
-from tests.conftest import AuthActions, create_users, import_tiny, make_test_app
+from tests.conftest import (PASSWORDS, AuthActions, create_users, import_tiny,
+                            make_test_app)
 
 BAD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
                 b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n"
@@ -111,3 +115,43 @@ def test_commit_runs_as_a_background_job(sqlite_app):
     commit = [spec for output, spec in callback_map.items() if "data-commit-result.data" in output]
     assert len(commit) == 1
     assert commit[0].get("background")
+
+
+def test_upload_is_written_once_straight_to_its_folder(app, client, admin, monkeypatch):
+    def spooled(*_arguments, **_options):
+        raise AssertionError("the upload went through Werkzeug's temporary files")
+
+    monkeypatch.setattr(flask.Request, "_get_file_stream", spooled)
+    other = b"influencer_id,name,category,follower_count,platform\n"
+    response = client.post("/data/upload", content_type="multipart/form-data", data={
+        "files": [(io.BytesIO(GOOD_TRACKING), "tracking_data.csv")],
+        "note": (io.BytesIO(other), "not-an-upload.csv")})
+    report = response.get_json()
+    assert response.status_code == 200 and report["ok"], report
+    folder = os.path.join(app.instance_path, "uploads", "pending", report["token"])
+    with open(os.path.join(folder, "00-tracking_data.csv"), "rb") as handle:
+        assert handle.read() == GOOD_TRACKING
+    assert report["files"][0]["sha256"] == hashlib.sha256(GOOD_TRACKING).hexdigest()
+    # A file sent under another field name is not an upload and is not kept.
+    assert sorted(os.listdir(folder)) == ["00-tracking_data.csv", "manifest.json",
+                                          "report.json"]
+
+
+def test_upload_needs_the_csrf_header_before_its_body_is_read(sqlite_url, tmp_path):
+    app = make_test_app(sqlite_url, tmp_path, WTF_CSRF_ENABLED=True)
+    import_tiny(app)
+    create_users(app)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": "admin", "password": PASSWORDS["admin"],
+                                "csrf_token": token})
+    data = {"files": [(io.BytesIO(GOOD_TRACKING), "tracking_data.csv")]}
+    refused = client.post("/data/upload", data=data, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "security token" in refused.get_json()["error"]
+    assert not os.path.isdir(os.path.join(app.instance_path, "uploads", "pending")) or \
+        not os.listdir(os.path.join(app.instance_path, "uploads", "pending"))
+    data = {"files": [(io.BytesIO(GOOD_TRACKING), "tracking_data.csv")]}
+    accepted = client.post("/data/upload", data=data, content_type="multipart/form-data",
+                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert accepted.status_code == 200 and accepted.get_json()["ok"]

@@ -34,8 +34,11 @@ def _chromium_installed():
 
 @pytest.fixture
 def live_app(sqlite_url, tmp_path):
-    """The Flask app with users and the tiny data set, ready for dash_duo.start_server."""
-    app = make_test_app(sqlite_url, tmp_path)
+    """The Flask app with users and the tiny data set, ready for dash_duo.start_server.
+
+    CSRF protection is on, as in production: the browser sends the token with every
+    callback and upload."""
+    app = make_test_app(sqlite_url, tmp_path, WTF_CSRF_ENABLED=True)
     create_users(app)
     import_tiny(app)
     yield app
