@@ -1,4 +1,5 @@
 """End to end in headless Chromium: sign-in, filters, roles, upload and commit."""
+import json
 from dataclasses import replace
 
 import pytest
@@ -103,3 +104,52 @@ def test_every_analytics_view_renders_for_an_analyst(browser, path, marker):
     browser.wait_for_element("#app-page .view-body", timeout=15)
     assert not browser.driver.find_elements(By.CSS_SELECTOR, ".view-error")
     assert "Traceback" not in browser.find_element("#app-page").text
+
+
+def cli_metrics(app, by, *options):
+    """`dashboard metrics --by BY OPTIONS --format json`: the numbers a view must show."""
+    result = app.test_cli_runner().invoke(
+        args=["metrics", "--by", by, *options, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+# (role, view page, filter to change and its value, CLI options for that selection,
+#  the element that shows the number, the CLI row and column it must agree with)
+FILTERED_NUMBERS = [
+    ("admin", "/overview", "platforms", "Instagram", ["--platform", "Instagram"],
+     "#overview-kpi-revenue", ("overall", None, "revenue", components.money)),
+    ("manager", "/overview", "platforms", "Instagram",
+     ["--brand", "MuscleBlaze", "--platform", "Instagram"],
+     "#overview-kpi-revenue", ("overall", None, "revenue", components.money)),
+    ("analyst", "/roi", "brands", "HKVitals", ["--brand", "HKVitals"],
+     "#roi-kpi-roas", ("overall", None, "roas", components.ratio)),
+    ("manager", "/brands", "platforms", "Instagram",
+     ["--brand", "MuscleBlaze", "--platform", "Instagram"],
+     "#brands-muscleblaze-revenue", ("brand", "MuscleBlaze", "revenue", components.money)),
+    ("analyst", "/influencers/1", "brands", "HKVitals", ["--brand", "HKVitals"],
+     "#influencers-kpi-revenue", ("influencer", "1", "revenue", components.money)),
+]
+
+
+@pytest.mark.parametrize("role, path, control, value, options, shown, source",
+                         FILTERED_NUMBERS, ids=[f"{row[0]}{row[1]}" for row in FILTERED_NUMBERS])
+def test_a_filter_changes_the_number_to_what_the_cli_says(
+        browser, live_app, role, path, control, value, options, shown, source):
+    by, key, column, display = source
+
+    def expected(cli_options):
+        rows = cli_metrics(live_app, by, *cli_options)
+        key_column = {"overall": "key", "influencer": "influencer_id"}.get(by, by)
+        row = next(row for row in rows if key is None or row[key_column] == key)
+        return display(row[column])
+
+    scope = ["--brand", "MuscleBlaze"] if role == "manager" else []
+    before, after = expected(scope), expected(options)
+    assert before != after, "the filter must change the number for the test to mean anything"
+    sign_in(browser, role)
+    open_page(browser, path)
+    browser.wait_for_text_to_equal(shown, before, timeout=15)
+    view = path.split("/")[1]
+    browser.select_dcc_dropdown(f"#{view}-filter-{control}", value=value)
+    browser.wait_for_text_to_equal(shown, after, timeout=15)
