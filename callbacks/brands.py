@@ -1,6 +1,5 @@
 """Callbacks of the brands view (component ids start with "brands-")."""
 import re
-from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -26,13 +25,8 @@ def register(app):
         scope = common.scope()
 
         def build():
-            brands = analytics.metrics(selection, "brand", scope=scope)
-            cards = []
-            for brand in brands.to_dict("records"):
-                one_brand = replace(selection, brands=frozenset([brand["brand"]]))
-                trend = analytics.timeseries(one_brand, scope=scope, freq="week")
-                creators = analytics.metrics(one_brand, "influencer", scope=scope)
-                cards.append(brand_card(brand, trend, creators))
+            cards = [brand_card(summary["brand"], summary["timeseries"], summary["creators"])
+                     for summary in analytics.brand_summaries(selection, scope=scope)]
             return brands_body(selection, cards)
 
         return common.rendered("brands", selection, build), common.url_search(selection)
@@ -77,7 +71,8 @@ def brand_card(brand, trend, creators):
         dbc.CardHeader(html.Span(brand["brand"], className="fw-semibold")),
         dbc.CardBody([
             kpis,
-            dcc.Graph(id=f"brands-{slug}-trend", figure=components.plain_figure(sparkline(trend)),
+            dcc.Graph(id=f"brands-{slug}-trend",
+                      figure=components.plain_figure(sparkline(trend)),
                       config={"displaylogo": False, "displayModeBar": "hover",
                               "toImageButtonOptions": {"format": "png",
                                                        "filename": f"{slug}-trend"}},

@@ -463,16 +463,86 @@ def timeseries(selection, *, scope, freq="day", use_cache=True) -> pd.DataFrame:
 def _timeseries_frame(selection, scope, freq, influencer_id=None):
     by = "month" if freq == "month" else "day"
     sums = _grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    return _timeseries_from_sums(sums, freq, selection.baseline)
+
+
+def _timeseries_from_sums(sums, freq, baseline):
+    """The timeseries frame from summed day (or month) groups."""
     sums = sums.rename(columns={sums.columns[0]: "period"})
-    if by == "day":
+    if freq != "month":
         days = pd.to_datetime(sums["period"])
         if freq == "week":
             days = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
         sums["period"] = days.dt.strftime("%Y-%m-%d")
         sums = sums.groupby("period", as_index=False, sort=True)[SUM_COLUMNS].sum()
-    frame = with_ratios(sums.sort_values("period"), selection.baseline)
+    frame = with_ratios(sums.sort_values("period"), baseline)
     frame = frame[["period"] + METRIC_COLUMNS].reset_index(drop=True)
     return _nulls_as_none(frame, RATIO_COLUMNS)
+
+
+def brand_summaries(selection, *, scope, freq="week", use_cache=True) -> list[dict]:
+    """For each brand of metrics(selection, "brand"): its row, its timeseries and its
+    creators' metrics, each equal to what metrics() and timeseries() give for the
+    selection narrowed to that brand, from three queries instead of one plus two a brand.
+    """
+    return _cached("brand_summaries", selection, scope,
+                   lambda: _brand_summaries(selection, scope, freq, use_cache), freq,
+                   use_cache=use_cache)
+
+
+def _brand_summaries(selection, scope, freq, use_cache):
+    brands = metrics(selection, "brand", scope=scope, use_cache=use_cache)
+    if brands.empty:
+        return []
+    narrowed = replace(selection, brands=frozenset(brands["brand"]))
+    by_day = _brand_grouped_sums(narrowed, scope, "month" if freq == "month" else "day")
+    by_creator = _brand_grouped_sums(narrowed, scope, "influencer")
+    ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
+    summaries = []
+    for row in brands.to_dict("records"):
+        brand_id = ids[row["brand"]]
+        summaries.append({
+            "brand": row,
+            "timeseries": _timeseries_from_sums(
+                _one_brand(by_day, brand_id, ["period"]), freq, selection.baseline),
+            "creators": _finish(_one_brand(by_creator, brand_id, ["influencer_id", "name"]),
+                                "influencer", selection.baseline),
+        })
+    return summaries
+
+
+def _brand_grouped_sums(selection, scope, by):
+    """Sums per (brand_id, group of `by`); brand_id is None for unbranded posts, which the
+    brand filter lets through for every brand (METRICS.md)."""
+    key_label, key_column = _group_column(by)
+    key_label = "period" if by in ("day", "month") else key_label
+    from_clause = DailyFact.__table__
+    if _needs_influencers(selection, by):
+        from_clause = from_clause.join(Influencer.__table__,
+                                       Influencer.id == DailyFact.influencer_id)
+    conditions = _fact_filters(selection, scope)
+    if by in ("month", "day"):
+        conditions.append(DailyFact.day.is_not(None))
+    keys = [DailyFact.brand_id.label("brand_id"), key_column.label(key_label)]
+    group_by = [DailyFact.brand_id, key_column]
+    if by == "influencer":
+        keys.append(Influencer.name.label("name"))
+        group_by += [Influencer.id, Influencer.name]
+    statement = select(*keys, *_sum_columns()).select_from(from_clause).where(
+        and_(true(), *conditions)).group_by(*group_by)
+    return pd.DataFrame(db.session.execute(statement).all(),
+                        columns=[c.name for c in statement.selected_columns])
+
+
+def _one_brand(sums, brand_id, keys):
+    """One brand's groups: its own rows plus the unbranded ones, summed per key, keeping
+    the groups _grouped_sums keeps."""
+    rows = sums[(sums["brand_id"] == brand_id) | sums["brand_id"].isna()]
+    frame = _typed(rows.groupby(keys, as_index=False, sort=False, dropna=False)[
+        SUM_COLUMNS].sum())
+    frame = frame[(frame["tracking_rows"] > 0) | (frame["spend_events"] > 0)
+                  | (frame["posts"] > 0)]
+    return frame[[keys[0]] + SUM_COLUMNS + keys[1:]].reset_index(drop=True)
 
 
 def overview(selection, *, scope) -> dict:

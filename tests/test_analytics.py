@@ -1,5 +1,6 @@
 """Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -127,6 +128,51 @@ def test_metrics_match_the_oracle_for_every_dimension(app, frames, selection, sc
                 categories=selection.categories, tiers=selection.tiers,
                 baseline=selection.baseline, scope=scope)
             assert_frames_match(actual, expected, by)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(frames=data_sets(), selection=selections(),
+       scope=st.one_of(st.none(), st.sets(st.sampled_from(BRANDS), min_size=1).map(frozenset)),
+       freq=st.sampled_from(["day", "week", "month"]))
+def test_brand_summaries_equal_the_metrics_of_each_brand_alone(app, frames, selection, scope,
+                                                               freq):
+    with app.app_context():
+        with db.transaction() as session:
+            clear_tables(session)
+            oracle.write_frames(session, frames)
+        summaries = analytics.brand_summaries(selection, scope=scope, freq=freq,
+                                              use_cache=False)
+        brands = analytics.metrics(selection, "brand", scope=scope, use_cache=False)
+        assert [summary["brand"]["brand"] for summary in summaries] == list(brands["brand"])
+        for summary in summaries:
+            name = summary["brand"]["brand"]
+            alone = replace(selection, brands=frozenset([name]))
+            assert_frames_match(summary["timeseries"], analytics.timeseries(
+                alone, scope=scope, freq=freq, use_cache=False), f"{name} timeseries")
+            assert_frames_match(summary["creators"], analytics.metrics(
+                alone, "influencer", scope=scope, use_cache=False), f"{name} creators")
+
+
+@pytest.mark.parametrize("scope", [None, frozenset({"MuscleBlaze"})])
+def test_brand_summaries_of_tiny_keep_the_unbranded_posts(sqlite_app, scope):
+    # Every post of the tiny set has no brand: each brand's creators must still show them.
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        for selection in (analytics.Selection(),
+                          analytics.Selection(start=date(2025, 2, 1),
+                                              platforms=frozenset({"Instagram"}))):
+            summaries = analytics.brand_summaries(selection, scope=scope, use_cache=False)
+            assert summaries
+            for summary in summaries:
+                alone = replace(selection, brands=frozenset([summary["brand"]["brand"]]))
+                creators = analytics.metrics(alone, "influencer", scope=scope,
+                                             use_cache=False)
+                assert creators["posts"].sum() > 0
+                assert_frames_match(summary["creators"], creators, "creators")
+                assert_frames_match(summary["timeseries"], analytics.timeseries(
+                    alone, scope=scope, freq="week", use_cache=False), "timeseries")
 
 
 def test_rebuild_of_some_influencers_equals_full_rebuild(sqlite_app):
