@@ -9,12 +9,12 @@ import shutil
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError, same_origin, validate_csrf
 from sqlalchemy import select
-from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
-from wtforms import ValidationError
 from werkzeug.utils import secure_filename
+from wtforms import ValidationError
 
 from dashboard import auth, exports, importer
 from dashboard.extensions import csrf, db
@@ -179,15 +179,25 @@ def _too_large(max_bytes, size=None):
                                    "Split the files or upload them one at a time."), 413
 
 
+def _check_csrf_header():
+    """Flask-WTF's CSRF check with the token from the X-CSRFToken header only: its own
+    check looks in the form first, which reads the whole body before it can refuse."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except ValidationError as error:
+        raise CSRFError(error.args[0]) from None
+    if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+        if not request.referrer or not same_origin(request.referrer,
+                                                   f"https://{request.host}/"):
+            raise CSRFError("The referrer does not match the host.")
+
+
 @blueprint.post("/data/upload")
 @csrf.exempt  # checked below from the header, before a byte of the body is read
 @auth.require_view("data", "upload")
 def upload():
     if current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken"))
-        except ValidationError as error:
-            raise CSRFError(error.args[0]) from None
+        _check_csrf_header()
     max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length and max_bytes and request.content_length > max_bytes:
         return _too_large(max_bytes, request.content_length)

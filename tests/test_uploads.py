@@ -151,7 +151,14 @@ def test_upload_needs_the_csrf_header_before_its_body_is_read(sqlite_url, tmp_pa
     assert refused.status_code == 400 and "security token" in refused.get_json()["error"]
     assert not os.path.isdir(os.path.join(app.instance_path, "uploads", "pending")) or \
         not os.listdir(os.path.join(app.instance_path, "uploads", "pending"))
+    header = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+    # Over HTTPS the request must also come from a page of this site, as Flask-WTF checks.
+    data = {"files": [(io.BytesIO(GOOD_TRACKING), "tracking_data.csv")]}
+    elsewhere = client.post("/data/upload", data=data, content_type="multipart/form-data",
+                            base_url="https://localhost",
+                            headers={**header, "Referer": "https://evil.example/"})
+    assert elsewhere.status_code == 400
     data = {"files": [(io.BytesIO(GOOD_TRACKING), "tracking_data.csv")]}
     accepted = client.post("/data/upload", data=data, content_type="multipart/form-data",
-                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+                           headers=header)
     assert accepted.status_code == 200 and accepted.get_json()["ok"]
