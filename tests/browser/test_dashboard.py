@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard import analytics
+from dashboard import analytics, insights
 from layouts import components
 from tests.browser.conftest import open_page, sign_in, sign_out, texts
 
@@ -153,3 +153,20 @@ def test_a_filter_changes_the_number_to_what_the_cli_says(
     view = path.split("/")[1]
     browser.select_dcc_dropdown(f"#{view}-filter-{control}", value=value)
     browser.wait_for_text_to_equal(shown, after, timeout=15)
+
+
+def test_insights_recommendations_follow_the_filter(browser, live_app):
+    everything = analytics.Selection()
+    hkvitals = replace(everything, brands=frozenset(["HKVitals"]))
+    with live_app.app_context():
+        before = [item["text"] for item in insights.recommendations(everything, scope=None)]
+        after = [item["text"] for item in insights.recommendations(hkvitals, scope=None)]
+    assert before and after and before != after
+    sign_in(browser, "analyst")
+    open_page(browser, "/insights")
+    browser.wait_for_contains_text("#insights-recommendations", before[0], timeout=15)
+    browser.select_dcc_dropdown("#insights-filter-brands", value="HKVitals")
+    browser.wait_for_contains_text("#insights-recommendations", after[0], timeout=15)
+    shown = browser.find_element("#insights-recommendations").text
+    assert all(text in shown for text in after)
+    assert not any(text in shown for text in before if text not in after)
