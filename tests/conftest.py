@@ -10,8 +10,7 @@ from dashboard import create_app, schema
 from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-TINY = SHARED / "fixtures" / "tiny"
+TINY = ROOT / "tests" / "fixtures" / "tiny"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -131,7 +130,7 @@ def auth(app, client):
 
 
 def import_tiny(app):
-    """Load ../shared/fixtures/tiny through the real import pipeline."""
+    """Load tests/fixtures/tiny through the real import pipeline."""
     from dashboard import importer
 
     with app.app_context():
