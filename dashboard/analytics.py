@@ -126,9 +126,36 @@ def data_version() -> int:
     return int(version or 0)
 
 
+def data_identity() -> str | None:
+    """Which database and which state of its data a cached result belongs to.
+
+    The database's random id keeps two databases with the same version apart in one
+    shared cache; the time of the last import tells apart copies of one database file
+    that were imported into separately. None (nothing may be cached) before the first
+    import, or when the id is missing: `dashboard init-db` writes it.
+    """
+    state = db.session.execute(
+        select(DataState.database_id, DataState.version, DataState.updated_at)
+        .order_by(DataState.version.desc()).limit(1)).first()
+    if state is None or not state.database_id:
+        return None
+    updated = state.updated_at.isoformat() if state.updated_at else "-"
+    return f"{state.database_id}:{state.version}:{updated}"
+
+
 def cache_stats() -> dict:
-    """Hits and misses of the analytics cache, counted in the cache itself (all workers)."""
-    return {"hits": int(cache.get(HITS_KEY) or 0), "misses": int(cache.get(MISSES_KEY) or 0)}
+    """Hits and misses of the analytics cache for this database, counted in the cache
+    itself (all workers)."""
+    identity = data_identity()
+    if identity is None:
+        return {"hits": 0, "misses": 0}
+    return {"hits": int(cache.get(_counter_key(HITS_KEY, identity)) or 0),
+            "misses": int(cache.get(_counter_key(MISSES_KEY, identity)) or 0)}
+
+
+def _counter_key(counter_key, identity):
+    # Per database (not per version): staging and production on one Redis count apart.
+    return f"{counter_key}:{identity.split(':', 1)[0]}"
 
 
 def _scope_key(scope):
@@ -136,15 +163,17 @@ def _scope_key(scope):
 
 
 def _cached(name, selection, scope, compute, *arguments, use_cache=True):
-    """compute() once per (function, selection, scope, data version, arguments)."""
-    if not use_cache:
+    """compute() once per (database, function, selection, scope, data version, arguments)."""
+    identity = data_identity() if use_cache else None
+    if identity is None:
         return compute()
     description = "\n".join([CACHE_FORMAT, name, selection.cache_key() if selection else "-",
-                             _scope_key(scope), str(data_version()), repr(arguments)])
+                             _scope_key(scope), identity, repr(arguments)])
     key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
+    hits, misses = _counter_key(HITS_KEY, identity), _counter_key(MISSES_KEY, identity)
     value = cache.get(key)
     if value is not None:
-        _count(HITS_KEY)
+        _count(hits)
         return value
     # Many users open the same view at once: one request computes, the others wait for its
     # result instead of running the same heavy queries side by side. Threads of a worker
@@ -152,7 +181,7 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
     with _COMPUTE_LOCKS[int(key[-8:], 16) % len(_COMPUTE_LOCKS)]:
         value = cache.get(key)
         if value is not None:
-            _count(HITS_KEY)
+            _count(hits)
             return value
         computing_key = key + ":computing"
         if not cache.add(computing_key, 1, timeout=COMPUTE_WAIT_SECONDS):
@@ -161,9 +190,9 @@ def _cached(name, selection, scope, compute, *arguments, use_cache=True):
                 time.sleep(0.05)
                 value = cache.get(key)
                 if value is not None:
-                    _count(HITS_KEY)
+                    _count(hits)
                     return value
-        _count(MISSES_KEY)
+        _count(misses)
         try:
             value = compute()
             cache.set(key, value)

@@ -26,6 +26,7 @@ def init_db_command():
     from dashboard import schema
 
     schema.upgrade()
+    schema.ensure_database_identity()
     click.echo("Database schema is up to date.")
 
 

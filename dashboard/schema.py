@@ -21,6 +21,22 @@ def upgrade(url=None, revision="head"):
     command.upgrade(alembic_config(url), revision)
 
 
+def ensure_database_identity():
+    """Give the database its random id if it has data but no id (a row written by hand or
+    by an older version); a database with no import yet gets one with its first import."""
+    from models import DataState
+    from models.imports import new_database_id
+
+    engine = create_engine(current_app.config["DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(DataState.__table__.update()
+                               .where(DataState.database_id.is_(None))
+                               .values(database_id=new_database_id()))
+    finally:
+        engine.dispose()
+
+
 def recreate_postgres(url):
     """Drop everything in schema public of a scratch Postgres database, then migrate.
 

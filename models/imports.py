@@ -1,4 +1,5 @@
 """Import batches, the data version that cache keys carry, and the audit log."""
+import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, Text
@@ -27,6 +28,10 @@ class ImportBatch(Base):
     stored_path: Mapped[str | None] = mapped_column(String(1000))
 
 
+def new_database_id() -> str:
+    return uuid.uuid4().hex
+
+
 class DataState(Base):
     """A single row whose version every import bumps; cache keys carry it."""
 
@@ -35,6 +40,9 @@ class DataState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Random, written once: cache keys carry it, so two databases with the same version
+    # never share cached results in one cache folder or Redis.
+    database_id: Mapped[str | None] = mapped_column(String(32), default=new_database_id)
 
 
 class AuditEvent(Base):

@@ -1,7 +1,9 @@
 """Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
 import math
+import shutil
+import uuid
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ from dashboard.extensions import db
 from models import (Brand, Campaign, DailyFact, DataState, Influencer, Order, Payout, Post,
                     Product)
 from tests import oracle
-from tests.conftest import import_tiny
+from tests.conftest import TEST_REDIS_URL, TINY, create_users, import_tiny, make_test_app
 
 BRANDS = ["MuscleBlaze", "HKVitals", "Gritzo"]
 CAMPAIGNS = ["MB_Jan", "HKV_Feb", "GZ_Feb"]
@@ -249,6 +251,78 @@ def test_cache_counts_hits_and_an_import_shows_at_once(sqlite_app):
         assert analytics.metrics(analytics.Selection(), "overall", scope=None).empty
 
 
+@pytest.mark.parametrize("shared_cache", ["folder", "redis"])
+def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
+        tmp_path, sqlite_template, shared_cache):
+    # The demo, then DATABASE_URL pointed at real data, with the cache left in place: both
+    # databases are at data version 1, and only the cache key's database id tells them apart.
+    from tests.test_views import body_of, find, text_of, update_view
+
+    if shared_cache == "redis" and not TEST_REDIS_URL:
+        pytest.skip("Redis tests skipped: TEST_REDIS_URL is not set")
+    shared = ({"CACHE_DIR": str(tmp_path / "shared-cache")} if shared_cache == "folder" else
+              {"CACHE_TYPE": "RedisCache",
+               "CACHE_REDIS_URL": TEST_REDIS_URL,
+               "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:"})
+    changed = tmp_path / "changed"
+    shutil.copytree(TINY, changed)
+    tracking = (changed / "tracking_data.csv").read_text()
+    (changed / "tracking_data.csv").write_text(tracking.replace(",2025-01-06,2,4000",
+                                                                ",2025-01-06,2,9000", 1))
+    apps = {}
+    for name, folder in (("tiny", TINY), ("changed", changed)):
+        path = tmp_path / f"{name}.sqlite3"
+        shutil.copy(sqlite_template, path)
+        app = make_test_app(f"sqlite:///{path}", tmp_path / name, **shared)
+        create_users(app)
+        with app.app_context():
+            from dashboard import importer
+
+            assert importer.import_paths([str(folder)], username="test").ok
+            with db.transaction() as session:
+                state = session.execute(select(DataState)).scalar_one()
+                assert state.version == 1
+                state.updated_at = datetime(2025, 6, 1)
+        apps[name] = app
+
+    def revenue(app):
+        with app.app_context():
+            return analytics.metrics(analytics.Selection(), "overall",
+                                     scope=None).iloc[0]["revenue"]
+
+    def shown_revenue(app):
+        client = app.test_client()
+        client.post("/login", data={"username": "analyst", "password": "analyst-pass-123"})
+        body = body_of(update_view(client, "overview"), "overview")
+        return text_of(find(body, "overview-kpi-revenue"))
+
+    try:
+        first = {name: revenue(app) for name, app in apps.items()}
+        again = {name: revenue(app) for name, app in reversed(apps.items())}
+        assert first == again
+        assert first["changed"] == first["tiny"] + 5000
+        shown = {name: shown_revenue(app) for name, app in apps.items()}
+        assert shown == {name: shown_revenue(app) for name, app in reversed(apps.items())}
+        assert shown["tiny"] != shown["changed"]
+    finally:
+        for app in apps.values():
+            app.extensions["database_engine"].dispose()
+
+
+def test_init_db_gives_a_database_without_an_id_one(sqlite_app):
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            session.execute(select(DataState)).scalar_one().database_id = None
+        # Without an id nothing is cached: results are computed, never shared.
+        analytics.metrics(analytics.Selection(), "overall", scope=None)
+        assert analytics.cache_stats() == {"hits": 0, "misses": 0}
+    assert sqlite_app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    with sqlite_app.app_context():
+        db.session.expire_all()
+        assert len(db.session.execute(select(DataState)).scalar_one().database_id) == 32
+
+
 def test_overview_agrees_with_metrics(app):
     import_tiny(app)
     with app.app_context():
@@ -406,6 +480,8 @@ def test_concurrent_misses_compute_once(sqlite_app):
             results.append(analytics._cached("dogpile", analytics.Selection(), None,
                                              slow_total))
 
+    # Results are cached once the database has its id, which the first import writes.
+    import_tiny(sqlite_app)
     results = []
     threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
     for thread in threads:
