@@ -4,6 +4,9 @@ import os
 # Production refuses to start with this value (or none).
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
+# Seconds to wait for Redis to accept a connection or answer before treating it as down.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
 # Environment variables read on top of the defaults, with their types.
 ENVIRONMENT_KEYS = {
     "DASHBOARD_ENV": str,
@@ -68,9 +71,16 @@ def load_config(app, config=None):
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
     redis_url = app.config["REDIS_URL"]
     if redis_url:
-        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        # While Redis is down the cache computes instead and rate limits count in each
+        # process; short socket timeouts keep a dead Redis from holding requests.
+        app.config.setdefault("CACHE_TYPE", "dashboard.extensions.FallbackRedisCache")
         app.config.setdefault("CACHE_REDIS_URL", redis_url)
+        if "Redis" in app.config["CACHE_TYPE"]:
+            app.config.setdefault("CACHE_OPTIONS", dict(REDIS_TIMEOUTS))
         app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+        if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+            app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_TIMEOUTS))
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     else:
         app.config.setdefault("CACHE_TYPE", "FileSystemCache")
         app.config.setdefault(

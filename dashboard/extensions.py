@@ -1,8 +1,11 @@
 """Extension objects, unbound until create_app binds them to an app."""
+import logging
+import time
 from contextlib import contextmanager
 
 from flask import current_app, g
 from flask_caching import Cache
+from flask_caching.backends.rediscache import RedisCache
 from flask_login import LoginManager
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
@@ -99,6 +102,94 @@ def make_engine(url, config=None):
     )
 
 
+class FallbackRedisCache(RedisCache):
+    """Redis as the shared cache, or no cache while Redis does not answer.
+
+    Every call that fails counts as a miss, so results are computed instead of failing the
+    request. After a failure Redis is left alone for RETRY_SECONDS, so a request never
+    waits on a dead server more than once per pause; one warning per outage goes to the log.
+    """
+
+    RETRY_SECONDS = 30
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.down_reason = None
+        self._retry_at = 0.0
+
+    def _call(self, default, method, *args, **kwargs):
+        from redis.exceptions import RedisError
+
+        if self.down_reason is not None and time.monotonic() < self._retry_at:
+            return default
+        try:
+            result = method(*args, **kwargs)
+        except RedisError as error:
+            self._went_down(error)
+            return default
+        self._came_back()
+        return result
+
+    def _went_down(self, error):
+        if self.down_reason is None:
+            log.warning("The Redis cache is not answering (%s): results are computed without "
+                        "the cache until it answers again.", type(error).__name__)
+        self.down_reason = type(error).__name__
+        self._retry_at = time.monotonic() + self.RETRY_SECONDS
+
+    def _came_back(self):
+        if self.down_reason is not None:
+            log.warning("The Redis cache answers again.")
+            self.down_reason = None
+
+    def ping(self):
+        """Ask Redis now, pause or not; the reason it is down, or None when it answers."""
+        from redis.exceptions import RedisError
+
+        try:
+            self._write_client.ping()
+        except RedisError as error:
+            self._went_down(error)
+        else:
+            self._came_back()
+        return self.down_reason
+
+    def get(self, key):
+        return self._call(None, super().get, key)
+
+    def get_many(self, *keys):
+        return self._call([None] * len(keys), super().get_many, *keys)
+
+    def has(self, key):
+        return self._call(False, super().has, key)
+
+    def set(self, key, value, timeout=None):
+        return self._call(False, super().set, key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        return self._call([], super().set_many, mapping, timeout)
+
+    def add(self, key, value, timeout=None):
+        # True: with no shared marker to wait on, the caller computes the result itself.
+        return self._call(True, super().add, key, value, timeout)
+
+    def delete(self, key):
+        return self._call(False, super().delete, key)
+
+    def delete_many(self, *keys):
+        return self._call([], super().delete_many, *keys)
+
+    def inc(self, key, delta=1):
+        return self._call(None, super().inc, key, delta)
+
+    def dec(self, key, delta=1):
+        return self._call(None, super().dec, key, delta)
+
+    def clear(self):
+        return self._call(False, super().clear)
+
+
+log = logging.getLogger(__name__)
 db = Database()
 login_manager = LoginManager()
 cache = Cache()

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from dashboard import auth
-from dashboard.extensions import cache, db
+from dashboard.extensions import cache, db, limiter
 
 blueprint = Blueprint("health", __name__)
 
@@ -23,12 +23,19 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    """Ready for traffic: the database answers, its schema is current, the cache answers."""
-    checks = {"database": _check_database(), "schema": "not checked", "cache": _check_cache()}
+    """Ready for traffic: the database answers and its schema is current.
+
+    The cache and the rate-limit storage may be "degraded": the app still serves without
+    them (results computed, limits counted in each process), so traffic keeps coming.
+    """
+    checks = {"database": _check_database(), "schema": "not checked", "cache": _check_cache(),
+              "rate_limits": _check_rate_limits()}
     if checks["database"] == "ok":
         checks["schema"] = _check_schema()
-    ready = all(value == "ok" for value in checks.values())
-    return jsonify(status="ok" if ready else "error", **checks), 200 if ready else 503
+    if checks["database"] != "ok" or checks["schema"] != "ok":
+        return jsonify(status="error", **checks), 503
+    degraded = any(value != "ok" for value in checks.values())
+    return jsonify(status="degraded" if degraded else "ok", **checks), 200
 
 
 @blueprint.get("/admin/cache-stats")
@@ -80,11 +87,27 @@ def _expected_heads():
 
 
 def _check_cache():
+    down_reason = getattr(cache.cache, "ping", lambda: None)()
+    if down_reason:
+        return (f"degraded: Redis is not answering ({down_reason}); results are computed "
+                "without the cache")
     probe_key = f"readyz:{uuid.uuid4().hex}"
     try:
         cache.set(probe_key, "ok", timeout=10)
         answer = cache.get(probe_key)
         cache.delete(probe_key)
     except Exception as error:
-        return f"not answering: {type(error).__name__}"
-    return "ok" if answer == "ok" else "does not keep values"
+        return f"degraded: not answering ({type(error).__name__}); results are computed"
+    return "ok" if answer == "ok" else "degraded: does not keep values; results are computed"
+
+
+def _check_rate_limits():
+    if not limiter.enabled:
+        return "ok"
+    try:
+        answers = limiter.storage.check()
+    except Exception:  # a storage that cannot even be asked is not answering
+        answers = False
+    if answers:
+        return "ok"
+    return "degraded: Redis is not answering; sign-in limits are counted in each process"

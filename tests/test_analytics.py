@@ -261,7 +261,7 @@ def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
     if shared_cache == "redis" and not TEST_REDIS_URL:
         pytest.skip("Redis tests skipped: TEST_REDIS_URL is not set")
     shared = ({"CACHE_DIR": str(tmp_path / "shared-cache")} if shared_cache == "folder" else
-              {"CACHE_TYPE": "RedisCache",
+              {"CACHE_TYPE": "dashboard.extensions.FallbackRedisCache",
                "CACHE_REDIS_URL": TEST_REDIS_URL,
                "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:"})
     changed = tmp_path / "changed"

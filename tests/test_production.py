@@ -36,7 +36,7 @@ def test_readyz_reports_database_schema_and_cache_ready(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok", "schema": "ok",
-                                   "cache": "ok"}
+                                   "cache": "ok", "rate_limits": "ok"}
 
 
 def test_readyz_refuses_traffic_while_the_schema_is_behind(tmp_path):
@@ -49,13 +49,15 @@ def test_readyz_refuses_traffic_while_the_schema_is_behind(tmp_path):
     assert "no schema" in body["schema"] and "dashboard init-db" in body["schema"]
 
 
-def test_readyz_refuses_traffic_when_the_cache_does_not_answer(sqlite_url, tmp_path):
-    # Nothing listens on port 1: the Redis cache cannot answer.
-    app = make_test_app(sqlite_url, tmp_path, CACHE_TYPE="RedisCache",
+def test_readyz_keeps_traffic_when_the_cache_does_not_answer(sqlite_url, tmp_path):
+    # Nothing listens on port 1: the app computes without the cache, so it stays ready.
+    app = make_test_app(sqlite_url, tmp_path, REDIS_URL="redis://127.0.0.1:1/0",
+                        CACHE_TYPE="dashboard.extensions.FallbackRedisCache",
                         CACHE_REDIS_URL="redis://127.0.0.1:1/0")
     response = app.test_client().get("/readyz")
-    assert response.status_code == 503
-    assert response.get_json()["cache"].startswith("not answering")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "degraded"
+    assert response.get_json()["cache"].startswith("degraded: Redis is not answering")
     assert response.get_json()["schema"] == "ok"
 
 

@@ -1,0 +1,71 @@
+"""Outages degrade instead of breaking: Redis down."""
+import logging
+
+import pytest
+
+from dashboard import auth as dashboard_auth
+from dashboard import create_app
+from layouts import components
+from tests.conftest import PASSWORDS, create_users, import_tiny
+from tests.test_views import body_of, expected_rows, find, text_of, update_view
+
+# Nothing listens on port 1.
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+def app_on(database_url, tmp_path, **overrides):
+    """An app configured as a deployment is: REDIS_URL decides the cache and the limiter."""
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+              "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def redis_down_app(sqlite_url, tmp_path):
+    app = app_on(sqlite_url, tmp_path, REDIS_URL=DEAD_REDIS)
+    create_users(app)
+    import_tiny(app)
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
+def sign_in(client, username="analyst", password=None):
+    return client.post("/login", data={"username": username,
+                                       "password": password or PASSWORDS[username]})
+
+
+def test_redis_down_sign_in_views_and_exports_keep_working(redis_down_app, caplog):
+    client = redis_down_app.test_client()
+    caplog.set_level(logging.WARNING)
+    response = sign_in(client)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    for _ in range(3):
+        body = body_of(update_view(client, "overview"), "overview")
+        assert text_of(find(body, "overview-kpi-revenue")) == components.money(
+            float(expected_rows("overall.csv")[0]["revenue"]))
+    export = client.get("/export/roi/by_platform.csv")
+    assert export.status_code == 200 and b"Instagram" in export.data
+    # One warning for the whole outage, not one per request.
+    cache_warnings = [r for r in caplog.records
+                      if r.name == "dashboard.extensions" and "not answering" in r.message]
+    assert len(cache_warnings) == 1
+
+
+def test_redis_down_readyz_reports_the_cache_and_limits_as_degraded(redis_down_app):
+    response = redis_down_app.test_client().get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["database"] == "ok" and body["schema"] == "ok"
+    assert body["cache"].startswith("degraded: Redis is not answering")
+    assert body["rate_limits"].startswith("degraded")
+
+
+def test_redis_down_sign_in_limits_still_count_in_the_process(redis_down_app):
+    client = redis_down_app.test_client()
+    statuses = [sign_in(client, "analyst", "wrong-password").status_code
+                for _ in range(dashboard_auth.LOGIN_LIMIT_PER_USERNAME + 1)]
+    assert statuses[:-1] == [200] * dashboard_auth.LOGIN_LIMIT_PER_USERNAME
+    assert statuses[-1] == 429
+
