@@ -21,6 +21,7 @@ def create_app(config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     configure_logging(app)
     register_extensions(app)
+    register_error_handlers(app)
     register_blueprints(app)
     register_commands(app)
     register_dash(app)
@@ -59,6 +60,12 @@ def register_extensions(app):
     limiter.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+
+
+def register_error_handlers(app):
+    from dashboard import errors
+
+    errors.init_app(app)
 
 
 def register_blueprints(app):

@@ -18,6 +18,7 @@ ENVIRONMENT_KEYS = {
     "CACHE_DEFAULT_TIMEOUT": int,
     "DB_STATEMENT_TIMEOUT_MS": int,
     "DB_POOL_SIZE": int,
+    "DB_CONNECT_TIMEOUT_S": int,
     "IMPORT_CHUNK_ROWS": int,
     "LOG_LEVEL": str,
     "PROXY_FIX_X_FOR": int,
@@ -39,6 +40,8 @@ class Defaults:
     CACHE_DEFAULT_TIMEOUT = 3600
     DB_STATEMENT_TIMEOUT_MS = 60_000
     DB_POOL_SIZE = 5
+    # Seconds to wait for the database to accept a connection (Postgres).
+    DB_CONNECT_TIMEOUT_S = 5
     IMPORT_CHUNK_ROWS = 100_000
     LOG_LEVEL = "INFO"
     # Where background callbacks run: "diskcache" (child processes, one host) or "celery".

@@ -98,7 +98,9 @@ def make_engine(url, config=None):
         pool_pre_ping=True,
         pool_size=int(config.get("DB_POOL_SIZE", 5)),
         max_overflow=10,
-        connect_args={"options": f"-c statement_timeout={timeout_ms}"},
+        # A database that does not answer fails the request in seconds, with a plain 503.
+        connect_args={"options": f"-c statement_timeout={timeout_ms}",
+                      "connect_timeout": int(config.get("DB_CONNECT_TIMEOUT_S", 5))},
     )
 
 

@@ -1,4 +1,4 @@
-"""Outages degrade instead of breaking: Redis down."""
+"""Outages degrade instead of breaking: Redis down, database down."""
 import logging
 
 import pytest
@@ -69,3 +69,63 @@ def test_redis_down_sign_in_limits_still_count_in_the_process(redis_down_app):
     assert statuses[:-1] == [200] * dashboard_auth.LOGIN_LIMIT_PER_USERNAME
     assert statuses[-1] == 429
 
+
+# --- database down ------------------------------------------------------------------------
+
+def dead_database_url(kind, tmp_path):
+    if kind == "postgres":
+        return "postgresql+psycopg://postgres@127.0.0.1:1/x"
+    return f"sqlite:///{tmp_path / 'missing' / 'folder' / 'dashboard.sqlite3'}"
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def database_goes_down(request, sqlite_url, tmp_path):
+    """A signed-in analyst's client, then the database stops answering."""
+    from dashboard.extensions import make_engine
+
+    app = app_on(sqlite_url, tmp_path, RATELIMIT_STORAGE_URI="memory://",
+                 CACHE_TYPE="FileSystemCache", CACHE_DIR=str(tmp_path / "cache"))
+    create_users(app)
+    import_tiny(app)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    app.extensions["database_engine"].dispose()
+    app.extensions["database_engine"] = make_engine(
+        dead_database_url(request.param, tmp_path), app.config)
+    yield app, client
+    app.extensions["database_engine"].dispose()
+
+
+def assert_plain_database_page(response):
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    text = response.get_data(as_text=True)
+    assert "The database is not answering; try again in a minute." in text
+    assert "Traceback" not in text and "OperationalError" not in text
+
+
+def test_database_down_pages_and_exports_get_a_plain_503(database_goes_down):
+    _app, client = database_goes_down
+    assert_plain_database_page(client.get("/overview"))
+    assert_plain_database_page(client.get("/export/roi/by_platform.csv"))
+
+
+def test_database_down_callbacks_get_a_503_the_front_end_can_show(database_goes_down):
+    _app, client = database_goes_down
+    response = update_view(client, "overview")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "error": "The database is not answering; try again in a minute."}
+
+
+@pytest.mark.parametrize("kind", ["postgres", "sqlite"])
+def test_database_down_from_the_start_sign_in_says_so(kind, tmp_path):
+    app = app_on(dead_database_url(kind, tmp_path), tmp_path,
+                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="FileSystemCache",
+                 CACHE_DIR=str(tmp_path / "cache"))
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert_plain_database_page(sign_in(client))
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["database"].startswith("not answering")
