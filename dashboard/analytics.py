@@ -120,12 +120,6 @@ class Selection:
 
 # ---------------------------------------------------------------- data version and cache
 
-def data_version() -> int:
-    """The import counter cache keys carry (0 before the first import)."""
-    version = db.session.execute(select(func.max(DataState.version))).scalar()
-    return int(version or 0)
-
-
 def data_identity() -> str | None:
     """Which database and which state of its data a cached result belongs to.
 

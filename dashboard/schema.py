@@ -24,17 +24,14 @@ def upgrade(url=None, revision="head"):
 def ensure_database_identity():
     """Give the database its random id if it has data but no id (a row written by hand or
     by an older version); a database with no import yet gets one with its first import."""
+    from dashboard.extensions import db
     from models import DataState
     from models.imports import new_database_id
 
-    engine = create_engine(current_app.config["DATABASE_URL"])
-    try:
-        with engine.begin() as connection:
-            connection.execute(DataState.__table__.update()
-                               .where(DataState.database_id.is_(None))
-                               .values(database_id=new_database_id()))
-    finally:
-        engine.dispose()
+    with db.engine.begin() as connection:
+        connection.execute(DataState.__table__.update()
+                           .where(DataState.database_id.is_(None))
+                           .values(database_id=new_database_id()))
 
 
 def recreate_postgres(url):
