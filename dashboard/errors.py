@@ -21,7 +21,14 @@ DATABASE_DOWN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-
 </main></body></html>"""
 
 
+# SQLite reports a missing table or column as an OperationalError too: that is a schema
+# behind the code (run init-db), not an outage, so it stays an ordinary server error.
+SCHEMA_ERRORS = ("no such table", "no such column")
+
+
 def database_down(error):
+    if any(mark in str(getattr(error, "orig", error)) for mark in SCHEMA_ERRORS):
+        raise error
     log.error("The database is not answering (%s) on %s %s", type(error).__name__,
               request.method, request.path)
     # The rest of this request (security headers, the request log) sees no signed-in user,

@@ -129,3 +129,14 @@ def test_database_down_from_the_start_sign_in_says_so(kind, tmp_path):
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.get_json()["database"].startswith("not answering")
+
+
+def test_a_database_without_the_schema_is_not_called_an_outage(tmp_path):
+    # An empty SQLite file answers; "no such table" means init-db was not run.
+    from sqlalchemy.exc import OperationalError
+
+    app = app_on(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path,
+                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="FileSystemCache",
+                 CACHE_DIR=str(tmp_path / "cache"))
+    with pytest.raises(OperationalError, match="no such table"):
+        sign_in(app.test_client())
