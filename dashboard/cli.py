@@ -150,7 +150,7 @@ def users_list_command():
 @with_appcontext
 def metrics_command(dimension, start, end, brands, platforms, categories, tiers, baseline,
                     output_format):
-    """Print METRICS.md's numbers for one group-by dimension. No brand scope applies."""
+    """Print the numbers of docs/metrics.md for one group-by dimension. No brand scope applies."""
     from dashboard import analytics
 
     selection = analytics.Selection(
