@@ -96,6 +96,31 @@ def setup_demo_command():
         click.echo(f"  {role:8} user {username!r} password {password!r} ({scope})")
 
 
+@main.command("reset-data")
+@click.option("--yes", is_flag=True, help="Delete without asking (for scripts).")
+@with_appcontext
+def reset_data_command(yes):
+    """Delete the database, uploaded files and cached results, after asking."""
+    from flask import current_app
+
+    from dashboard import reset
+
+    deletions = reset.planned_deletions(current_app)
+    if not deletions:
+        click.echo("Nothing to delete: there is no database, upload or cache yet.")
+        return
+    click.echo("This deletes, for good:")
+    for deletion in deletions:
+        click.echo(f"  - {deletion.what}")
+    if not yes and not click.confirm("Delete all of this?", default=False):
+        click.echo("Nothing was deleted.", err=True)
+        sys.exit(1)
+    for deletion in deletions:
+        deletion.delete()
+    click.echo("Deleted. `dashboard setup-demo` starts again with the demo data, "
+               "`dashboard init-db` with an empty database.")
+
+
 @main.group("users")
 def users_group():
     """Create and list users."""

@@ -41,3 +41,20 @@ def test_the_check_finds_a_tracked_file_naming_an_outside_folder(git, tmp_path):
     subprocess.run(["git", "-C", str(tmp_path), "add", "README.md"], check=True)
     assert _tracked_lines_naming(tmp_path, OUTSIDE_FOLDERS) == [
         "README.md:2:see " + OUTSIDE_FOLDERS[0] + "/spec"]
+
+
+def test_make_clean_keeps_the_instance_folder(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    kept = [tmp_path / "instance" / "dashboard.sqlite3",
+            tmp_path / "instance" / "uploads" / "orders.csv", tmp_path / "data" / "sample.csv"]
+    rebuilt = [tmp_path / ".venv" / "bin" / "python", tmp_path / "app.egg-info" / "PKG-INFO",
+               tmp_path / "build" / "lib" / "x.py", tmp_path / "pkg" / "__pycache__" / "m.pyc",
+               tmp_path / ".pytest_cache" / "v"]
+    for path in kept + rebuilt:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True, capture_output=True)
+    assert [path for path in kept if not path.exists()] == []
+    assert [path for path in rebuilt if path.parent.exists()] == []
