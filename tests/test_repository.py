@@ -1,4 +1,5 @@
 """The project stands on its own: no tracked file reaches for folders outside the repo."""
+import os
 import shutil
 import subprocess
 
@@ -58,3 +59,19 @@ def test_make_clean_keeps_the_instance_folder(tmp_path):
     subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True, capture_output=True)
     assert [path for path in kept if not path.exists()] == []
     assert [path for path in rebuilt if path.parent.exists()] == []
+
+
+def test_migrations_are_declared_packages_so_installing_prints_no_warning():
+    # setuptools warns "Package would be ignored" for an importable folder left out of
+    # `packages`; the migrations and their versions are such folders.
+    from setuptools.config.setupcfg import read_configuration
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # find_namespace: searches from the working directory
+    try:
+        packages = read_configuration(ROOT / "setup.cfg")["options"]["packages"]
+    finally:
+        os.chdir(cwd)
+    assert {"dashboard", "dashboard.migrations", "dashboard.migrations.versions", "models",
+            "layouts", "callbacks"} <= set(packages)
+    assert not [name for name in packages if "__pycache__" in name or "tests" in name]
