@@ -222,17 +222,28 @@ def _csv_value(value):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
+@click.option("--log-requests", is_flag=True,
+              help="Log one line per request (also LOG_REQUESTS=1); off by default here.")
 @with_appcontext
-def run_command(host, port, debug):
+def run_command(host, port, debug, log_requests):
     """Serve the dashboard with Flask's development server."""
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from dashboard import logs
+
+    config = current_app.config
+    if log_requests:
+        config["LOG_REQUESTS"] = True
+    elif config["LOG_REQUESTS"] is None:
+        # A developer's terminal stays readable; production logs every request.
+        config["LOG_REQUESTS"] = config["DASHBOARD_ENV"] == "production"
     # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
     # what it would call.
     click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
     run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False, use_debugger=debug)
+               use_reloader=False, use_debugger=debug,
+               request_handler=logs.DevServerRequestHandler)
 
 
 def init_app(app):
