@@ -21,6 +21,9 @@ _HANDLER_MARK = "_dashboard_handler"
 # place for them.
 _COLOUR_CODES = re.compile(r"\x1b\[[0-9;]*m")
 TEXT_LINE = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Loggers that say nothing an operator acts on at INFO: Alembic lists its seven
+# autogenerate plugins at every schema upgrade, so every `make run` too.
+QUIET_LOGGERS = {"alembic.runtime.plugins": logging.WARNING}
 
 
 def _without_colour(text):
@@ -73,6 +76,8 @@ def configure(level="INFO", log_format=None, stream=None):
     """
     root = logging.getLogger()
     root.setLevel(level)
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
     handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
     if handler is None:
         handler = logging.StreamHandler(stream)

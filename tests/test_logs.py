@@ -226,3 +226,15 @@ def test_the_development_server_logs_a_request_once(sqlite_app, log_lines, handl
         thread.join()
     about_healthz = [line for line in log_lines() if "/healthz" in line["message"]]
     assert len(about_healthz) == lines, about_healthz
+
+
+def test_alembic_plugin_listing_stays_out_of_the_log_but_migrations_do_not():
+    stream = io.StringIO()
+    try:
+        logs.configure(level="INFO", log_format="text", stream=stream)
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.x")
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade  -> 0001")
+    finally:
+        logs.configure(level="INFO", stream=sys.stderr)
+    assert "setup plugin" not in stream.getvalue()
+    assert "Running upgrade  -> 0001" in stream.getvalue()
