@@ -8,7 +8,7 @@ HOST ?= http://127.0.0.1:8050
 USERS ?= 50
 DURATION ?= 60
 
-.PHONY: run test bench serve loadtest screenshots clean
+.PHONY: run test bench serve loadtest screenshots clean reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,5 +46,11 @@ loadtest: $(VENV)/.installed
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python docs/make_screenshots.py
 
+# Only what a build makes again; the database and uploads in instance/ are never touched.
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) *.egg-info build dist .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Deletes the database, uploaded files and cached results after asking (see the README).
+reset: $(VENV)/.installed
+	$(BIN)/dashboard reset-data

@@ -37,15 +37,13 @@ def _instance_path(config):
 
 
 def configure_logging(app):
-    """JSON log lines on stderr, and one line per request with its request id.
+    """Log lines on stderr (plain in a terminal, JSON elsewhere), one per request with its id.
 
     Registered before the login check, so refused requests are logged and timed too.
-    LOG_FORMAT=text gives plain lines for a developer's terminal.
     """
     from dashboard import logs
 
-    log_format = app.config.get("LOG_FORMAT") or "json"
-    logs.configure(level=app.config["LOG_LEVEL"], log_format=log_format)
+    logs.configure(level=app.config["LOG_LEVEL"], log_format=app.config["LOG_FORMAT"])
     logs.init_app(app)
 
 

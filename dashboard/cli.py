@@ -97,6 +97,31 @@ def setup_demo_command():
         click.echo(f"  {role:8} user {username!r} password {password!r} ({scope})")
 
 
+@main.command("reset-data")
+@click.option("--yes", is_flag=True, help="Delete without asking (for scripts).")
+@with_appcontext
+def reset_data_command(yes):
+    """Delete the database, uploaded files and cached results, after asking."""
+    from flask import current_app
+
+    from dashboard import reset
+
+    deletions = reset.planned_deletions(current_app)
+    if not deletions:
+        click.echo("Nothing to delete: there is no database, upload or cache yet.")
+        return
+    click.echo("This deletes, for good:")
+    for deletion in deletions:
+        click.echo(f"  - {deletion.what}")
+    if not yes and not click.confirm("Delete all of this?", default=False):
+        click.echo("Nothing was deleted.", err=True)
+        sys.exit(1)
+    for deletion in deletions:
+        deletion.delete()
+    click.echo("Deleted. `dashboard setup-demo` starts again with the demo data, "
+               "`dashboard init-db` with an empty database.")
+
+
 @main.group("users")
 def users_group():
     """Create and list users."""
@@ -151,7 +176,7 @@ def users_list_command():
 @with_appcontext
 def metrics_command(dimension, start, end, brands, platforms, categories, tiers, baseline,
                     output_format):
-    """Print METRICS.md's numbers for one group-by dimension. No brand scope applies."""
+    """Print the numbers of docs/metrics.md for one group-by dimension. No brand scope applies."""
     from dashboard import analytics
 
     selection = analytics.Selection(
@@ -198,17 +223,28 @@ def _csv_value(value):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
+@click.option("--log-requests", is_flag=True,
+              help="Log one line per request (also LOG_REQUESTS=1); off by default here.")
 @with_appcontext
-def run_command(host, port, debug):
+def run_command(host, port, debug, log_requests):
     """Serve the dashboard with Flask's development server."""
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from dashboard import logs
+
+    config = current_app.config
+    if log_requests:
+        config["LOG_REQUESTS"] = True
+    elif config["LOG_REQUESTS"] is None:
+        # A developer's terminal stays readable; production logs every request.
+        config["LOG_REQUESTS"] = config["DASHBOARD_ENV"] == "production"
     # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
     # what it would call.
     click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
     run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False, use_debugger=debug)
+               use_reloader=False, use_debugger=debug,
+               request_handler=logs.DevServerRequestHandler)
 
 
 def init_app(app):

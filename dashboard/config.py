@@ -7,6 +7,11 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 # Seconds to wait for Redis to accept a connection or answer before treating it as down.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
+
+def _switch(value):
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 # Environment variables read on top of the defaults, with their types.
 ENVIRONMENT_KEYS = {
     "DASHBOARD_ENV": str,
@@ -22,9 +27,10 @@ ENVIRONMENT_KEYS = {
     "IMPORT_CHUNK_ROWS": int,
     "LOG_LEVEL": str,
     "PROXY_FIX_X_FOR": int,
-    "LOG_FORMAT": str,
+    "LOG_FORMAT": lambda value: value.strip().lower(),
+    "LOG_REQUESTS": _switch,
     "BACKGROUND": str,
-    "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in ("0", "false", "no", "off"),
+    "RATELIMIT_ENABLED": _switch,
 }
 
 
@@ -44,12 +50,16 @@ class Defaults:
     DB_CONNECT_TIMEOUT_S = 5
     IMPORT_CHUNK_ROWS = 100_000
     LOG_LEVEL = "INFO"
+    # "json" or "text"; None: text when stderr is a terminal, JSON otherwise.
+    LOG_FORMAT = None
+    # One INFO line per request. None: on, except under the development server
+    # (`dashboard run`), which logs requests only when asked.
+    LOG_REQUESTS = None
     # Where background callbacks run: "diskcache" (child processes, one host) or "celery".
     BACKGROUND = "diskcache"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0
-    BASELINE_SHARE = 0.20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -98,6 +108,10 @@ def load_config(app, config=None):
         # Production is HTTPS only (HSTS), so cookies never travel in clear.
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    if app.config["LOG_FORMAT"] not in (None, "json", "text"):
+        raise RuntimeError(
+            f"LOG_FORMAT is {app.config['LOG_FORMAT']!r}: set it to json or text, or leave it "
+            "unset for text in a terminal and JSON elsewhere.")
     if production and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError(
             "Refusing to start in production without a SECRET_KEY: set SECRET_KEY to a long "

@@ -1,4 +1,4 @@
-"""Structured logs: JSON lines, and one line per request carrying a request id."""
+"""Logs: plain lines in a terminal, JSON lines elsewhere, one line per request with its id."""
 import json
 import logging
 import re
@@ -6,7 +6,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
+from werkzeug.serving import WSGIRequestHandler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_LOGGER = "dashboard.request"
@@ -16,6 +17,17 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _STANDARD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 # Marks the handler create_app installs, so building a second app (tests) adds no duplicate.
 _HANDLER_MARK = "_dashboard_handler"
+# Terminal colour codes (werkzeug colours its lines); a log file or a JSON field is no
+# place for them.
+_COLOUR_CODES = re.compile(r"\x1b\[[0-9;]*m")
+TEXT_LINE = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Loggers that say nothing an operator acts on at INFO: Alembic lists its seven
+# autogenerate plugins at every schema upgrade, so every `make run` too.
+QUIET_LOGGERS = {"alembic.runtime.plugins": logging.WARNING}
+
+
+def _without_colour(text):
+    return _COLOUR_CODES.sub("", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,7 +39,7 @@ class JsonFormatter(logging.Formatter):
                 timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _without_colour(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_FIELDS and not key.startswith("_"):
@@ -35,6 +47,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """One plain line per record: time, level, logger and message, without colour codes."""
+
+    def __init__(self):
+        super().__init__(TEXT_LINE)
+
+    def format(self, record):
+        return _without_colour(super().format(record))
 
 
 class RequestIdFilter(logging.Filter):
@@ -46,10 +68,16 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(level="INFO", log_format="json", stream=None):
-    """Send every log record to stderr (or `stream`) as JSON lines (or plain text)."""
+def configure(level="INFO", log_format=None, stream=None):
+    """Send every log record to stderr (or `stream`): plain text or JSON lines.
+
+    `log_format` None picks by where the lines go: plain text for a person at a terminal,
+    JSON for anything else (a file, a pipe, a log collector).
+    """
     root = logging.getLogger()
     root.setLevel(level)
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
     handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
     if handler is None:
         handler = logging.StreamHandler(stream)
@@ -58,16 +86,39 @@ def configure(level="INFO", log_format="json", stream=None):
         root.addHandler(handler)
     elif stream is not None:
         handler.setStream(stream)
-    if log_format == "text":
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    if choose_format(log_format, handler.stream) == "text":
+        handler.setFormatter(TextFormatter())
     else:
         handler.setFormatter(JsonFormatter())
     return handler
 
 
+def choose_format(log_format, stream):
+    """"json" or "text": the one asked for, else text only when `stream` is a terminal."""
+    if log_format:
+        return log_format
+    try:
+        return "text" if stream.isatty() else "json"
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return "json"
+
+
+class DevServerRequestHandler(WSGIRequestHandler):
+    """The development server's handler without werkzeug's own line per request.
+
+    The app logs each request itself (when LOG_REQUESTS allows), with its request id;
+    werkzeug's line would say the same thing a second time, in colour.
+    """
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
 def init_app(app):
-    """Give each request an id (the proxy's X-Request-ID or a new one) and log it once."""
+    """Give each request an id (the proxy's X-Request-ID or a new one) and log it once.
+
+    The line is logged unless LOG_REQUESTS is off (`dashboard run` turns it off unless asked).
+    """
     app.before_request(_start_request)
     app.after_request(_log_request)
 
@@ -91,6 +142,8 @@ def _log_request(response):
         "status": response.status_code,
         "duration_ms": duration_ms,
     }
+    if current_app.config.get("LOG_REQUESTS") is False:
+        return response
     callback_output = _dash_callback_output()
     if callback_output:
         # Every Dash callback shares one path; the output names which one ran.

@@ -18,6 +18,15 @@ PASSWORDS = {"admin": "admin-pass-123", "manager": "manager-pass-123",
              "analyst": "analyst-pass-123"}
 
 
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_callers_environment(monkeypatch):
+    """An exported DATABASE_URL, REDIS_URL, DASHBOARD_ENV... must not change what a test sees."""
+    from dashboard.config import ENVIRONMENT_KEYS
+
+    for name in [*ENVIRONMENT_KEYS, "INSTANCE_PATH"]:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for each test (migrating once keeps tests fast)."""
