@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, jsonify, redirect, render_template_string, request,
                    session, url_for)
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from flask_wtf.csrf import CSRFError
 
 from dashboard.extensions import db, limiter, login_manager
@@ -109,9 +109,25 @@ def safe_next(target) -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def user_for_session(session_id):
+    """The active user whose open sign-in session is `session_id`, else None (signed out,
+    ended by a user change, expired, or a cookie from before sessions were kept)."""
+    from dashboard import sessions
+
+    user_id = sessions.user_id_of(session_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        return None
+    user.session_id = session_id
+    return user
+
+
+def _reopen_from_remember_cookie(_app, user):
+    """After a browser restart only the remember cookie is left. Flask-Login accepts it
+    but stores no session fingerprint, so with strong session protection the very next
+    request (the Dash layout) is refused and the cookie cleared. Re-open the session as a
+    sign-in does, fingerprint included."""
+    login_user(user, fresh=False)
 
 
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -173,23 +189,37 @@ def login():
         audit.record("login_failed", username=username.strip()[:150] or None,
                      detail=reason)
         return _login_page(WRONG_CREDENTIALS)
+    from dashboard import sessions
+
+    remember = request.form.get("remember") == "1"
+    # A sign-in on a browser already signed in replaces that browser's session.
+    sessions.end_session(session.get("_user_id"))
     # A fresh session on sign-in: nothing set before it (by anyone) carries over.
     session.clear()
-    login_user(user, remember=request.form.get("remember") == "1")
+    user.session_id = sessions.open_session(user.id, remember)
+    login_user(user, remember=remember)
     audit.record("login", username=user.username)
     return redirect(next_url)
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
-    from dashboard import audit, security
+    from dashboard import audit, security, sessions
 
     if current_user.is_authenticated:
         audit.record("logout", username=current_user.username)
+    # Ended on the server, so a copy of the session or remember cookie is worthless too.
+    sessions.end_session(session.get("_user_id"))
     logout_user()
     session.clear()
     response = redirect(url_for("auth.login"))
     security.forget_csrf_cookie(response)
+    config = current_app.config
+    response.delete_cookie(config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+                           path=config.get("REMEMBER_COOKIE_PATH", "/"),
+                           domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+                           secure=config.get("REMEMBER_COOKIE_SECURE", False),
+                           httponly=True, samesite=config.get("REMEMBER_COOKIE_SAMESITE"))
     return response
 
 
@@ -290,7 +320,11 @@ def _csrf_failed(error):
 def init_app(app):
     """Register the sign-in routes and the guard; call before CSRFProtect.init_app so
     an anonymous Dash POST gets 401, not a CSRF 400."""
+    from dashboard import sessions
+
+    sessions.init_app(app)
     login_manager.init_app(app)
+    user_loaded_from_cookie.connect(_reopen_from_remember_cookie, app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     app.before_request(_guard)
