@@ -3,8 +3,8 @@ import logging
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, jsonify, redirect, render_template_string, request,
-                   session, url_for)
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template_string,
+                   request, session, url_for)
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from flask_wtf.csrf import CSRFError
 
@@ -44,8 +44,11 @@ PUBLIC_PATHS = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 DASH_CALLBACK_PATH = "/_dash-update-component"
 
-LOGIN_LIMIT_PER_IP = 20
-LOGIN_LIMIT_PER_USERNAME = 5
+# Failed sign-ins a minute before further tries are refused. Per username it stops
+# guessing one password; per address it stops trying one common password on many usernames.
+# Successful sign-ins never count, so an office behind one address is never locked out.
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 30
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
@@ -164,16 +167,24 @@ def _attempted_username():
     return request.form.get("username", "").strip().lower()[:150]
 
 
+def _sign_in_failed(_response):
+    """Only wrong credentials count against the limits: colleagues signing in from one
+    office address never use them up, and a refused (429) try does not add to them."""
+    return bool(g.get("sign_in_failed"))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(f"{LOGIN_LIMIT_PER_IP}/minute", methods=["POST"],
-               error_message=f"Too many sign-in attempts from your address (more than "
-                             f"{LOGIN_LIMIT_PER_IP} a minute). Wait a minute and try again.")
-@limiter.limit(f"{LOGIN_LIMIT_PER_USERNAME}/minute", methods=["POST"],
+@limiter.limit(f"{LOGIN_FAILURES_PER_ADDRESS}/minute", methods=["POST"],
+               key_func=lambda: "login-address:" + (request.remote_addr or "unknown"),
+               deduct_when=_sign_in_failed,
+               error_message=f"Too many failed sign-ins from your address (more than "
+                             f"{LOGIN_FAILURES_PER_ADDRESS} a minute). Wait a minute and "
+                             f"try again.")
+@limiter.limit(f"{LOGIN_FAILURES_PER_USERNAME}/minute", methods=["POST"],
                key_func=lambda: "login-username:" + _attempted_username(),
-               # Only failures count, so signing in and out often never locks anyone out.
-               deduct_when=lambda response: response.status_code != 302,
+               deduct_when=_sign_in_failed,
                error_message=f"Too many sign-in attempts for this username (more than "
-                             f"{LOGIN_LIMIT_PER_USERNAME} failed a minute). Wait a minute "
+                             f"{LOGIN_FAILURES_PER_USERNAME} failed a minute). Wait a minute "
                              f"and try again.")
 def login():
     from dashboard import audit, users
@@ -186,6 +197,7 @@ def login():
     username = request.form.get("username", "")
     user, reason = users.check_credentials(username, request.form.get("password", ""))
     if user is None:
+        g.sign_in_failed = True
         audit.record("login_failed", username=username.strip()[:150] or None,
                      detail=reason)
         return _login_page(WRONG_CREDENTIALS)
