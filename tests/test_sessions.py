@@ -1,9 +1,11 @@
 """Sign-in sessions live on the server: sign-out, user changes and "Keep me signed in"."""
 import pytest
+from sqlalchemy import select
 
-from dashboard import users
+from dashboard import audit, users
 from dashboard.security import CSRF_COOKIE
 from tests.conftest import PASSWORDS, AuthActions, create_users, make_test_app
+from models import AuditEvent, User
 from tests.test_auth import callback_body, callback_key
 
 REMEMBER = "remember_token"
@@ -119,3 +121,61 @@ def test_keep_me_signed_in_survives_a_browser_restart(sqlite_url, tmp_path):
                               headers={"X-CSRFToken": csrf})
     assert response.status_code == 200
     assert restarted.get("/_dash-layout").status_code == 200
+
+
+# ---- SQLite: an import holds the write lock --------------------------------------------------
+
+@pytest.fixture
+def import_lock(sqlite_app, sqlite_url):
+    """Hold SQLite's write lock as an import does, from another connection; release() ends it."""
+    import sqlite3
+
+    create_users(sqlite_app)
+    # The app's first connection turns on WAL, as it does before any import.
+    sqlite_app.test_client().get("/login")
+    with sqlite_app.app_context():
+        from dashboard.extensions import db
+        db.session.execute(select(User.id)).all()
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO data_state (version) VALUES (999)")
+    yield holder
+    holder.close()
+
+
+def _events(app, action):
+    from dashboard.extensions import db
+
+    with app.app_context():
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                  .order_by(AuditEvent.id)).all()
+
+
+def test_sign_in_and_pages_do_not_wait_behind_an_import_on_sqlite(sqlite_app, import_lock):
+    client = sqlite_app.test_client()
+    _sign_in(client, remember=True)
+    assert client.get("/overview").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    refused = AuthActions(sqlite_app.test_client()).login("analyst", "wrong-password")
+    assert "Wrong username or password." in refused.get_data(as_text=True)
+    # Nothing could be written yet: the import has the lock.
+    assert _events(sqlite_app, "login") == []
+    import_lock.rollback()
+    # The next write after the import puts the waiting lines down first, in order.
+    _sign_in(sqlite_app.test_client(), "manager")
+    assert [e.username for e in _events(sqlite_app, "login")] == ["analyst", "manager"]
+    assert [e.username for e in _events(sqlite_app, "login_failed")] == ["analyst"]
+    with sqlite_app.app_context():
+        assert users.get_user("analyst").last_login_at is not None
+
+
+def test_sign_out_ends_the_session_while_an_import_runs_on_sqlite(sqlite_app, import_lock):
+    client = sqlite_app.test_client()
+    _sign_in(client, remember=True)
+    token = client.get_cookie(REMEMBER).value
+    AuthActions(client).logout()
+    assert _client_with(sqlite_app, {REMEMBER: token}).get("/_dash-layout").status_code == 401
+    import_lock.rollback()
+    with sqlite_app.app_context():
+        audit.write_waiting()
+    assert [e.username for e in _events(sqlite_app, "logout")] == ["analyst"]
