@@ -20,7 +20,6 @@ ENVIRONMENT_KEYS = {
     "PROXY_FIX_X_FOR": int,
     "LOG_FORMAT": str,
     "BACKGROUND": str,
-    "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 

@@ -2,6 +2,7 @@
 sign-out or when the user's password, role, brands or active flag change."""
 import os
 import secrets
+import threading
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -25,7 +26,7 @@ def init_app(app):
     Postgres locks rows, not the database, so there sessions live in `user_sessions`."""
     url = make_url(app.config["DATABASE_URL"])
     if url.get_backend_name() != "sqlite":
-        app.extensions["session_store_engine"] = None
+        app.extensions["session_store"] = None
         return
     if url.database in (None, "", ":memory:"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -33,30 +34,47 @@ def init_app(app):
     else:
         stem, _ext = os.path.splitext(url.database)
         path = f"{stem}.sessions.sqlite3"
-    app.extensions["session_store_engine"] = _sqlite_store(path)
+    app.extensions["session_store"] = _SqliteStore(path)
 
 
-def _sqlite_store(path):
-    # No pool: each use opens and closes the file, so an app dropped by a test or a forked
-    # worker leaves no connection behind.
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool,
-                           connect_args={"timeout": STORE_BUSY_TIMEOUT_S})
+class _SqliteStore:
+    """The sessions file, made on first use: a database that cannot be opened must not
+    stop the app from starting (the health check reports it)."""
 
-    @event.listens_for(engine, "connect")
-    def _wal(dbapi_connection, _record):
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    def __init__(self, path):
+        self._path = path
+        self._engine = None
+        self._lock = threading.Lock()
 
-    table = UserSession.__table__
-    with engine.begin() as connection:
-        # IF NOT EXISTS: several workers may start at once on one file.
-        connection.execute(CreateTable(table, if_not_exists=True))
-        for index in table.indexes:
-            connection.execute(CreateIndex(index, if_not_exists=True))
-    return engine
+    @property
+    def engine(self):
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._open()
+            return self._engine
+
+    def _open(self):
+        # No pool: each use opens and closes the file, so an app dropped by a test or a
+        # forked worker leaves no connection behind.
+        engine = create_engine(f"sqlite:///{self._path}", poolclass=NullPool,
+                               connect_args={"timeout": STORE_BUSY_TIMEOUT_S})
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+        table = UserSession.__table__
+        with engine.begin() as connection:
+            # IF NOT EXISTS: several workers may start at once on one file.
+            connection.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                connection.execute(CreateIndex(index, if_not_exists=True))
+        return engine
 
 
 def _engine():
-    return current_app.extensions.get("session_store_engine") or db.engine
+    store = current_app.extensions.get("session_store")
+    return store.engine if store is not None else db.engine
 
 
 def open_session(user_id, remember):
@@ -97,8 +115,3 @@ def end_all_sessions(user_id):
     with Session(_engine()) as store, store.begin():
         store.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
-
-def open_session_count(user_id):
-    with Session(_engine()) as store:
-        return len(store.scalars(select(UserSession.id).where(
-            UserSession.user_id == user_id)).all())

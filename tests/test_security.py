@@ -177,6 +177,16 @@ def test_fifty_colleagues_sign_in_from_one_address_within_a_minute(
         assert response.status_code == 302, (username, response.status_code)
 
 
+def test_the_load_tests_sign_ins_pass_the_limits_as_shipped(sqlite_url, tmp_path, rate_storage):
+    """bench/locustfile.py: 50 simulated users share three usernames and one address."""
+    app = _limited_app(sqlite_url, tmp_path, rate_storage)
+    assert app.config.get("RATELIMIT_ENABLED", True)
+    for user_number in range(50):
+        username = ("analyst", "manager", "admin")[user_number % 3]
+        response = AuthActions(app.test_client()).login(username)
+        assert response.status_code == 302, (user_number, response.status_code)
+
+
 def test_successful_logins_do_not_use_up_the_username_limit(sqlite_url, tmp_path):
     app = _limited_app(sqlite_url, tmp_path, "memory://")
     client = app.test_client()
