@@ -187,7 +187,7 @@ def _sign_in_failed(_response):
                              f"{LOGIN_FAILURES_PER_USERNAME} failed a minute). Wait a minute "
                              f"and try again.")
 def login():
-    from dashboard import audit, users
+    from dashboard import audit, sessions, users
 
     next_url = safe_next(request.args.get("next", ""))
     if request.method == "GET":
@@ -201,8 +201,6 @@ def login():
         audit.record("login_failed", username=username.strip()[:150] or None,
                      detail=reason)
         return _login_page(WRONG_CREDENTIALS)
-    from dashboard import sessions
-
     remember = request.form.get("remember") == "1"
     # A sign-in on a browser already signed in replaces that browser's session.
     sessions.end_session(session.get("_user_id"))

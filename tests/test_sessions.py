@@ -5,7 +5,7 @@ from sqlalchemy import select
 from dashboard import audit, users
 from dashboard.security import CSRF_COOKIE
 from tests.conftest import PASSWORDS, AuthActions, create_users, make_test_app
-from models import AuditEvent, User
+from models import AuditEvent
 from tests.test_auth import callback_body, callback_key
 
 REMEMBER = "remember_token"
@@ -130,12 +130,8 @@ def import_lock(sqlite_app, sqlite_url):
     """Hold SQLite's write lock as an import does, from another connection; release() ends it."""
     import sqlite3
 
+    # The app's first connection (creating the users) turns on WAL, as before any import.
     create_users(sqlite_app)
-    # The app's first connection turns on WAL, as it does before any import.
-    sqlite_app.test_client().get("/login")
-    with sqlite_app.app_context():
-        from dashboard.extensions import db
-        db.session.execute(select(User.id)).all()
     holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO data_state (version) VALUES (999)")
