@@ -1,4 +1,6 @@
 """Sign-in sessions live on the server: sign-out, user changes and "Keep me signed in"."""
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -175,3 +177,16 @@ def test_sign_out_ends_the_session_while_an_import_runs_on_sqlite(sqlite_app, im
     with sqlite_app.app_context():
         audit.write_waiting()
     assert [e.username for e in _events(sqlite_app, "logout")] == ["analyst"]
+
+
+def test_waiting_audit_lines_are_written_after_the_import_without_another_request(
+        sqlite_app, import_lock):
+    _sign_in(sqlite_app.test_client())
+    assert _events(sqlite_app, "login") == []
+    import_lock.rollback()
+    # Nobody else signs in: the worker retries on its own. Poll rather than time it.
+    for _attempt in range(200):
+        if _events(sqlite_app, "login"):
+            break
+        time.sleep(0.05)
+    assert [e.username for e in _events(sqlite_app, "login")] == ["analyst"]
