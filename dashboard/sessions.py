@@ -110,8 +110,13 @@ def end_session(session_id):
         store.execute(delete(UserSession).where(UserSession.id == session_id))
 
 
-def end_all_sessions(user_id):
-    """Every sign-in of `user_id` ends, remembered ones included."""
+def end_all_sessions(user_id, transaction=None):
+    """Every sign-in of `user_id` ends, remembered ones included. Given the transaction of
+    a user change, on Postgres they end in it (both happen or neither); on SQLite they end
+    just before it commits, so a failed change at worst signs the user out."""
+    statement = delete(UserSession).where(UserSession.user_id == user_id)
+    if transaction is not None and current_app.extensions.get("session_store") is None:
+        transaction.execute(statement)
+        return
     with Session(_engine()) as store, store.begin():
-        store.execute(delete(UserSession).where(UserSession.user_id == user_id))
-
+        store.execute(statement)

@@ -85,9 +85,9 @@ def update_access(username, role=None, brands=None, actor=None):
                 "brands_changed", username=actor,
                 detail=f"{username!r} from {_describe(old_scope)} to {_describe(brand_names)}"))
             changed = True
-    if changed:
-        # Open sessions were granted under the old access; the user signs in again.
-        sessions.end_all_sessions(user.id)
+        if changed:
+            # Open sessions were granted under the old access; the user signs in again.
+            sessions.end_all_sessions(user.id, session)
     return user
 
 
@@ -98,8 +98,8 @@ def reset_password(username, password, actor=None):
         user.password_hash = password_hasher.hash(password)
         session.add(audit.event("password_reset", username=actor,
                                 detail=f"new password set for {username!r}"))
-    # Whoever knew the old password may hold a session or remember cookie made with it.
-    sessions.end_all_sessions(user.id)
+        # Whoever knew the old password may hold a session or remember cookie made with it.
+        sessions.end_all_sessions(user.id, session)
     return user
 
 
@@ -117,8 +117,8 @@ def set_active(username, active, actor=None):
         user.active = bool(active)
         action = "user_reactivated" if active else "user_deactivated"
         session.add(audit.event(action, username=actor, detail=f"{username!r}"))
-    if not active:
-        sessions.end_all_sessions(user.id)
+        if not active:
+            sessions.end_all_sessions(user.id, session)
     return user
 
 

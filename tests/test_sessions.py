@@ -105,6 +105,14 @@ def test_a_change_that_changes_nothing_keeps_sessions(site):
     assert client.get("/_dash-layout").status_code == 200
 
 
+def test_a_refused_change_keeps_sessions(site):
+    client = site.test_client()
+    _sign_in(client, "admin")
+    with site.app_context(), pytest.raises(users.UserError, match="0 active admins"):
+        users.set_role("admin", "analyst", actor="admin")
+    assert client.get("/_dash-layout").status_code == 200
+
+
 def test_keep_me_signed_in_survives_a_browser_restart(sqlite_url, tmp_path):
     app = make_test_app(sqlite_url, tmp_path, WTF_CSRF_ENABLED=True)
     create_users(app)
