@@ -257,8 +257,10 @@ class DashboardUser(HttpUser):
             if response.status_code in (302, 303) and "/login" not in location:
                 response.success()
             elif response.status_code == 429:
-                response.failure("login refused by the rate limiter: start the server with "
-                                 "RATELIMIT_ENABLED=false for load tests (docs/deployment.md)")
+                # Only failed sign-ins count against the limits, so this means some failed
+                # before: the demo users' passwords are not the ones above.
+                response.failure("login refused by the rate limiter after failed sign-ins: "
+                                 "is the server's database made by `dashboard setup-demo`?")
             else:
                 response.failure(f"login as {self.username} failed: {response.status_code}")
 

@@ -3,9 +3,9 @@ import logging
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, jsonify, redirect, render_template_string, request,
-                   session, url_for)
-from flask_login import current_user, login_user, logout_user
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template_string,
+                   request, session, url_for)
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 from flask_wtf.csrf import CSRFError
 
 from dashboard.extensions import db, limiter, login_manager
@@ -44,8 +44,11 @@ PUBLIC_PATHS = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 DASH_CALLBACK_PATH = "/_dash-update-component"
 
-LOGIN_LIMIT_PER_IP = 20
-LOGIN_LIMIT_PER_USERNAME = 5
+# Failed sign-ins a minute before further tries are refused. Per username it stops
+# guessing one password; per address it stops trying one common password on many usernames.
+# Successful sign-ins never count, so an office behind one address is never locked out.
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 30
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
@@ -109,9 +112,25 @@ def safe_next(target) -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def user_for_session(session_id):
+    """The active user whose open sign-in session is `session_id`, else None (signed out,
+    ended by a user change, expired, or a cookie from before sessions were kept)."""
+    from dashboard import sessions
+
+    user_id = sessions.user_id_of(session_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        return None
+    user.session_id = session_id
+    return user
+
+
+def _reopen_from_remember_cookie(_app, user):
+    """After a browser restart only the remember cookie is left. Flask-Login accepts it
+    but stores no session fingerprint, so with strong session protection the very next
+    request (the Dash layout) is refused and the cookie cleared. Re-open the session as a
+    sign-in does, fingerprint included."""
+    login_user(user, fresh=False)
 
 
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -148,19 +167,27 @@ def _attempted_username():
     return request.form.get("username", "").strip().lower()[:150]
 
 
+def _sign_in_failed(_response):
+    """Only wrong credentials count against the limits: colleagues signing in from one
+    office address never use them up, and a refused (429) try does not add to them."""
+    return bool(g.get("sign_in_failed"))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(f"{LOGIN_LIMIT_PER_IP}/minute", methods=["POST"],
-               error_message=f"Too many sign-in attempts from your address (more than "
-                             f"{LOGIN_LIMIT_PER_IP} a minute). Wait a minute and try again.")
-@limiter.limit(f"{LOGIN_LIMIT_PER_USERNAME}/minute", methods=["POST"],
+@limiter.limit(f"{LOGIN_FAILURES_PER_ADDRESS}/minute", methods=["POST"],
+               key_func=lambda: "login-address:" + (request.remote_addr or "unknown"),
+               deduct_when=_sign_in_failed,
+               error_message=f"Too many failed sign-ins from your address (more than "
+                             f"{LOGIN_FAILURES_PER_ADDRESS} a minute). Wait a minute and "
+                             f"try again.")
+@limiter.limit(f"{LOGIN_FAILURES_PER_USERNAME}/minute", methods=["POST"],
                key_func=lambda: "login-username:" + _attempted_username(),
-               # Only failures count, so signing in and out often never locks anyone out.
-               deduct_when=lambda response: response.status_code != 302,
+               deduct_when=_sign_in_failed,
                error_message=f"Too many sign-in attempts for this username (more than "
-                             f"{LOGIN_LIMIT_PER_USERNAME} failed a minute). Wait a minute "
+                             f"{LOGIN_FAILURES_PER_USERNAME} failed a minute). Wait a minute "
                              f"and try again.")
 def login():
-    from dashboard import audit, users
+    from dashboard import audit, sessions, users
 
     next_url = safe_next(request.args.get("next", ""))
     if request.method == "GET":
@@ -170,26 +197,39 @@ def login():
     username = request.form.get("username", "")
     user, reason = users.check_credentials(username, request.form.get("password", ""))
     if user is None:
+        g.sign_in_failed = True
         audit.record("login_failed", username=username.strip()[:150] or None,
                      detail=reason)
         return _login_page(WRONG_CREDENTIALS)
+    remember = request.form.get("remember") == "1"
+    # A sign-in on a browser already signed in replaces that browser's session.
+    sessions.end_session(session.get("_user_id"))
     # A fresh session on sign-in: nothing set before it (by anyone) carries over.
     session.clear()
-    login_user(user, remember=request.form.get("remember") == "1")
+    user.session_id = sessions.open_session(user.id, remember)
+    login_user(user, remember=remember)
     audit.record("login", username=user.username)
     return redirect(next_url)
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
-    from dashboard import audit, security
+    from dashboard import audit, security, sessions
 
     if current_user.is_authenticated:
         audit.record("logout", username=current_user.username)
+    # Ended on the server, so a copy of the session or remember cookie is worthless too.
+    sessions.end_session(session.get("_user_id"))
     logout_user()
     session.clear()
     response = redirect(url_for("auth.login"))
     security.forget_csrf_cookie(response)
+    config = current_app.config
+    response.delete_cookie(config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+                           path=config.get("REMEMBER_COOKIE_PATH", "/"),
+                           domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+                           secure=config.get("REMEMBER_COOKIE_SECURE", False),
+                           httponly=True, samesite=config.get("REMEMBER_COOKIE_SAMESITE"))
     return response
 
 
@@ -290,7 +330,11 @@ def _csrf_failed(error):
 def init_app(app):
     """Register the sign-in routes and the guard; call before CSRFProtect.init_app so
     an anonymous Dash POST gets 401, not a CSRF 400."""
+    from dashboard import sessions
+
+    sessions.init_app(app)
     login_manager.init_app(app)
+    user_loaded_from_cookie.connect(_reopen_from_remember_cookie, app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     app.before_request(_guard)

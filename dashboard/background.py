@@ -114,12 +114,12 @@ def _requesting_user_id():
 def _sign_in(user_id):
     from flask_login import login_user
 
-    from dashboard.extensions import db
-    from models import User
+    from dashboard.auth import user_for_session
 
     if user_id is None:
         return
-    user = db.session.get(User, int(user_id))
+    # The requesting user's sign-in session: a job from a session ended since runs as nobody.
+    user = user_for_session(user_id)
     # login_user refuses a deactivated user: the job then runs as nobody and sees nothing.
     if user is not None:
         login_user(user)

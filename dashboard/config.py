@@ -30,7 +30,6 @@ ENVIRONMENT_KEYS = {
     "LOG_FORMAT": lambda value: value.strip().lower(),
     "LOG_REQUESTS": _switch,
     "BACKGROUND": str,
-    "RATELIMIT_ENABLED": _switch,
 }
 
 

@@ -3,9 +3,9 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from dashboard import audit
+from dashboard import audit, sessions
 from dashboard.extensions import db
 from models import Brand, User, UserBrand
 from models.catalogue import UNATTRIBUTED
@@ -63,12 +63,14 @@ def update_access(username, role=None, brands=None, actor=None):
     if role is not None:
         _check_role(role)
     brand_names = None if brands is None else _clean_brands(brands)
+    changed = False
     with db.transaction() as session:
         user = _get(session, username)
         if role is not None and user.role != role:
             if user.role == "admin" and user.active:
                 _keep_one_admin(session, user, f"change {username!r} to {role}")
             old_role, user.role = user.role, role
+            changed = True
             session.add(audit.event("role_changed", username=actor,
                                     detail=f"{username!r} from {old_role} to {role}"))
         new_scope = frozenset(brand_names) if brand_names else None
@@ -82,6 +84,10 @@ def update_access(username, role=None, brands=None, actor=None):
             session.add(audit.event(
                 "brands_changed", username=actor,
                 detail=f"{username!r} from {_describe(old_scope)} to {_describe(brand_names)}"))
+            changed = True
+        if changed:
+            # Open sessions were granted under the old access; the user signs in again.
+            sessions.end_all_sessions(user.id, session)
     return user
 
 
@@ -92,6 +98,8 @@ def reset_password(username, password, actor=None):
         user.password_hash = password_hasher.hash(password)
         session.add(audit.event("password_reset", username=actor,
                                 detail=f"new password set for {username!r}"))
+        # Whoever knew the old password may hold a session or remember cookie made with it.
+        sessions.end_all_sessions(user.id, session)
     return user
 
 
@@ -109,6 +117,8 @@ def set_active(username, active, actor=None):
         user.active = bool(active)
         action = "user_reactivated" if active else "user_deactivated"
         session.add(audit.event(action, username=actor, detail=f"{username!r}"))
+        if not active:
+            sessions.end_all_sessions(user.id, session)
     return user
 
 
@@ -131,8 +141,10 @@ def check_credentials(username, password):
         return None, "wrong password"
     if not user.active:
         return None, "account is deactivated"
-    with db.transaction():
-        user.last_login_at = datetime.utcnow()
+    signed_in_at = datetime.utcnow()
+    # Not in the request's transaction: on SQLite during an import it is written later.
+    audit.write_soon(lambda session: session.execute(
+        update(User).where(User.id == user.id).values(last_login_at=signed_in_at)))
     return user, None
 
 

@@ -6,9 +6,10 @@ from models.influencers import Influencer, Post
 from models.orders import Order
 from models.payouts import Payout
 from models.rollups import DailyFact
-from models.users import User, UserBrand
+from models.users import User, UserBrand, UserSession
 
 __all__ = [
     "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
     "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
+    "UserSession",
 ]

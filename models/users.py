@@ -1,8 +1,8 @@
-"""People who log in: role, brand scope, active flag."""
+"""People who log in: role, brand scope, active flag, and their open sign-in sessions."""
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -25,6 +25,16 @@ class User(UserMixin, Base):
     brands: Mapped[list["UserBrand"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
+    # The sign-in session this object was loaded for. Flask-Login stores what get_id
+    # returns in the session and remember cookies: a random session id rather than the
+    # user id, so deleting the session row on the server ends that sign-in everywhere.
+    session_id = None
+
+    def get_id(self):
+        if not self.session_id:
+            raise AttributeError("This user was not loaded for a sign-in session.")
+        return self.session_id
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
@@ -44,3 +54,17 @@ class UserBrand(Base):
                                          primary_key=True)
     # A brand name, so a scope can be set before the brand's first data arrives.
     brand: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class UserSession(Base):
+    """One sign-in: its random id is what the session and remember cookies carry."""
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # No foreign key: on SQLite these rows live in a file of their own beside the data, so
+    # an import's write lock never holds up a sign-in (dashboard/sessions.py).
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    # "Keep me signed in" was ticked: the remember cookie may bring this session back.
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
