@@ -121,32 +121,51 @@ class Column:
     name: str
     kind: str  # text, optional, integer, decimal, platform, date, basis
     required: bool = True
+    # Characters, checked before anything is written: SQLite would store any length and
+    # Postgres would refuse the whole import with no line, so the importer is the limit.
+    # Never above the model's column size (a test holds the two together).
+    max_length: int | None = None
 
+
+# Identifiers and names users pick from lists stay short; a url or caption may be long.
+ID_LENGTH = 100
+NAME_LENGTH = 200
+LABEL_LENGTH = 100
+URL_LENGTH = 2000
+CAPTION_LENGTH = 5000
 
 SCHEMAS = {
     "influencers": (
-        Column("influencer_id", "text"), Column("name", "text"), Column("category", "text"),
-        Column("gender", "optional", False), Column("follower_count", "integer"),
-        Column("platform", "platform"),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("name", "text", max_length=NAME_LENGTH),
+        Column("category", "text", max_length=LABEL_LENGTH),
+        Column("gender", "optional", False, max_length=50),
+        Column("follower_count", "integer"), Column("platform", "platform"),
     ),
     "posts": (
-        Column("post_id", "optional", False), Column("influencer_id", "text"),
-        Column("platform", "platform"), Column("date", "date"), Column("url", "text"),
-        Column("caption", "optional", False), Column("reach", "integer"),
-        Column("likes", "integer"), Column("comments", "integer"),
-        Column("brand", "optional", False),
+        Column("post_id", "optional", False, max_length=ID_LENGTH),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("platform", "platform"), Column("date", "date"),
+        Column("url", "text", max_length=URL_LENGTH),
+        Column("caption", "optional", False, max_length=CAPTION_LENGTH),
+        Column("reach", "integer"), Column("likes", "integer"), Column("comments", "integer"),
+        Column("brand", "optional", False, max_length=LABEL_LENGTH),
     ),
     "tracking_data": (
-        Column("source", "text"), Column("campaign", "text"), Column("influencer_id", "text"),
-        Column("user_id", "text"), Column("product", "text"),
-        Column("brand", "optional", False), Column("date", "date"),
+        Column("source", "text", max_length=LABEL_LENGTH),
+        Column("campaign", "text", max_length=NAME_LENGTH),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("user_id", "text", max_length=ID_LENGTH),
+        Column("product", "text", max_length=NAME_LENGTH),
+        Column("brand", "optional", False, max_length=LABEL_LENGTH), Column("date", "date"),
         Column("orders", "integer"), Column("revenue", "decimal"),
         # Not in the brief's column set, but the natural key when an export carries it.
-        Column("tracking_id", "optional", False),
+        Column("tracking_id", "optional", False, max_length=ID_LENGTH),
     ),
     "payouts": (
-        Column("influencer_id", "text"), Column("basis", "basis"), Column("rate", "decimal"),
-        Column("orders", "integer", False), Column("total_payout", "decimal"),
+        Column("influencer_id", "text", max_length=ID_LENGTH), Column("basis", "basis"),
+        Column("rate", "decimal"), Column("orders", "integer", False),
+        Column("total_payout", "decimal"),
     ),
 }
 ALIASES = {"influencers": {"id": "influencer_id"}}
@@ -586,6 +605,8 @@ class _Checked:
         self.lines = lines
         self.bad = np.zeros(len(lines), dtype=bool)
         self.values = {}
+        # column -> rows whose value is over the column's limit (already reported)
+        self.too_long = {}
 
 
 def _check(job, rows, lines, problems):
@@ -599,6 +620,8 @@ def _check(job, rows, lines, problems):
             continue
         text = raw.str.strip() if job.scan.needs_strip else raw
         empty = (text == "").to_numpy()
+        if column.max_length:
+            _check_length(job, column, text, checked, problems)
         if column.kind == "optional":
             checked.values[column.name] = text.where(~empty, None)
             continue
@@ -667,6 +690,19 @@ def _check(job, rows, lines, problems):
                 checked.bad |= failed
             checked.values[column.name] = day
     return checked
+
+
+def _check_length(job, column, text, checked, problems):
+    """A value longer than its column's limit is a problem at its line and column."""
+    lengths = text.str.len().to_numpy()
+    too_long = lengths > column.max_length
+    if too_long.any():
+        problems.add_rows(job.file.name, checked.lines[too_long], column.name,
+                          lengths[too_long],
+                          lambda n, c=column: f"{c.name} is {n:,} characters long; at most "
+                                              f"{c.max_length:,} are allowed.")
+        checked.bad |= too_long
+        checked.too_long[column.name] = too_long
 
 
 def _dates(text):
@@ -856,6 +892,9 @@ def _resolve_influencers(context, job, checked):
     keys = checked.values["influencer_id"]
     ids = _lookup(keys, context.influencers)
     unknown = np.isnan(ids) & (keys != "").to_numpy()
+    if "influencer_id" in checked.too_long:
+        # Reported as too long; that it names no influencer would say the same twice.
+        unknown &= ~checked.too_long["influencer_id"]
     if unknown.any():
         # Rows naming an influencer whose own row failed are bad, but already reported.
         reported = keys[unknown].isin(context.failed_influencer_keys).to_numpy()

@@ -779,3 +779,89 @@ def test_spaces_around_values_are_found_wherever_a_scan_block_ends(
                                   .order_by(Influencer.influencer_key)).all()
     assert [tuple(r) for r in rows] == [("Asha Rao", "Fitness", "Instagram"),
                                         ("Bilal Khan", "Health", "YouTube")]
+
+
+# ---------------------------------------------------------------------------- limits
+
+def test_every_text_limit_fits_its_database_column():
+    """A value the importer lets through must fit its column on Postgres as on SQLite."""
+    stored_in = {"influencer_id": Influencer.influencer_key, "name": Influencer.name,
+                 "category": Influencer.category, "gender": Influencer.gender,
+                 "post_id": Post.post_id, "url": Post.url, "caption": Post.caption,
+                 "brand": Brand.name, "source": Order.source, "campaign": Campaign.name,
+                 "user_id": Order.user_id, "product": Product.name,
+                 "tracking_id": Order.tracking_id}
+    for dataset, columns in importer.SCHEMAS.items():
+        for column in columns:
+            if column.kind not in ("text", "optional"):
+                continue
+            assert column.max_length, (dataset, column.name)
+            database_length = stored_in[column.name].type.length
+            assert database_length is None or column.max_length <= database_length, (
+                dataset, column.name)
+
+
+@pytest.mark.parametrize("category_length", [101, 201])
+def test_text_over_its_limit_is_a_problem_with_line_and_column(app, tmp_path,
+                                                               category_length):
+    # 201 characters once crashed a Postgres import with no line; 101 passed everywhere.
+    before = snapshot(app)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 f"1,Asha,{'c' * category_length},F,5,Instagram\n"
+                 f"2,{'n' * 201},Fitness,{'g' * 51},5,Instagram\n"
+                 f"{'i' * 101},Bilal,{'c' * 100},M,5,YouTube\n")
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 4, column influencer_id: influencer_id is 101 characters "
+        "long; at most 100 are allowed.",
+        "influencers.csv, line 3, column name: name is 201 characters long; at most 200 "
+        "are allowed.",
+        f"influencers.csv, line 2, column category: category is {category_length} "
+        "characters long; at most 100 are allowed.",
+        "influencers.csv, line 3, column gender: gender is 51 characters long; at most 50 "
+        "are allowed.",
+    ]
+    assert snapshot(app) == before
+
+
+def test_text_at_its_limit_is_stored_whole(app, tmp_path):
+    result = run(app, write(tmp_path, "influencers.csv",
+                            "influencer_id,name,category,gender,follower_count,platform\n"
+                            f"{'i' * 100},{'n' * 200},{'é' * 100},{'g' * 50},5,Instagram\n"))
+    assert result.ok, messages(result)
+    with app.app_context():
+        stored = db.session.execute(select(Influencer.influencer_key, Influencer.name,
+                                           Influencer.category, Influencer.gender)).one()
+    assert tuple(stored) == ("i" * 100, "n" * 200, "é" * 100, "g" * 50)
+
+
+def test_text_limits_hold_in_every_dataset(app, tmp_path):
+    with_influencers(app, tmp_path)
+    before = snapshot(app)
+    long_brand = "b" * 101
+    posts = write(tmp_path, "posts.csv",
+                  "post_id,influencer_id,platform,date,url,caption,reach,likes,comments,brand\n"
+                  f"p1,1,Instagram,2025-01-06,https://x/{'u' * 2000},hi,1,1,1,MB\n"
+                  f"p2,1,Instagram,2025-01-06,https://x/2,{'w' * 5001},1,1,1,{long_brand}\n")
+    tracking = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                     f"{'s' * 101},MB_Jan,1,{'u' * 101},{'p' * 201},MuscleBlaze,2025-01-06,"
+                     "2,4000\n")
+    payouts = write(tmp_path, "payouts.csv", "influencer_id,basis,rate,total_payout\n"
+                    f"{'i' * 101},post,5,5\n")
+    assert sorted(messages(run(app, posts, tracking, payouts))) == sorted([
+        "posts.csv, line 2, column url: url is 2,010 characters long; at most 2,000 are "
+        "allowed.",
+        "posts.csv, line 3, column caption: caption is 5,001 characters long; at most "
+        "5,000 are allowed.",
+        "posts.csv, line 3, column brand: brand is 101 characters long; at most 100 are "
+        "allowed.",
+        "tracking_data.csv, line 2, column source: source is 101 characters long; at most "
+        "100 are allowed.",
+        "tracking_data.csv, line 2, column user_id: user_id is 101 characters long; at "
+        "most 100 are allowed.",
+        "tracking_data.csv, line 2, column product: product is 201 characters long; at "
+        "most 200 are allowed.",
+        "payouts.csv, line 2, column influencer_id: influencer_id is 101 characters long; "
+        "at most 100 are allowed.",
+    ])
+    assert snapshot(app) == before
