@@ -30,6 +30,11 @@ DATASETS = ("influencers", "posts", "tracking_data", "payouts")
 FILE_NAMES = {f"{dataset}.csv": dataset for dataset in DATASETS}
 # Enough to fix a file by; the rest of a garbage file is only counted, never held in memory.
 MAX_LISTED_PROBLEMS = 1000
+MAX_LISTED_WARNINGS = 20
+# The shape of a file we read at all: no dataset needs more, and a file beyond either limit
+# would make the report and every page that lists its values as big as the file.
+MAX_COLUMNS = 100
+MAX_LINE_BYTES = 1024 * 1024
 SCAN_BLOCK_BYTES = 4 * 1024 * 1024
 PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
 # Fixed so a row hashes the same in every process and every release (the multiset rule
@@ -94,6 +99,19 @@ class FileReport:
     warnings: list[str]
     sha256: str
     batch_id: int | None
+    unlisted_warnings: int = 0
+
+    def warn(self, text):
+        """Keep the first warnings; the rest are counted (see finish_warnings)."""
+        if len(self.warnings) < MAX_LISTED_WARNINGS:
+            self.warnings.append(text)
+        else:
+            self.unlisted_warnings += 1
+
+    def finish_warnings(self):
+        if self.unlisted_warnings:
+            self.warnings.append(f"and {self.unlisted_warnings:,} more warnings like these.")
+            self.unlisted_warnings = 0
 
     def summary(self) -> str:
         text = (f"{self.file} ({self.dataset}): {self.rows:,} rows: {self.new:,} new, "
@@ -343,10 +361,15 @@ class _Problems:
 
 
 def _quote(value):
+    return f"'{_shortened(value)}'"
+
+
+def _shortened(value):
+    """Enough of a value to find it by: a report never repeats a giant value whole."""
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"'{text}'"
+    return text
 
 
 # ---------------------------------------------------------------------------- file checks
@@ -360,6 +383,8 @@ class _Scan:
     needs_strip: bool
     stored_path: str | None
     refused: bool
+    # Bytes in the longest physical line: no unquoted value can be longer.
+    longest_line: int = 0
 
 
 def _human_size(size):
@@ -379,6 +404,7 @@ def _scan(job, max_bytes, uploads_dir, problems):
                      f"The file is {_human_size(size)}, more than the upload limit of "
                      f"{_human_size(max_bytes)}; it was not read.")
         return _Scan("", size, False, False, None, True)
+    lines = _LineLengths()
     hasher = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0
@@ -411,11 +437,17 @@ def _scan(job, max_bytes, uploads_dir, problems):
                     continue
                 only_space = only_space and not block.lstrip(b"\xef\xbb\xbf \t\r\n")
                 has_quotes = has_quotes or b'"' in block
+                too_long_line = lines.add(block, lines_before)
+                if too_long_line:
+                    refusal = too_long_line
+                    continue
                 needs_strip = needs_strip or _space_next_to_separator(previous_byte + block)
                 previous_byte = block[-1:]
                 lines_before += block.count(b"\n")
         # A value at the very end, with no newline after it, may end in a space too.
         needs_strip = needs_strip or previous_byte == b" "
+        if not refusal:
+            refusal = lines.finish(lines_before)
         if not refusal:
             try:
                 decoder.decode(b"", final=True)
@@ -432,9 +464,52 @@ def _scan(job, max_bytes, uploads_dir, problems):
         os.replace(temporary_path, stored_path)
     if not refusal and only_space:
         refusal = "The file is empty."
+    line = None
+    if isinstance(refusal, tuple):
+        line, refusal = refusal
     if refusal:
-        problems.add(name, None, None, refusal)
-    return _Scan(sha256, size, has_quotes, needs_strip, stored_path, bool(refusal))
+        problems.add(name, line, None, refusal)
+    return _Scan(sha256, size, has_quotes, needs_strip, stored_path, bool(refusal),
+                 lines.longest)
+
+
+class _LineLengths:
+    """The longest physical line of a file read block by block, and the first one too long.
+
+    Found from the newline positions, so a giant line is measured, never held whole.
+    """
+
+    def __init__(self):
+        self.longest = 0
+        self.current = 0  # bytes of the line still open at the end of the last block
+
+    def add(self, block, lines_before):
+        """(line, message) for the first line over the limit the block ends, else None."""
+        newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
+        if not len(newlines):
+            self.current += len(block)
+            return None
+        lengths = np.diff(newlines, prepend=-1) - 1
+        lengths[0] += self.current
+        self.current = len(block) - int(newlines[-1]) - 1
+        over = np.flatnonzero(lengths > MAX_LINE_BYTES)
+        if len(over):
+            first = int(over[0])
+            return lines_before + first + 1, _line_too_long(int(lengths[first]))
+        self.longest = max(self.longest, int(lengths.max()))
+        return None
+
+    def finish(self, lines_before):
+        """The last line, when no newline ends it."""
+        if self.current > MAX_LINE_BYTES:
+            return lines_before + 1, _line_too_long(self.current)
+        self.longest = max(self.longest, self.current)
+        return None
+
+
+def _line_too_long(size):
+    return (f"The line is {_human_size(size)} long; a line may be at most "
+            f"{_human_size(MAX_LINE_BYTES)}, so the file was not read.")
 
 
 _SPACE_PATTERNS = (b" ,", b", ", b" \n", b" \r", b"\n ", b"\t", b'" ', b' "', b"\xc2\xa0")
@@ -450,6 +525,10 @@ def _space_next_to_separator(block):
 
 class _Refused(Exception):
     """The file cannot be read as CSV at all: one message, no row checks."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -480,6 +559,9 @@ def _read_header(job, problems):
             first_row = next((row for row in reader if row), None)
         except csv.Error:
             first_row = None  # pandas refuses it too, and _malformed_message says why
+    if len(raw) > MAX_COLUMNS:
+        raise _Refused(f"The header has {len(raw):,} columns; a file may have at most "
+                       f"{MAX_COLUMNS}, so it was not read.", line=1)
     if len(raw) < 2 and len(schema) > 1:
         raise _Refused("The file is not a CSV file: its first line has no commas, so it "
                        "has no columns to read.")
@@ -495,15 +577,15 @@ def _read_header(job, problems):
             continue
         canonical = aliases.get(trimmed.lower(), trimmed.lower())
         if canonical in seen:
-            problems.add(name, 1, trimmed,
-                         f"The column {trimmed} appears twice in the header (columns "
+            problems.add(name, 1, _shortened(trimmed),
+                         f"The column {_quote(trimmed)} appears twice in the header (columns "
                          f"{seen[canonical] + 1} and {position + 1}); keep one.")
             continue
         seen[canonical] = position
         if canonical in known:
             positions[canonical] = position
         else:
-            warnings.append(f"the column {trimmed!r} is not used, so it was ignored.")
+            warnings.append(f"the column {_quote(trimmed)} is not used, so it was ignored.")
     if unnamed:
         warnings.append("1 unnamed column was ignored." if unnamed == 1
                         else f"{unnamed:,} unnamed columns were ignored.")
@@ -694,6 +776,9 @@ def _check(job, rows, lines, problems):
 
 def _check_length(job, column, text, checked, problems):
     """A value longer than its column's limit is a problem at its line and column."""
+    if not job.scan.has_quotes and job.scan.longest_line <= column.max_length:
+        # Every value lies within one line, so none can be longer: skip counting 10M values.
+        return
     lengths = text.str.len().to_numpy()
     too_long = lengths > column.max_length
     if too_long.any():
@@ -818,7 +903,8 @@ def _import_one(context, job, username):
     before = problems.by_file[job.file.name]
     try:
         header = _read_header(job, problems)
-        report.warnings.extend(header.warnings)
+        for warning in header.warnings:
+            report.warn(warning)
         if problems.by_file[job.file.name] > before:
             return report
         writer = _WRITERS[job.dataset](context, job, report)
@@ -831,7 +917,9 @@ def _import_one(context, job, username):
             problems.add(job.file.name, None, None,
                          "The file has a header but no rows of data.")
     except _Refused as refusal:
-        problems.add(job.file.name, None, None, str(refusal))
+        problems.add(job.file.name, refusal.line, None, str(refusal))
+    finally:
+        report.finish_warnings()
     return report
 
 

@@ -865,3 +865,101 @@ def test_text_limits_hold_in_every_dataset(app, tmp_path):
         "at most 100 are allowed.",
     ])
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("," * 200_000, "The header has 200,007 columns; a file may have at most 100, so it was "
+                    "not read."),
+    (",".join(f"c{i}" for i in range(200_000)),
+     "The line is 1.4 MB long; a line may be at most 1.0 MB, so the file was not read."),
+])
+def test_a_file_with_too_many_columns_is_one_short_problem(app, tmp_path, extra, message):
+    # 200,000 unused columns once gave 200,000 warnings and a 23 MB report.
+    path = write(tmp_path, "influencers.csv",
+                 f"influencer_id,name,category,gender,follower_count,platform,{extra}\n"
+                 f"1,Asha,Fitness,F,5,Instagram,{',' * 199_999}\n")
+    result = run(app, path)
+    assert messages(result) == [f"influencers.csv, line 1: {message}"]
+    assert [report.warnings for report in result.files] == [[]]
+    assert count(app, Influencer) == 0
+
+
+def test_a_hundred_columns_are_read_and_their_warnings_capped_and_counted(app, tmp_path):
+    extra = [f"note {i}" for i in range(94)]
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,"
+                 + ",".join(extra) + "\n1,Asha,Fitness,F,5,Instagram" + "," * 94 + "\n")
+    result = run(app, path)
+    assert result.ok, messages(result)
+    listed = importer.MAX_LISTED_WARNINGS
+    assert result.files[0].warnings == [
+        *(f"the column {name!r} is not used, so it was ignored." for name in extra[:listed]),
+        f"and {94 - listed:,} more warnings like these."]
+    assert count(app, Influencer) == 1
+
+
+@pytest.mark.parametrize("block_bytes", [4096, 1024 * 1024 + 1, importer.SCAN_BLOCK_BYTES])
+def test_a_line_over_one_megabyte_is_refused_with_its_line(app, tmp_path, monkeypatch,
+                                                             block_bytes):
+    # A 20 MB category once imported on SQLite and then rode along on every page.
+    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", block_bytes)
+    giant = "c" * (2 * 1024 * 1024)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 "1,Asha,Fitness,F,5,Instagram\n"
+                 f"2,Bilal,{giant},M,5,YouTube\n")
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 3: The line is 2.0 MB long; a line may be at most 1.0 MB, "
+        "so the file was not read."]
+    assert count(app, Influencer) == 0
+
+
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_a_line_of_exactly_one_megabyte_is_read(app, tmp_path, monkeypatch, ending):
+    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", 4096)
+    start = "1,Asha,Fitness,F,5,Instagram,"
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,notes\n"
+                 + start + "n" * (importer.MAX_LINE_BYTES - len(start)) + ending)
+    result = run(app, path)
+    assert result.ok, messages(result)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,notes\n"
+                 + start + "n" * (importer.MAX_LINE_BYTES + 1 - len(start)) + ending)
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 2: The line is 1.0 MB long; a line may be at most 1.0 MB, "
+        "so the file was not read."]
+
+
+def test_a_huge_header_name_is_shortened_in_the_report(app, tmp_path):
+    name = "n" * 100_000
+    result = run(app, write(tmp_path, "influencers.csv",
+                            f"influencer_id,name,category,follower_count,platform,{name},{name}\n"
+                            "1,Asha,Fitness,5,Instagram,a,b\n"))
+    assert len(str(result.errors)) < 1000
+    assert sum(len(w) for w in result.files[0].warnings) < 1000
+
+
+def test_text_length_is_checked_when_a_quoted_value_spans_lines(app, tmp_path):
+    # Short physical lines, but one value over three of them.
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 f'1,"{"n" * 90}\n{"n" * 90}\n{"n" * 90}",Fitness,F,5,Instagram\n')
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 2, column name: name is 272 characters long; at most 200 "
+        "are allowed."]
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=30), st.integers(1, 50),
+       st.booleans())
+def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, final_newline):
+    # Text checks are skipped on files whose longest line is under a limit: it must be right.
+    content = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_newline else b"")
+    measure = importer._LineLengths()
+    lines_before = 0
+    for start in range(0, len(content), block_bytes):
+        block = content[start:start + block_bytes]
+        assert measure.add(block, lines_before) is None
+        lines_before += block.count(b"\n")
+    assert measure.finish(lines_before) is None
+    assert measure.longest == max(lengths)
