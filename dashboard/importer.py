@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from dashboard import audit, rollups
+from dashboard import audit, dates, rollups
 from dashboard.extensions import db, index_build_cache
 from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, Payout, Post,
                     Product)
@@ -42,9 +42,6 @@ PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
 ROW_HASH_KEY = "roi-orders-v1-k!"
 ROW_HASH_SEPARATOR = "\x1f"
 _FNV_PRIME = np.uint64(0x100000001B3)
-_DATE_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                 r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*"
-                 r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 SQLITE_IN_LIMIT = 10_000
 # Above 2**53 a float (how numbers are read) no longer holds every whole number, and an
 # int64 overflows soon after; no order count or revenue comes near either cap.
@@ -762,14 +759,14 @@ def _check(job, rows, lines, problems):
                 checked.bad |= failed
             checked.values[column.name] = basis
         elif column.kind == "date":
-            day, good = _dates(distinct)
-            day, good = pd.Series(day.to_numpy(dtype=object)[codes], dtype=object), good[codes]
-            failed = filled & ~good
-            if failed.any():
-                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
-                                  lambda v, c=column.name: f"{c} must be a date like "
-                                                            f"2025-01-31, not {_quote(v)}.")
-                checked.bad |= failed
+            day, why = _dates(distinct)
+            day, why = pd.Series(day.to_numpy(dtype=object)[codes], dtype=object), why[codes]
+            for reason, describe in _DATE_PROBLEMS.items():
+                failed = filled & (why == reason)
+                if failed.any():
+                    problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                      lambda v, c=column.name, d=describe: d(c, _quote(v)))
+                    checked.bad |= failed
             checked.values[column.name] = day
     return checked
 
@@ -790,22 +787,45 @@ def _check_length(job, column, text, checked, problems):
         checked.too_long[column.name] = too_long
 
 
+# Why a date was refused (the codes _dates gives) -> the problem in words.
+_DATE_PROBLEMS = {
+    1: lambda column, value: f"{column} must be a date like {dates.EXAMPLE}, not {value}.",
+    2: lambda column, value: (f"{column} has a time of day that does not exist; write it "
+                              f"like {dates.EXAMPLE} or {dates.EXAMPLE_WITH_TIME}, not {value}."),
+    3: lambda column, value: f"{column} must be {dates.range_text()}, not {value}.",
+}
+
+
 def _dates(text):
-    """Each value's day as ISO text (None where it is not a date), and whether the value is
-    YYYY-MM-DD with two-digit month and day; a time part after it is allowed and dropped."""
-    # [0-9], not \d: \d also takes other scripts' digits, which the database cannot read.
-    good = text.str.fullmatch(_DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
-                                                      copy=True)
+    """Each value's day as ISO text (None where it is refused), and why it was refused: 0 a
+    usable day, 1 not a date, 2 a time that does not exist, 3 a day out of range.
+
+    A date is YYYY-MM-DD with two-digit month and day; a time part after it is allowed and
+    dropped.
+    """
+    why = np.ones(len(text), dtype=np.int8)
+    good = text.str.fullmatch(dates.DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
+                                                           copy=True)
+    shaped = ~good & text.str.fullmatch(dates.DATE_TIME_SHAPE).to_numpy(
+        dtype=bool, na_value=False)
+    why[shaped] = 2
+    # Compared as text before parsing: year 0 is no day Python can hold.
+    day_text = text.str.slice(0, 10)
+    in_range = ((day_text >= dates.FIRST_DAY.isoformat())
+                & (day_text <= dates.last_day().isoformat())).to_numpy(dtype=bool)
+    why[good & ~in_range] = 3
+    good &= in_range
     # Timestamps rarely repeat but their days do: each day is parsed once, and written
     # back from the parsed value, so only a real calendar day can ever be stored.
-    codes, days = pd.factorize(text.str.slice(0, 10).where(good, None).to_numpy(dtype=object))
+    codes, days = pd.factorize(day_text.where(good, None).to_numpy(dtype=object))
     parsed = pd.to_datetime(pd.Series(days, dtype=object), format="%Y-%m-%d", errors="coerce")
     iso_days = np.array([None if value is pd.NaT else value.date().isoformat()
                          for value in parsed.tolist()] + [None], dtype=object)
     # A value that is not a date has code -1: it picks the None appended last.
     day = pd.Series(iso_days[codes], dtype=object)
     good &= day.notna().to_numpy()
-    return day, good
+    why[good] = 0
+    return day, why
 
 
 def _lookup(names, ids_by_name):

@@ -963,3 +963,75 @@ def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, fi
         lines_before += block.count(b"\n")
     assert measure.finish(lines_before) is None
     assert measure.longest == max(lengths)
+
+
+# ---------------------------------------------------------------------------- dates
+
+@pytest.fixture
+def fixed_today(monkeypatch):
+    """Today pinned, so 'a year ahead' is a known day."""
+    from datetime import date
+
+    from dashboard import dates
+
+    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
+    return date(2026, 12, 1)
+
+
+def date_rows(values):
+    return "".join(f"instagram,X,1,u{i},Whey Protein,MuscleBlaze,{value},1,100\n"
+                   for i, value in enumerate(values))
+
+
+@pytest.mark.parametrize("value", ["0000-01-01", "0001-01-01", "1999-12-31", "2027-12-02",
+                                   "9999-12-31", "9999-02-30 10:00"])
+def test_a_date_outside_2000_to_a_year_ahead_is_a_problem_at_its_line(app, tmp_path, value,
+                                                                      fixed_today):
+    # 0000-01-01 once crashed the import with a traceback; 9999-12-31 was stored.
+    with_influencers(app, tmp_path)
+    before = snapshot(app)
+    tracking = write(tmp_path, "tracking_data.csv",
+                     TRACKING_HEADER + date_rows(["2025-01-06", value]))
+    posts = write(tmp_path, "posts.csv", POSTS_HEADER + f"1,Instagram,{value},https://x/1,1,1,1\n")
+    assert messages(run(app, posts, tracking)) == [
+        f"posts.csv, line 2, column date: date must be between 2000-01-01 and 2027-12-01, "
+        f"not '{value}'.",
+        f"tracking_data.csv, line 3, column date: date must be between 2000-01-01 and "
+        f"2027-12-01, not '{value}'."]
+    assert snapshot(app) == before
+
+
+def test_the_first_and_last_allowed_days_are_stored(app, tmp_path, fixed_today):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + date_rows(
+        ["2000-01-01", "2027-12-01T23:59:59"])))
+    assert result.ok, messages(result)
+    with app.app_context():
+        days = db.session.scalars(select(Order.date).order_by(Order.date)).all()
+    assert [str(day) for day in days] == ["2000-01-01", "2027-12-01"]
+
+
+@pytest.mark.parametrize("value", ["2024-03-01T25:00", "2024-03-01T10:60", "2024-03-01 24:00:00",
+                                   "2024-03-01T10:00:61", "2024-03-01T10:00+25:00"])
+def test_a_time_that_does_not_exist_is_a_plain_problem(app, tmp_path, value):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + date_rows([value])))
+    assert messages(result) == [
+        f"tracking_data.csv, line 2, column date: date has a time of day that does not exist; "
+        f"write it like 2025-01-31 or 2025-01-31T14:30, not '{value}'."]
+    assert count(app, Order) == 0
+
+
+def test_an_upload_with_year_zero_is_a_report_not_an_error_number(client, auth, fixed_today):
+    import io
+
+    auth.login("admin")
+    content = (TRACKING_HEADER + date_rows(["0000-01-01"])).encode()
+    response = client.post("/data/upload",
+                           data={"files": [(io.BytesIO(content), "tracking_data.csv")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    errors = response.get_json()["errors"]
+    assert [(e["line"], e["column"], e["message"]) for e in errors] == [
+        (2, "date", "date must be between 2000-01-01 and 2027-12-01, not '0000-01-01'."),
+        (2, "influencer_id", "influencer_id '1' is not in the database or in this upload.")]
