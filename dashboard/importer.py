@@ -1,4 +1,4 @@
-"""Import the CSV files of DATASETS.md: check every row, then write them all in one transaction."""
+"""Import the CSV files of docs/datasets.md: check every row, then write them all at once."""
 import codecs
 import csv
 import hashlib
@@ -689,7 +689,7 @@ class _Checked:
 
 
 def _check(job, rows, lines, problems):
-    """Apply DATASETS.md's type rules to a chunk, vectorized; report each failing cell."""
+    """Apply docs/datasets.md's type rules to a chunk, vectorized; report each failing cell."""
     name = job.file.name
     checked = _Checked(rows, lines)
     for column in SCHEMAS[job.dataset]:

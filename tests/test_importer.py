@@ -1035,3 +1035,26 @@ def test_an_upload_with_year_zero_is_a_report_not_an_error_number(client, auth, 
     assert [(e["line"], e["column"], e["message"]) for e in errors] == [
         (2, "date", "date must be between 2000-01-01 and 2027-12-01, not '0000-01-01'."),
         (2, "influencer_id", "influencer_id '1' is not in the database or in this upload.")]
+
+
+def test_docs_state_every_limit_the_importer_enforces():
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
+    for dataset, columns in importer.SCHEMAS.items():
+        section = docs.split(f"## {dataset}.csv", 1)[1].split("\n## ", 1)[0]
+        for column in columns:
+            assert f"`{column.name}`" in section, (dataset, column.name)
+            if column.max_length:
+                [row] = [line for line in section.splitlines()
+                         if line.startswith(f"| `{column.name}`")]
+                assert f"at most {column.max_length:,}" in row, (dataset, row)
+    limits = docs.split("## Limits", 1)[1]
+    for limit in (f"| columns in a file | {importer.MAX_COLUMNS} |",
+                  f"{importer.MAX_LINE_BYTES:,} bytes",
+                  f"the first {importer.MAX_LISTED_PROBLEMS:,} |",
+                  f"the first {importer.MAX_LISTED_WARNINGS} |",
+                  f"{importer.MAX_NUMBER['integer']:,}",
+                  f"{importer.MAX_NUMBER['decimal']:,.0f}"):
+        assert limit in limits, limit
+    assert "../" not in docs
