@@ -145,13 +145,23 @@ def _export_table(view, table):
     make_table = TABLES.get(view, {}).get(table)
     if make_table is None:
         return jsonify(error=f"There is no table called {table!r} on the {view} view."), 404
+    selection = selection_from_request()
     try:
-        frame = make_table(selection_from_request(), auth.brand_scope(current_user),
-                           request.args)
+        frame = make_table(selection, auth.brand_scope(current_user), request.args)
     except NotFound as error:
         return jsonify(error=str(error)), 404
     suffix = f"-{request.args['influencer']}" if "influencer" in request.args else ""
-    return csv_response(frame, f"{view}-{table}{_safe_name(suffix)}.csv")
+    response = csv_response(frame, f"{view}-{table}{_safe_name(suffix)}.csv")
+    if selection.notes:
+        # A script that downloads the file can see what of its link was left out.
+        response.headers["X-Selection-Notes"] = _header_text(" ".join(selection.notes))
+    return response
+
+
+def _header_text(text):
+    """Text a header can carry: printable ASCII, control characters spelt out, the rest '?'."""
+    return "".join(char if " " <= char <= "~" else
+                   repr(char)[1:-1] if char < " " else "?" for char in text)
 
 
 def _safe_name(text):

@@ -1,4 +1,4 @@
-"""Import the CSV files of DATASETS.md: check every row, then write them all in one transaction."""
+"""Import the CSV files of docs/datasets.md: check every row, then write them all at once."""
 import codecs
 import csv
 import hashlib
@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from dashboard import audit, rollups
+from dashboard import audit, dates, rollups
 from dashboard.extensions import db, index_build_cache
 from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, Payout, Post,
                     Product)
@@ -30,6 +30,11 @@ DATASETS = ("influencers", "posts", "tracking_data", "payouts")
 FILE_NAMES = {f"{dataset}.csv": dataset for dataset in DATASETS}
 # Enough to fix a file by; the rest of a garbage file is only counted, never held in memory.
 MAX_LISTED_PROBLEMS = 1000
+MAX_LISTED_WARNINGS = 20
+# The shape of a file we read at all: no dataset needs more, and a file beyond either limit
+# would make the report and every page that lists its values as big as the file.
+MAX_COLUMNS = 100
+MAX_LINE_BYTES = 1024 * 1024
 SCAN_BLOCK_BYTES = 4 * 1024 * 1024
 PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
 # Fixed so a row hashes the same in every process and every release (the multiset rule
@@ -37,9 +42,6 @@ PLATFORM_BY_LOWER = {platform.lower(): platform for platform in PLATFORMS}
 ROW_HASH_KEY = "roi-orders-v1-k!"
 ROW_HASH_SEPARATOR = "\x1f"
 _FNV_PRIME = np.uint64(0x100000001B3)
-_DATE_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                 r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*"
-                 r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 SQLITE_IN_LIMIT = 10_000
 # Above 2**53 a float (how numbers are read) no longer holds every whole number, and an
 # int64 overflows soon after; no order count or revenue comes near either cap.
@@ -94,6 +96,19 @@ class FileReport:
     warnings: list[str]
     sha256: str
     batch_id: int | None
+    unlisted_warnings: int = 0
+
+    def warn(self, text):
+        """Keep the first warnings; the rest are counted (see finish_warnings)."""
+        if len(self.warnings) < MAX_LISTED_WARNINGS:
+            self.warnings.append(text)
+        else:
+            self.unlisted_warnings += 1
+
+    def finish_warnings(self):
+        if self.unlisted_warnings:
+            self.warnings.append(f"and {self.unlisted_warnings:,} more warnings like these.")
+            self.unlisted_warnings = 0
 
     def summary(self) -> str:
         text = (f"{self.file} ({self.dataset}): {self.rows:,} rows: {self.new:,} new, "
@@ -121,32 +136,51 @@ class Column:
     name: str
     kind: str  # text, optional, integer, decimal, platform, date, basis
     required: bool = True
+    # Characters, checked before anything is written: SQLite would store any length and
+    # Postgres would refuse the whole import with no line, so the importer is the limit.
+    # Never above the model's column size (a test holds the two together).
+    max_length: int | None = None
 
+
+# Identifiers and names users pick from lists stay short; a url or caption may be long.
+ID_LENGTH = 100
+NAME_LENGTH = 200
+LABEL_LENGTH = 100
+URL_LENGTH = 2000
+CAPTION_LENGTH = 5000
 
 SCHEMAS = {
     "influencers": (
-        Column("influencer_id", "text"), Column("name", "text"), Column("category", "text"),
-        Column("gender", "optional", False), Column("follower_count", "integer"),
-        Column("platform", "platform"),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("name", "text", max_length=NAME_LENGTH),
+        Column("category", "text", max_length=LABEL_LENGTH),
+        Column("gender", "optional", False, max_length=50),
+        Column("follower_count", "integer"), Column("platform", "platform"),
     ),
     "posts": (
-        Column("post_id", "optional", False), Column("influencer_id", "text"),
-        Column("platform", "platform"), Column("date", "date"), Column("url", "text"),
-        Column("caption", "optional", False), Column("reach", "integer"),
-        Column("likes", "integer"), Column("comments", "integer"),
-        Column("brand", "optional", False),
+        Column("post_id", "optional", False, max_length=ID_LENGTH),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("platform", "platform"), Column("date", "date"),
+        Column("url", "text", max_length=URL_LENGTH),
+        Column("caption", "optional", False, max_length=CAPTION_LENGTH),
+        Column("reach", "integer"), Column("likes", "integer"), Column("comments", "integer"),
+        Column("brand", "optional", False, max_length=LABEL_LENGTH),
     ),
     "tracking_data": (
-        Column("source", "text"), Column("campaign", "text"), Column("influencer_id", "text"),
-        Column("user_id", "text"), Column("product", "text"),
-        Column("brand", "optional", False), Column("date", "date"),
+        Column("source", "text", max_length=LABEL_LENGTH),
+        Column("campaign", "text", max_length=NAME_LENGTH),
+        Column("influencer_id", "text", max_length=ID_LENGTH),
+        Column("user_id", "text", max_length=ID_LENGTH),
+        Column("product", "text", max_length=NAME_LENGTH),
+        Column("brand", "optional", False, max_length=LABEL_LENGTH), Column("date", "date"),
         Column("orders", "integer"), Column("revenue", "decimal"),
         # Not in the brief's column set, but the natural key when an export carries it.
-        Column("tracking_id", "optional", False),
+        Column("tracking_id", "optional", False, max_length=ID_LENGTH),
     ),
     "payouts": (
-        Column("influencer_id", "text"), Column("basis", "basis"), Column("rate", "decimal"),
-        Column("orders", "integer", False), Column("total_payout", "decimal"),
+        Column("influencer_id", "text", max_length=ID_LENGTH), Column("basis", "basis"),
+        Column("rate", "decimal"), Column("orders", "integer", False),
+        Column("total_payout", "decimal"),
     ),
 }
 ALIASES = {"influencers": {"id": "influencer_id"}}
@@ -324,10 +358,15 @@ class _Problems:
 
 
 def _quote(value):
+    return f"'{_shortened(value)}'"
+
+
+def _shortened(value):
+    """Enough of a value to find it by: a report never repeats a giant value whole."""
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"'{text}'"
+    return text
 
 
 # ---------------------------------------------------------------------------- file checks
@@ -341,6 +380,8 @@ class _Scan:
     needs_strip: bool
     stored_path: str | None
     refused: bool
+    # Bytes in the longest physical line: no unquoted value can be longer.
+    longest_line: int = 0
 
 
 def _human_size(size):
@@ -360,6 +401,7 @@ def _scan(job, max_bytes, uploads_dir, problems):
                      f"The file is {_human_size(size)}, more than the upload limit of "
                      f"{_human_size(max_bytes)}; it was not read.")
         return _Scan("", size, False, False, None, True)
+    lines = _LineLengths()
     hasher = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0
@@ -392,11 +434,17 @@ def _scan(job, max_bytes, uploads_dir, problems):
                     continue
                 only_space = only_space and not block.lstrip(b"\xef\xbb\xbf \t\r\n")
                 has_quotes = has_quotes or b'"' in block
+                too_long_line = lines.add(block, lines_before)
+                if too_long_line:
+                    refusal = too_long_line
+                    continue
                 needs_strip = needs_strip or _space_next_to_separator(previous_byte + block)
                 previous_byte = block[-1:]
                 lines_before += block.count(b"\n")
         # A value at the very end, with no newline after it, may end in a space too.
         needs_strip = needs_strip or previous_byte == b" "
+        if not refusal:
+            refusal = lines.finish(lines_before)
         if not refusal:
             try:
                 decoder.decode(b"", final=True)
@@ -413,9 +461,52 @@ def _scan(job, max_bytes, uploads_dir, problems):
         os.replace(temporary_path, stored_path)
     if not refusal and only_space:
         refusal = "The file is empty."
+    line = None
+    if isinstance(refusal, tuple):
+        line, refusal = refusal
     if refusal:
-        problems.add(name, None, None, refusal)
-    return _Scan(sha256, size, has_quotes, needs_strip, stored_path, bool(refusal))
+        problems.add(name, line, None, refusal)
+    return _Scan(sha256, size, has_quotes, needs_strip, stored_path, bool(refusal),
+                 lines.longest)
+
+
+class _LineLengths:
+    """The longest physical line of a file read block by block, and the first one too long.
+
+    Found from the newline positions, so a giant line is measured, never held whole.
+    """
+
+    def __init__(self):
+        self.longest = 0
+        self.current = 0  # bytes of the line still open at the end of the last block
+
+    def add(self, block, lines_before):
+        """(line, message) for the first line over the limit the block ends, else None."""
+        newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
+        if not len(newlines):
+            self.current += len(block)
+            return None
+        lengths = np.diff(newlines, prepend=-1) - 1
+        lengths[0] += self.current
+        self.current = len(block) - int(newlines[-1]) - 1
+        over = np.flatnonzero(lengths > MAX_LINE_BYTES)
+        if len(over):
+            first = int(over[0])
+            return lines_before + first + 1, _line_too_long(int(lengths[first]))
+        self.longest = max(self.longest, int(lengths.max()))
+        return None
+
+    def finish(self, lines_before):
+        """The last line, when no newline ends it."""
+        if self.current > MAX_LINE_BYTES:
+            return lines_before + 1, _line_too_long(self.current)
+        self.longest = max(self.longest, self.current)
+        return None
+
+
+def _line_too_long(size):
+    return (f"The line is {_human_size(size)} long; a line may be at most "
+            f"{_human_size(MAX_LINE_BYTES)}, so the file was not read.")
 
 
 _SPACE_PATTERNS = (b" ,", b", ", b" \n", b" \r", b"\n ", b"\t", b'" ', b' "', b"\xc2\xa0")
@@ -431,6 +522,10 @@ def _space_next_to_separator(block):
 
 class _Refused(Exception):
     """The file cannot be read as CSV at all: one message, no row checks."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -461,6 +556,9 @@ def _read_header(job, problems):
             first_row = next((row for row in reader if row), None)
         except csv.Error:
             first_row = None  # pandas refuses it too, and _malformed_message says why
+    if len(raw) > MAX_COLUMNS:
+        raise _Refused(f"The header has {len(raw):,} columns; a file may have at most "
+                       f"{MAX_COLUMNS}, so it was not read.", line=1)
     if len(raw) < 2 and len(schema) > 1:
         raise _Refused("The file is not a CSV file: its first line has no commas, so it "
                        "has no columns to read.")
@@ -476,15 +574,15 @@ def _read_header(job, problems):
             continue
         canonical = aliases.get(trimmed.lower(), trimmed.lower())
         if canonical in seen:
-            problems.add(name, 1, trimmed,
-                         f"The column {trimmed} appears twice in the header (columns "
+            problems.add(name, 1, _shortened(trimmed),
+                         f"The column {_quote(trimmed)} appears twice in the header (columns "
                          f"{seen[canonical] + 1} and {position + 1}); keep one.")
             continue
         seen[canonical] = position
         if canonical in known:
             positions[canonical] = position
         else:
-            warnings.append(f"the column {trimmed!r} is not used, so it was ignored.")
+            warnings.append(f"the column {_quote(trimmed)} is not used, so it was ignored.")
     if unnamed:
         warnings.append("1 unnamed column was ignored." if unnamed == 1
                         else f"{unnamed:,} unnamed columns were ignored.")
@@ -586,10 +684,12 @@ class _Checked:
         self.lines = lines
         self.bad = np.zeros(len(lines), dtype=bool)
         self.values = {}
+        # column -> rows whose value is over the column's limit (already reported)
+        self.too_long = {}
 
 
 def _check(job, rows, lines, problems):
-    """Apply DATASETS.md's type rules to a chunk, vectorized; report each failing cell."""
+    """Apply docs/datasets.md's type rules to a chunk, vectorized; report each failing cell."""
     name = job.file.name
     checked = _Checked(rows, lines)
     for column in SCHEMAS[job.dataset]:
@@ -599,6 +699,8 @@ def _check(job, rows, lines, problems):
             continue
         text = raw.str.strip() if job.scan.needs_strip else raw
         empty = (text == "").to_numpy()
+        if column.max_length:
+            _check_length(job, column, text, checked, problems)
         if column.kind == "optional":
             checked.values[column.name] = text.where(~empty, None)
             continue
@@ -657,34 +759,73 @@ def _check(job, rows, lines, problems):
                 checked.bad |= failed
             checked.values[column.name] = basis
         elif column.kind == "date":
-            day, good = _dates(distinct)
-            day, good = pd.Series(day.to_numpy(dtype=object)[codes], dtype=object), good[codes]
-            failed = filled & ~good
-            if failed.any():
-                problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
-                                  lambda v, c=column.name: f"{c} must be a date like "
-                                                            f"2025-01-31, not {_quote(v)}.")
-                checked.bad |= failed
+            day, why = _dates(distinct)
+            day, why = pd.Series(day.to_numpy(dtype=object)[codes], dtype=object), why[codes]
+            for reason, describe in _DATE_PROBLEMS.items():
+                failed = filled & (why == reason)
+                if failed.any():
+                    problems.add_rows(name, lines[failed], column.name, text[failed].tolist(),
+                                      lambda v, c=column.name, d=describe: d(c, _quote(v)))
+                    checked.bad |= failed
             checked.values[column.name] = day
     return checked
 
 
+def _check_length(job, column, text, checked, problems):
+    """A value longer than its column's limit is a problem at its line and column."""
+    if not job.scan.has_quotes and job.scan.longest_line <= column.max_length:
+        # Every value lies within one line, so none can be longer: skip counting 10M values.
+        return
+    lengths = text.str.len().to_numpy()
+    too_long = lengths > column.max_length
+    if too_long.any():
+        problems.add_rows(job.file.name, checked.lines[too_long], column.name,
+                          lengths[too_long],
+                          lambda n, c=column: f"{c.name} is {n:,} characters long; at most "
+                                              f"{c.max_length:,} are allowed.")
+        checked.bad |= too_long
+        checked.too_long[column.name] = too_long
+
+
+# Why a date was refused (the codes _dates gives) -> the problem in words.
+_DATE_PROBLEMS = {
+    1: lambda column, value: f"{column} must be a date like {dates.EXAMPLE}, not {value}.",
+    2: lambda column, value: (f"{column} has a time of day that does not exist; write it "
+                              f"like {dates.EXAMPLE} or {dates.EXAMPLE_WITH_TIME}, not {value}."),
+    3: lambda column, value: f"{column} must be {dates.range_text()}, not {value}.",
+}
+
+
 def _dates(text):
-    """Each value's day as ISO text (None where it is not a date), and whether the value is
-    YYYY-MM-DD with two-digit month and day; a time part after it is allowed and dropped."""
-    # [0-9], not \d: \d also takes other scripts' digits, which the database cannot read.
-    good = text.str.fullmatch(_DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
-                                                      copy=True)
+    """Each value's day as ISO text (None where it is refused), and why it was refused: 0 a
+    usable day, 1 not a date, 2 a time that does not exist, 3 a day out of range.
+
+    A date is YYYY-MM-DD with two-digit month and day; a time part after it is allowed and
+    dropped.
+    """
+    why = np.ones(len(text), dtype=np.int8)
+    good = text.str.fullmatch(dates.DATE_PATTERN).to_numpy(dtype=bool, na_value=False,
+                                                           copy=True)
+    shaped = ~good & text.str.fullmatch(dates.DATE_TIME_SHAPE).to_numpy(
+        dtype=bool, na_value=False)
+    why[shaped] = 2
+    # Compared as text before parsing: year 0 is no day Python can hold.
+    day_text = text.str.slice(0, 10)
+    in_range = ((day_text >= dates.FIRST_DAY.isoformat())
+                & (day_text <= dates.last_day().isoformat())).to_numpy(dtype=bool)
+    why[good & ~in_range] = 3
+    good &= in_range
     # Timestamps rarely repeat but their days do: each day is parsed once, and written
     # back from the parsed value, so only a real calendar day can ever be stored.
-    codes, days = pd.factorize(text.str.slice(0, 10).where(good, None).to_numpy(dtype=object))
+    codes, days = pd.factorize(day_text.where(good, None).to_numpy(dtype=object))
     parsed = pd.to_datetime(pd.Series(days, dtype=object), format="%Y-%m-%d", errors="coerce")
     iso_days = np.array([None if value is pd.NaT else value.date().isoformat()
                          for value in parsed.tolist()] + [None], dtype=object)
     # A value that is not a date has code -1: it picks the None appended last.
     day = pd.Series(iso_days[codes], dtype=object)
     good &= day.notna().to_numpy()
-    return day, good
+    why[good] = 0
+    return day, why
 
 
 def _lookup(names, ids_by_name):
@@ -782,7 +923,8 @@ def _import_one(context, job, username):
     before = problems.by_file[job.file.name]
     try:
         header = _read_header(job, problems)
-        report.warnings.extend(header.warnings)
+        for warning in header.warnings:
+            report.warn(warning)
         if problems.by_file[job.file.name] > before:
             return report
         writer = _WRITERS[job.dataset](context, job, report)
@@ -795,7 +937,9 @@ def _import_one(context, job, username):
             problems.add(job.file.name, None, None,
                          "The file has a header but no rows of data.")
     except _Refused as refusal:
-        problems.add(job.file.name, None, None, str(refusal))
+        problems.add(job.file.name, refusal.line, None, str(refusal))
+    finally:
+        report.finish_warnings()
     return report
 
 
@@ -856,6 +1000,9 @@ def _resolve_influencers(context, job, checked):
     keys = checked.values["influencer_id"]
     ids = _lookup(keys, context.influencers)
     unknown = np.isnan(ids) & (keys != "").to_numpy()
+    if "influencer_id" in checked.too_long:
+        # Reported as too long; that it names no influencer would say the same twice.
+        unknown &= ~checked.too_long["influencer_id"]
     if unknown.any():
         # Rows naming an influencer whose own row failed are bad, but already reported.
         reported = keys[unknown].isin(context.failed_influencer_keys).to_numpy()

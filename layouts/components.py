@@ -77,24 +77,9 @@ def selection_for(search, options):
 
 def selection_from_controls(start, end, brands, platforms, categories, tiers, baseline):
     """The Selection the filter bar's values describe (bad values are ignored)."""
-    try:
-        baseline = min(max(float(baseline), 0.0), 0.5)
-    except (TypeError, ValueError):
-        baseline = analytics.DEFAULT_BASELINE
-    return analytics.Selection(
-        start=_as_date(start), end=_as_date(end),
-        brands=frozenset(brands or ()), platforms=frozenset(platforms or ()),
-        categories=frozenset(categories or ()), tiers=frozenset(tiers or ()),
-        baseline=baseline)
-
-
-def _as_date(value):
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    return analytics.Selection.from_values(
+        start=start, end=end, brands=brands, platforms=platforms, categories=categories,
+        tiers=tiers, baseline=baseline)
 
 
 FILTER_CONTROLS = [("start", "date"), ("end", "date"), ("brands", "value"),
@@ -142,13 +127,20 @@ def filter_bar(view, options, selection):
         dbc.Col([
             dbc.Label("Baseline share: orders that would have happened anyway",
                       html_for=f"{view}-filter-baseline", className="small mb-1"),
-            dcc.Slider(id=f"{view}-filter-baseline", min=0, max=0.5, step=0.05,
+            dcc.Slider(id=f"{view}-filter-baseline", min=analytics.BASELINE_MIN,
+                       max=analytics.BASELINE_MAX, step=analytics.BASELINE_STEP,
                        value=selection.baseline,
-                       marks={v / 100: f"{v}%" for v in range(0, 51, 10)},
+                       marks={v / 100: f"{v}%" for v in range(
+                           round(analytics.BASELINE_MIN * 100),
+                           round(analytics.BASELINE_MAX * 100) + 1, 10)},
                        tooltip={"placement": "bottom", "always_visible": False}),
         ], xs=12, lg=6, className="mt-2"),
         dbc.Col(html.A("Clear all filters", href=f"/{view}", className="small"),
                 xs=12, lg=6, className="mt-2 text-lg-end align-self-center"),
+        # What the link asked for that could not be used, so nothing is dropped silently.
+        *([dbc.Col(dbc.Alert([html.Div(note) for note in selection.notes], color="warning",
+                             className="small mb-0 py-2", id=f"{view}-filter-notes"), xs=12)]
+          if selection.notes else []),
     ], className="g-2")), className="mb-3 filter-bar", id=f"{view}-filter-bar")
 
 

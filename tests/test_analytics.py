@@ -214,6 +214,91 @@ def test_previous_period_has_the_same_length_just_before():
     assert analytics.Selection(start=date(2025, 1, 1)).previous_period() is None
 
 
+@pytest.fixture
+def fixed_today(monkeypatch):
+    from dashboard import dates
+
+    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
+
+
+@pytest.mark.parametrize("start, why", [
+    ("0001-01-01", "is not between 2000-01-01 and 2027-12-01"),
+    ("9999-12-31", "is not between 2000-01-01 and 2027-12-01"),
+    ("2025-02-30", "is not a date like 2025-01-31"),
+    ("2024-03-01T25:00", "has a time of day that does not exist"),
+    ("20250201", "is not a date like 2025-01-31"),
+])
+def test_a_bad_date_in_a_link_is_left_out_with_a_note(fixed_today, start, why):
+    selection = analytics.Selection.from_query(f"start={start}&end=2025-03-01&brand=Gritzo")
+    assert (selection.start, selection.end, selection.brands) == (
+        None, date(2025, 3, 1), frozenset({"Gritzo"}))
+    assert selection.notes == (
+        f"The start date '{start}' in the link {why}, so it was left out.",)
+
+
+def test_the_first_and_last_allowed_days_in_a_link_are_kept(fixed_today):
+    selection = analytics.Selection.from_query("start=2000-01-01&end=2027-12-01")
+    assert (selection.start, selection.end, selection.notes) == (
+        date(2000, 1, 1), date(2027, 12, 1), ())
+
+
+def test_a_link_baseline_has_the_sliders_bounds():
+    assert analytics.Selection.from_query("baseline=0.5").baseline == analytics.BASELINE_MAX
+    for text in ("0.8", "1", "-0.1", "nan", "lots"):
+        selection = analytics.Selection.from_query(f"baseline={text}")
+        assert selection.baseline == analytics.DEFAULT_BASELINE
+        assert selection.notes == (
+            f"The baseline share '{text}' in the link is not between 0% and 50%, so the "
+            "usual 20% was used.",)
+    from layouts import components
+
+    bar = components.filter_bar("roi", {}, analytics.Selection())
+    [slider] = [c for c in _components(bar) if getattr(c, "id", None) == "roi-filter-baseline"]
+    assert (slider.min, slider.max) == (analytics.BASELINE_MIN, analytics.BASELINE_MAX)
+
+
+def _components(tree):
+    yield tree
+    children = getattr(tree, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _components(child)
+
+
+def test_notes_are_no_part_of_the_filters():
+    noted = analytics.Selection.from_query("start=never&brand=Gritzo")
+    plain = analytics.Selection(brands=frozenset({"Gritzo"}))
+    assert noted == plain and hash(noted) == hash(plain)
+    assert noted.cache_key() == plain.cache_key() and noted.to_query() == plain.to_query()
+
+
+@pytest.mark.parametrize("brands", ["Gritzo", ["Gritzo"], ("Gritzo",)])
+def test_a_list_filter_sent_as_one_string_is_one_value(brands):
+    from layouts import components
+
+    # A single string once became one brand per character: G, r, i, t, z, o.
+    selection = components.selection_from_controls(None, None, brands, "YouTube", None,
+                                                   ["micro", 7, None], 0.3)
+    assert selection.brands == frozenset({"Gritzo"})
+    assert selection.platforms == frozenset({"YouTube"})
+    assert selection.tiers == frozenset({"micro"}) and selection.categories == frozenset()
+
+
+def test_filter_bar_dates_outside_the_range_are_left_out(fixed_today):
+    from layouts import components
+
+    selection = components.selection_from_controls("0001-01-01", "2025-03-01", [], [], [],
+                                                   [], 0.9)
+    assert (selection.start, selection.end, selection.baseline) == (
+        None, date(2025, 3, 1), analytics.DEFAULT_BASELINE)
+
+
+def test_previous_period_never_overflows():
+    # Once an OverflowError and a 500 on /export for ?start=0001-01-01.
+    early = analytics.Selection(start=date(1, 1, 1), end=date(1, 1, 31))
+    assert early.previous_period() is None
+
+
 def test_scope_limits_brands_and_empty_intersection_is_empty(sqlite_app):
     import_tiny(sqlite_app)
     with sqlite_app.app_context():

@@ -72,3 +72,17 @@ def test_refused_while_another_import_runs_exit_1_in_plain_words(database_url, t
     ]
     assert orders_stored(app) == 0
     app.extensions["database_engine"].dispose()
+
+
+def test_year_zero_is_a_problem_at_its_line_not_a_traceback(app, runner, tmp_path):
+    (tmp_path / "influencers.csv").write_text(
+        "influencer_id,name,category,follower_count,platform\n1,A,B,5,Instagram\n")
+    (tmp_path / "tracking_data.csv").write_text(
+        "source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+        "instagram,X,1,u1,Whey,MuscleBlaze,0000-01-01,1,100\n")
+    result = runner.invoke(args=["import", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[0].startswith(
+        "tracking_data.csv, line 2, column date: date must be between 2000-01-01 and ")
+    assert orders_stored(app) == 0

@@ -91,3 +91,31 @@ def test_export_permissions(client, tiny, monkeypatch):
     refused = client.get("/export/overview/kpis.csv")
     assert refused.status_code == 403
     assert "text/csv" not in refused.content_type
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01", "start=0001-01-01&end=0001-02-01",
+                                   "end=9999-12-31", "start=2025-02-31", "baseline=9"])
+def test_a_bad_value_in_the_link_is_left_out_with_a_note(client, tiny, query):
+    tiny.login("analyst")
+    for table in ("overview/timeseries", "overview/kpis", "roi/by_platform"):
+        response = client.get(f"/export/{table}.csv?{query}")
+        assert response.status_code == 200, (table, response.status_code)
+        everything = client.get(f"/export/{table}.csv")
+        assert response.get_data() == everything.get_data()
+        assert "in the link" in response.headers["X-Selection-Notes"]
+        assert "X-Selection-Notes" not in everything.headers
+
+
+def test_selection_notes_header_is_plain_ascii(client, tiny):
+    tiny.login("analyst")
+    response = client.get("/export/overview/kpis.csv?start=%E2%82%AC%0D%0Ax")
+    assert response.status_code == 200
+    assert response.headers["X-Selection-Notes"] == (
+        "The start date '?\\r\\nx' in the link is not a date like 2025-01-31, so it was "
+        "left out.")
+
+
+def test_a_brand_sent_once_is_one_brand(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/brands/brands.csv?brand=Gritzo"))
+    assert [row["brand"] for row in rows] == ["Gritzo"]

@@ -779,3 +779,282 @@ def test_spaces_around_values_are_found_wherever_a_scan_block_ends(
                                   .order_by(Influencer.influencer_key)).all()
     assert [tuple(r) for r in rows] == [("Asha Rao", "Fitness", "Instagram"),
                                         ("Bilal Khan", "Health", "YouTube")]
+
+
+# ---------------------------------------------------------------------------- limits
+
+def test_every_text_limit_fits_its_database_column():
+    """A value the importer lets through must fit its column on Postgres as on SQLite."""
+    stored_in = {"influencer_id": Influencer.influencer_key, "name": Influencer.name,
+                 "category": Influencer.category, "gender": Influencer.gender,
+                 "post_id": Post.post_id, "url": Post.url, "caption": Post.caption,
+                 "brand": Brand.name, "source": Order.source, "campaign": Campaign.name,
+                 "user_id": Order.user_id, "product": Product.name,
+                 "tracking_id": Order.tracking_id}
+    for dataset, columns in importer.SCHEMAS.items():
+        for column in columns:
+            if column.kind not in ("text", "optional"):
+                continue
+            assert column.max_length, (dataset, column.name)
+            database_length = stored_in[column.name].type.length
+            assert database_length is None or column.max_length <= database_length, (
+                dataset, column.name)
+
+
+@pytest.mark.parametrize("category_length", [101, 201])
+def test_text_over_its_limit_is_a_problem_with_line_and_column(app, tmp_path,
+                                                               category_length):
+    # 201 characters once crashed a Postgres import with no line; 101 passed everywhere.
+    before = snapshot(app)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 f"1,Asha,{'c' * category_length},F,5,Instagram\n"
+                 f"2,{'n' * 201},Fitness,{'g' * 51},5,Instagram\n"
+                 f"{'i' * 101},Bilal,{'c' * 100},M,5,YouTube\n")
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 4, column influencer_id: influencer_id is 101 characters "
+        "long; at most 100 are allowed.",
+        "influencers.csv, line 3, column name: name is 201 characters long; at most 200 "
+        "are allowed.",
+        f"influencers.csv, line 2, column category: category is {category_length} "
+        "characters long; at most 100 are allowed.",
+        "influencers.csv, line 3, column gender: gender is 51 characters long; at most 50 "
+        "are allowed.",
+    ]
+    assert snapshot(app) == before
+
+
+def test_text_at_its_limit_is_stored_whole(app, tmp_path):
+    result = run(app, write(tmp_path, "influencers.csv",
+                            "influencer_id,name,category,gender,follower_count,platform\n"
+                            f"{'i' * 100},{'n' * 200},{'é' * 100},{'g' * 50},5,Instagram\n"))
+    assert result.ok, messages(result)
+    with app.app_context():
+        stored = db.session.execute(select(Influencer.influencer_key, Influencer.name,
+                                           Influencer.category, Influencer.gender)).one()
+    assert tuple(stored) == ("i" * 100, "n" * 200, "é" * 100, "g" * 50)
+
+
+def test_text_limits_hold_in_every_dataset(app, tmp_path):
+    with_influencers(app, tmp_path)
+    before = snapshot(app)
+    long_brand = "b" * 101
+    posts = write(tmp_path, "posts.csv",
+                  "post_id,influencer_id,platform,date,url,caption,reach,likes,comments,brand\n"
+                  f"p1,1,Instagram,2025-01-06,https://x/{'u' * 2000},hi,1,1,1,MB\n"
+                  f"p2,1,Instagram,2025-01-06,https://x/2,{'w' * 5001},1,1,1,{long_brand}\n")
+    tracking = write(tmp_path, "tracking_data.csv", TRACKING_HEADER +
+                     f"{'s' * 101},MB_Jan,1,{'u' * 101},{'p' * 201},MuscleBlaze,2025-01-06,"
+                     "2,4000\n")
+    payouts = write(tmp_path, "payouts.csv", "influencer_id,basis,rate,total_payout\n"
+                    f"{'i' * 101},post,5,5\n")
+    assert sorted(messages(run(app, posts, tracking, payouts))) == sorted([
+        "posts.csv, line 2, column url: url is 2,010 characters long; at most 2,000 are "
+        "allowed.",
+        "posts.csv, line 3, column caption: caption is 5,001 characters long; at most "
+        "5,000 are allowed.",
+        "posts.csv, line 3, column brand: brand is 101 characters long; at most 100 are "
+        "allowed.",
+        "tracking_data.csv, line 2, column source: source is 101 characters long; at most "
+        "100 are allowed.",
+        "tracking_data.csv, line 2, column user_id: user_id is 101 characters long; at "
+        "most 100 are allowed.",
+        "tracking_data.csv, line 2, column product: product is 201 characters long; at "
+        "most 200 are allowed.",
+        "payouts.csv, line 2, column influencer_id: influencer_id is 101 characters long; "
+        "at most 100 are allowed.",
+    ])
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("," * 200_000, "The header has 200,007 columns; a file may have at most 100, so it was "
+                    "not read."),
+    (",".join(f"c{i}" for i in range(200_000)),
+     "The line is 1.4 MB long; a line may be at most 1.0 MB, so the file was not read."),
+])
+def test_a_file_with_too_many_columns_is_one_short_problem(app, tmp_path, extra, message):
+    # 200,000 unused columns once gave 200,000 warnings and a 23 MB report.
+    path = write(tmp_path, "influencers.csv",
+                 f"influencer_id,name,category,gender,follower_count,platform,{extra}\n"
+                 f"1,Asha,Fitness,F,5,Instagram,{',' * 199_999}\n")
+    result = run(app, path)
+    assert messages(result) == [f"influencers.csv, line 1: {message}"]
+    assert [report.warnings for report in result.files] == [[]]
+    assert count(app, Influencer) == 0
+
+
+def test_a_hundred_columns_are_read_and_their_warnings_capped_and_counted(app, tmp_path):
+    extra = [f"note {i}" for i in range(94)]
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,"
+                 + ",".join(extra) + "\n1,Asha,Fitness,F,5,Instagram" + "," * 94 + "\n")
+    result = run(app, path)
+    assert result.ok, messages(result)
+    listed = importer.MAX_LISTED_WARNINGS
+    assert result.files[0].warnings == [
+        *(f"the column {name!r} is not used, so it was ignored." for name in extra[:listed]),
+        f"and {94 - listed:,} more warnings like these."]
+    assert count(app, Influencer) == 1
+
+
+@pytest.mark.parametrize("block_bytes", [4096, 1024 * 1024 + 1, importer.SCAN_BLOCK_BYTES])
+def test_a_line_over_one_megabyte_is_refused_with_its_line(app, tmp_path, monkeypatch,
+                                                             block_bytes):
+    # A 20 MB category once imported on SQLite and then rode along on every page.
+    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", block_bytes)
+    giant = "c" * (2 * 1024 * 1024)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 "1,Asha,Fitness,F,5,Instagram\n"
+                 f"2,Bilal,{giant},M,5,YouTube\n")
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 3: The line is 2.0 MB long; a line may be at most 1.0 MB, "
+        "so the file was not read."]
+    assert count(app, Influencer) == 0
+
+
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_a_line_of_exactly_one_megabyte_is_read(app, tmp_path, monkeypatch, ending):
+    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", 4096)
+    start = "1,Asha,Fitness,F,5,Instagram,"
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,notes\n"
+                 + start + "n" * (importer.MAX_LINE_BYTES - len(start)) + ending)
+    result = run(app, path)
+    assert result.ok, messages(result)
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform,notes\n"
+                 + start + "n" * (importer.MAX_LINE_BYTES + 1 - len(start)) + ending)
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 2: The line is 1.0 MB long; a line may be at most 1.0 MB, "
+        "so the file was not read."]
+
+
+def test_a_huge_header_name_is_shortened_in_the_report(app, tmp_path):
+    name = "n" * 100_000
+    result = run(app, write(tmp_path, "influencers.csv",
+                            f"influencer_id,name,category,follower_count,platform,{name},{name}\n"
+                            "1,Asha,Fitness,5,Instagram,a,b\n"))
+    assert len(str(result.errors)) < 1000
+    assert sum(len(w) for w in result.files[0].warnings) < 1000
+
+
+def test_text_length_is_checked_when_a_quoted_value_spans_lines(app, tmp_path):
+    # Short physical lines, but one value over three of them.
+    path = write(tmp_path, "influencers.csv",
+                 "influencer_id,name,category,gender,follower_count,platform\n"
+                 f'1,"{"n" * 90}\n{"n" * 90}\n{"n" * 90}",Fitness,F,5,Instagram\n')
+    assert messages(run(app, path)) == [
+        "influencers.csv, line 2, column name: name is 272 characters long; at most 200 "
+        "are allowed."]
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=30), st.integers(1, 50),
+       st.booleans())
+def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, final_newline):
+    # Text checks are skipped on files whose longest line is under a limit: it must be right.
+    content = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_newline else b"")
+    measure = importer._LineLengths()
+    lines_before = 0
+    for start in range(0, len(content), block_bytes):
+        block = content[start:start + block_bytes]
+        assert measure.add(block, lines_before) is None
+        lines_before += block.count(b"\n")
+    assert measure.finish(lines_before) is None
+    assert measure.longest == max(lengths)
+
+
+# ---------------------------------------------------------------------------- dates
+
+@pytest.fixture
+def fixed_today(monkeypatch):
+    """Today pinned, so 'a year ahead' is a known day."""
+    from datetime import date
+
+    from dashboard import dates
+
+    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
+    return date(2026, 12, 1)
+
+
+def date_rows(values):
+    return "".join(f"instagram,X,1,u{i},Whey Protein,MuscleBlaze,{value},1,100\n"
+                   for i, value in enumerate(values))
+
+
+@pytest.mark.parametrize("value", ["0000-01-01", "0001-01-01", "1999-12-31", "2027-12-02",
+                                   "9999-12-31", "9999-02-30 10:00"])
+def test_a_date_outside_2000_to_a_year_ahead_is_a_problem_at_its_line(app, tmp_path, value,
+                                                                      fixed_today):
+    # 0000-01-01 once crashed the import with a traceback; 9999-12-31 was stored.
+    with_influencers(app, tmp_path)
+    before = snapshot(app)
+    tracking = write(tmp_path, "tracking_data.csv",
+                     TRACKING_HEADER + date_rows(["2025-01-06", value]))
+    posts = write(tmp_path, "posts.csv", POSTS_HEADER + f"1,Instagram,{value},https://x/1,1,1,1\n")
+    assert messages(run(app, posts, tracking)) == [
+        f"posts.csv, line 2, column date: date must be between 2000-01-01 and 2027-12-01, "
+        f"not '{value}'.",
+        f"tracking_data.csv, line 3, column date: date must be between 2000-01-01 and "
+        f"2027-12-01, not '{value}'."]
+    assert snapshot(app) == before
+
+
+def test_the_first_and_last_allowed_days_are_stored(app, tmp_path, fixed_today):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + date_rows(
+        ["2000-01-01", "2027-12-01T23:59:59"])))
+    assert result.ok, messages(result)
+    with app.app_context():
+        days = db.session.scalars(select(Order.date).order_by(Order.date)).all()
+    assert [str(day) for day in days] == ["2000-01-01", "2027-12-01"]
+
+
+@pytest.mark.parametrize("value", ["2024-03-01T25:00", "2024-03-01T10:60", "2024-03-01 24:00:00",
+                                   "2024-03-01T10:00:61", "2024-03-01T10:00+25:00"])
+def test_a_time_that_does_not_exist_is_a_plain_problem(app, tmp_path, value):
+    with_influencers(app, tmp_path)
+    result = run(app, write(tmp_path, "tracking_data.csv", TRACKING_HEADER + date_rows([value])))
+    assert messages(result) == [
+        f"tracking_data.csv, line 2, column date: date has a time of day that does not exist; "
+        f"write it like 2025-01-31 or 2025-01-31T14:30, not '{value}'."]
+    assert count(app, Order) == 0
+
+
+def test_an_upload_with_year_zero_is_a_report_not_an_error_number(client, auth, fixed_today):
+    import io
+
+    auth.login("admin")
+    content = (TRACKING_HEADER + date_rows(["0000-01-01"])).encode()
+    response = client.post("/data/upload",
+                           data={"files": [(io.BytesIO(content), "tracking_data.csv")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    errors = response.get_json()["errors"]
+    assert [(e["line"], e["column"], e["message"]) for e in errors] == [
+        (2, "date", "date must be between 2000-01-01 and 2027-12-01, not '0000-01-01'."),
+        (2, "influencer_id", "influencer_id '1' is not in the database or in this upload.")]
+
+
+def test_docs_state_every_limit_the_importer_enforces():
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
+    for dataset, columns in importer.SCHEMAS.items():
+        section = docs.split(f"## {dataset}.csv", 1)[1].split("\n## ", 1)[0]
+        for column in columns:
+            assert f"`{column.name}`" in section, (dataset, column.name)
+            if column.max_length:
+                [row] = [line for line in section.splitlines()
+                         if line.startswith(f"| `{column.name}`")]
+                assert f"at most {column.max_length:,}" in row, (dataset, row)
+    limits = docs.split("## Limits", 1)[1]
+    for limit in (f"| columns in a file | {importer.MAX_COLUMNS} |",
+                  f"{importer.MAX_LINE_BYTES:,} bytes",
+                  f"the first {importer.MAX_LISTED_PROBLEMS:,} |",
+                  f"the first {importer.MAX_LISTED_WARNINGS} |",
+                  f"{importer.MAX_NUMBER['integer']:,}",
+                  f"{importer.MAX_NUMBER['decimal']:,.0f}"):
+        assert limit in limits, limit
+    assert "../" not in docs
