@@ -9,7 +9,7 @@ from layouts import audit as view
 def register(app):
     @app.callback(Output("audit-table", "children"), Output("audit-count", "children"),
                   Input("audit-action", "value"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def show_events(action):
         events = audit.latest_events(action)
         return (view.events_table(events),

@@ -19,7 +19,7 @@ TOP_CREATORS = 3
 def register(app):
     @app.callback(Output("brands-body", "children"), Output("brands-url", "search"),
                   *common.filter_inputs("brands"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_brands(*filters):
         selection = components.selection_from_controls(*filters)
         scope = common.scope()

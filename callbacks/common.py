@@ -3,7 +3,7 @@ import functools
 import logging
 import secrets
 
-from dash import Input, no_update
+from dash import Input, ctx, no_update
 from flask_login import current_user
 
 from dashboard import analytics, auth
@@ -36,23 +36,23 @@ def url_search(selection):
     return f"?{query}" if query else ""
 
 
-def guarded(extra_outputs=0):
+def guarded(callback):
     """Turn an unexpected error into a plain message with a reference number, never a trace.
 
-    The first output gets the message; the `extra_outputs` after it stay as they are.
+    The first output gets the message and the others stay as they are; how many outputs
+    there are is read from the callback being answered, so it cannot be miscounted.
     """
-    def decorate(callback):
-        @functools.wraps(callback)
-        def wrapper(*args, **kwargs):
-            try:
-                return callback(*args, **kwargs)
-            except Exception:  # the user sees a reference number; the log has the trace
-                reference = secrets.token_hex(3).upper()
-                log.exception("view callback %s failed (error number %s)",
-                              callback.__name__, reference)
-                message = components.error_state(reference)
-                if extra_outputs:
-                    return (message,) + (no_update,) * extra_outputs
-                return message
-        return wrapper
-    return decorate
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except Exception:  # the user sees a reference number; the log has the trace
+            reference = secrets.token_hex(3).upper()
+            log.exception("view callback %s failed (error number %s)",
+                          callback.__name__, reference)
+            message = components.error_state(reference)
+            outputs = ctx.outputs_grouping
+            if isinstance(outputs, (list, tuple)):
+                return (message,) + (no_update,) * (len(outputs) - 1)
+            return message
+    return wrapper

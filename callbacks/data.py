@@ -17,7 +17,7 @@ LISTED_PROBLEMS = 200
 def register(app):
     @app.callback(Output("data-report-view", "children"), Output("data-commit", "hidden"),
                   Input("data-report", "data"))
-    @common.guarded()
+    @common.guarded
     def show_report(report):
         # The button stays in the layout: a button inserted by a callback would start the
         # background job once, and stay disabled meanwhile, every time it appeared.
@@ -46,7 +46,7 @@ def register(app):
         return result, {"at": time.time(), "ok": bool(result.get("ok"))}, result["message"]
 
     @app.callback(Output("data-history", "children"), Input("data-commit-result", "data"))
-    @common.guarded()
+    @common.guarded
     def show_history(_commit_result):
         return history_view(uploads.import_history())
 

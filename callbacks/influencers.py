@@ -17,7 +17,7 @@ GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "perfor
 def register(app):
     @app.callback(Output("influencers-body", "children"), Output("influencers-url", "search"),
                   *common.filter_inputs("influencers"), State("influencers-key", "data"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_influencers(*inputs):
         *filters, influencer_key = inputs
         selection = components.selection_from_controls(*filters)

@@ -21,7 +21,7 @@ RECOMMENDATION_STYLE = {
 def register(app):
     @app.callback(Output("insights-body", "children"), Output("insights-url", "search"),
                   *common.filter_inputs("insights"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_insights(*filters):
         selection = components.selection_from_controls(*filters)
         scope = common.scope()

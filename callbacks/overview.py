@@ -13,7 +13,7 @@ from layouts import components
 def register(app):
     @app.callback(Output("overview-body", "children"), Output("overview-url", "search"),
                   *common.filter_inputs("overview"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_overview(*filters):
         selection = components.selection_from_controls(*filters)
         body = common.rendered("overview", selection, lambda: overview_body(

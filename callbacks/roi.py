@@ -17,7 +17,7 @@ MAX_BARS = 25
 def register(app):
     @app.callback(Output("roi-body", "children"), Output("roi-url", "search"),
                   Input("roi-dimension", "value"), *common.filter_inputs("roi"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_roi(dimension, *filters):
         if dimension not in DIMENSION_LABELS:
             dimension = "influencer"

@@ -10,7 +10,7 @@ from layouts import navbar, pages
 def register(app):
     @app.callback(Output("app-page", "children"), Output("app-navbar", "children"),
                   Input("app-url", "pathname"), Input("app-url", "search"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def route(pathname, search):
         view, kwargs = pages.resolve(pathname or "/", getattr(current_user, "role", None))
         if view is None:

@@ -17,7 +17,7 @@ def register(app):
     @app.callback(Output("users-table", "children"), Output("users-selected", "options"),
                   Output("users-new-brands", "options"), Output("users-edit-brands", "options"),
                   Input("users-version", "data"))
-    @common.guarded(extra_outputs=3)
+    @common.guarded
     def show_users(_version):
         people = users.list_users()
         usernames = [person.username for person in people]
@@ -31,7 +31,7 @@ def register(app):
                   State("users-new-role", "value"), State("users-new-brands", "value"),
                   State("users-new-other-brands", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
-    @common.guarded(extra_outputs=2)
+    @common.guarded
     def create(_clicks, username, password, role, picked, typed, version):
         brands = brand_list(picked, typed)
         try:
@@ -65,7 +65,7 @@ def register(app):
                   State("users-edit-brands", "value"), State("users-edit-other-brands", "value"),
                   State("users-edit-password", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
-    @common.guarded(extra_outputs=2)
+    @common.guarded
     def change(_save, _reset, _toggle, username, role, picked, typed, password, version):
         if not username:
             return view.message("Pick a user first.", ok=False), no_update, no_update

@@ -297,3 +297,30 @@ def test_cached_view_bodies_hold_figures_as_plain_data(client, tiny, monkeypatch
     assert set(bodies) == {"view:overview", "view:roi", "view:insights", "view:brands"}
     for name, body in bodies.items():
         assert b"plotly.graph_objs" not in pickle.dumps(body), name
+
+
+def run(client, outputs, inputs):
+    """Any callback, as the browser calls it: outputs as (id, property), inputs as dicts."""
+    names = [f"{component_id}.{prop}" for component_id, prop in outputs]
+    body = {"output": f"..{'...'.join(names)}.." if len(names) > 1 else names[0],
+            "outputs": [{"id": component_id, "property": prop} for component_id, prop in outputs],
+            "inputs": inputs, "changedPropIds": []}
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_data_report_error_shows_the_plain_message(client, tiny, monkeypatch):
+    from callbacks import data as data_callbacks
+
+    def broken(_report):
+        raise RuntimeError("report exploded at secret_table")
+
+    monkeypatch.setattr(data_callbacks, "report_view", broken)
+    tiny.login("admin")
+    response = run(client, [("data-report-view", "children"), ("data-commit", "hidden")],
+                   [{"id": "data-report", "property": "data", "value": {"ok": True}}])
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    shown = response.get_json()["response"]
+    text = json.dumps(shown["data-report-view"]["children"])
+    assert "could not be loaded" in text and "secret_table" not in text
+    # The commit button is left as it was.
+    assert "data-commit" not in shown
