@@ -1,7 +1,9 @@
-"""What every view's callbacks share: filter inputs, the viewer's scope, errors without traces."""
+"""What every view's callbacks share: filters to selection, cached bodies, errors without traces."""
 import functools
 import logging
 import secrets
+from dataclasses import replace
+from datetime import date
 
 from dash import Input, ctx, no_update
 from flask_login import current_user
@@ -16,24 +18,57 @@ def filter_inputs(view):
     return [Input(component_id, prop) for component_id, prop in components.filter_ids(view)]
 
 
-def scope():
-    """The signed-in user's brand scope; every analytics call in a callback passes it."""
-    return auth.brand_scope(current_user)
+def page_filters(search):
+    """(filter options the viewer may pick from, the selection the address names)."""
+    options = analytics.filter_options(scope=auth.current_scope())
+    return options, selection_for(search, options)
 
 
-def rendered(view, selection, build, *arguments):
-    """The view's body, built once per selection, scope, role and data version.
+def selection_for(search, options):
+    """The selection a URL names, without brands the viewer may not see."""
+    selection = analytics.Selection.from_query((search or "").lstrip("?"))
+    allowed = frozenset(options.get("brands") or ())
+    if selection.brands - allowed:
+        selection = replace(selection, brands=selection.brands & allowed)
+    return selection
 
-    Building the figures and grids costs more than reading cached numbers, so a body is
-    cached whole; the role is part of the key because it decides the export links.
+
+def selection_from_controls(start, end, brands, platforms, categories, tiers, baseline):
+    """The Selection the filter bar's values describe (bad values are ignored)."""
+    try:
+        baseline = min(max(float(baseline), 0.0), 0.5)
+    except (TypeError, ValueError):
+        baseline = analytics.DEFAULT_BASELINE
+    return analytics.Selection(
+        start=_as_date(start), end=_as_date(end),
+        brands=frozenset(brands or ()), platforms=frozenset(platforms or ()),
+        categories=frozenset(categories or ()), tiers=frozenset(tiers or ()),
+        baseline=baseline)
+
+
+def _as_date(value):
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def view_body(view, filters, build, *key):
+    """(body, address query) of an analytics view for the filter bar's values.
+
+    `build(selection, scope, may_export)` reads the numbers and draws the body. Drawing
+    figures and grids costs more than reading cached numbers, so a body is cached whole,
+    per selection, scope and data version; may_export is part of the key because it
+    decides the export links, and `key` holds what else the body depends on.
     """
-    return analytics.cached(f"view:{view}", selection, scope(), build,
-                            auth.can_export(current_user, view), *arguments)
-
-
-def url_search(selection):
-    query = selection.to_query()
-    return f"?{query}" if query else ""
+    selection = selection_from_controls(*filters)
+    scope = auth.current_scope()
+    may_export = auth.can_export(current_user, view)
+    body = analytics.cached(f"view:{view}", selection, scope,
+                            lambda: build(selection, scope, may_export), may_export, *key)
+    return body, components.url_search(selection)
 
 
 def guarded(callback):

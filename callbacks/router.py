@@ -1,4 +1,6 @@
 """Page routing: which view the URL names, and whether the signed-in user may open it."""
+import importlib
+
 from dash import Input, Output
 from flask_login import current_user
 
@@ -17,4 +19,8 @@ def register(app):
             return pages.not_found(), navbar.navbar(current_user)
         if not auth.can_open(current_user, view):
             return pages.forbidden(), navbar.navbar(current_user)
+        # Each view's callbacks module reads what its page frame shows.
+        wiring = importlib.import_module(f"callbacks.{pages.module_of(view)}")
+        if hasattr(wiring, "page"):
+            return wiring.page(search=search or "", **kwargs), navbar.navbar(current_user)
         return pages.render(view, search=search or "", **kwargs), navbar.navbar(current_user)

@@ -31,6 +31,11 @@ def resolve(pathname, role=None):
     return None, {}
 
 
+def module_of(view):
+    """The name of the view's modules in layouts/ and callbacks/."""
+    return _MODULES[view]
+
+
 def render(view, **kwargs):
     module = importlib.import_module(f"layouts.{_MODULES[view]}")
     return module.layout(**kwargs)

@@ -257,16 +257,16 @@ def test_callback_error_shows_a_reference_not_a_trace(client, tiny, monkeypatch)
 
 
 def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypatch):
-    from callbacks import overview as overview_callbacks
+    from layouts import overview as overview_layout
 
     builds = []
-    real_body = overview_callbacks.overview_body
+    real_body = overview_layout.body
 
     def counted_body(*args):
         builds.append(1)
         return real_body(*args)
 
-    monkeypatch.setattr(overview_callbacks, "overview_body", counted_body)
+    monkeypatch.setattr(overview_layout, "body", counted_body)
     tiny.login("analyst")
     first = body_of(update_view(client, "overview"), "overview")
     again = body_of(update_view(client, "overview"), "overview")

@@ -1,0 +1,97 @@
+"""Chart shapes and settings the views share: colours, styling, the chart component, empty charts."""
+import plotly.graph_objects as go
+from dash import dcc
+from plotly.subplots import make_subplots
+
+from layouts.components import EMPTY_SELECTION
+
+# Colours shared by every chart so a metric looks the same on every page.
+REVENUE_COLOUR = "#1f6f8b"
+SPEND_COLOUR = "#e07a5f"
+ROAS_COLOUR = "#3d405b"
+INCREMENTAL_COLOUR = "#81b29a"
+COLOURWAY = [REVENUE_COLOUR, SPEND_COLOUR, ROAS_COLOUR, INCREMENTAL_COLOUR, "#f2cc8f",
+             "#6d597a", "#b56576", "#355070"]
+BREAK_EVEN_COLOUR = "#888"
+
+
+def style_figure(figure, title=None, height=320):
+    figure.update_layout(
+        template="plotly_white", colorway=COLOURWAY, height=height,
+        title={"text": title, "x": 0, "font": {"size": 14}} if title else None,
+        margin={"l": 55, "r": 20, "t": 60 if title else 40, "b": 40},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        hoverlabel={"font_size": 12})
+    return figure
+
+
+def empty_figure(message=EMPTY_SELECTION, height=320):
+    figure = go.Figure()
+    figure.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper",
+                          showarrow=False, font={"size": 13, "color": "#6c757d"})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return style_figure(figure, height=height)
+
+
+def plain_figure(figure):
+    """A figure as plain dicts and lists, the form a cached view body keeps it in.
+
+    Unpickling a go.Figure validates every property again and copies its template: 80% of
+    serving a cached overview (78 of 104 ms); a plain dict costs next to nothing.
+    """
+    return figure.to_dict()
+
+
+def graph_config(filename, mode_bar=True):
+    """The mode bar of every chart: a PNG download, no Plotly logo."""
+    config = {"displaylogo": False,
+              "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+              "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    if mode_bar != True:  # noqa: E712 - Plotly also takes "hover"
+        config["displayModeBar"] = mode_bar
+    return config
+
+
+def chart(component_id, figure, filename, mode_bar=True):
+    """A Plotly chart with a PNG download button in its toolbar; width follows the card."""
+    height = figure.layout.height or 320
+    return dcc.Graph(
+        id=component_id, figure=plain_figure(figure), className="roi-chart", responsive=True,
+        style={"height": f"{height}px"}, config=graph_config(filename, mode_bar))
+
+
+def break_even_line(figure):
+    figure.add_hline(y=1, line_dash="dash", line_color=BREAK_EVEN_COLOUR,
+                     annotation_text="break-even", annotation_position="top left")
+
+
+def roas_bars(names, roas, incremental_roas, incremental_name="Incremental ROAS",
+              height=320):
+    """ROAS beside incremental ROAS per group, with the break-even line at 1×."""
+    figure = go.Figure([
+        go.Bar(x=names, y=roas, name="ROAS", marker_color=ROAS_COLOUR,
+               hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"),
+        go.Bar(x=names, y=incremental_roas, name=incremental_name,
+               marker_color=INCREMENTAL_COLOUR,
+               hovertemplate="%{x}<br>Incremental ROAS %{y:.2f}×<extra></extra>"),
+    ])
+    break_even_line(figure)
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(title_text="× spend")
+    return style_figure(figure, height=height)
+
+
+def money_and_roas(groups, revenue, spend, roas):
+    """Revenue and spend bars per group, ROAS on a second axis (`roas`: its trace)."""
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_trace(go.Bar(x=groups, y=revenue, name="Revenue", marker_color=REVENUE_COLOUR,
+                            hovertemplate="%{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"))
+    figure.add_trace(go.Bar(x=groups, y=spend, name="Spend", marker_color=SPEND_COLOUR,
+                            hovertemplate="%{x}<br>Spend ₹%{y:,.0f}<extra></extra>"))
+    figure.add_trace(roas, secondary_y=True)
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(title_text="ROAS (×)", secondary_y=True, rangemode="tozero",
+                        showgrid=False)
+    return figure
