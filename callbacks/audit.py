@@ -1,9 +1,16 @@
 """Callbacks of the audit view (component ids start with "audit-")."""
+from urllib.parse import parse_qs
+
 from dash import Input, Output
 
 from callbacks import common
 from dashboard import audit
 from layouts import audit as view
+
+
+def page(search="", **_kwargs):
+    action = parse_qs((search or "").lstrip("?")).get("action", [None])[0]
+    return view.layout(audit.known_actions(), action)
 
 
 def register(app):

@@ -21,6 +21,4 @@ def register(app):
             return pages.forbidden(), navbar.navbar(current_user)
         # Each view's callbacks module reads what its page frame shows.
         wiring = importlib.import_module(f"callbacks.{pages.module_of(view)}")
-        if hasattr(wiring, "page"):
-            return wiring.page(search=search or "", **kwargs), navbar.navbar(current_user)
-        return pages.render(view, search=search or "", **kwargs), navbar.navbar(current_user)
+        return wiring.page(search=search or "", **kwargs), navbar.navbar(current_user)

@@ -1,10 +1,17 @@
 """Callbacks of the users view (component ids start with "users-")."""
+from urllib.parse import parse_qs
+
 from dash import Input, Output, State, ctx, no_update
 from flask_login import current_user
 
 from callbacks import common
 from dashboard import users
 from layouts import users as view
+
+
+def page(search="", **_kwargs):
+    selected = parse_qs((search or "").lstrip("?")).get("user", [None])[0]
+    return view.layout(users.ROLES, users.MIN_PASSWORD_LENGTH, selected)
 
 
 def brand_list(picked, typed):

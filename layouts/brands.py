@@ -13,7 +13,6 @@ BRAND_KPIS = [("revenue", "Revenue", "money"), ("spend", "Spend", "money"),
 TOP_CREATORS = 3
 
 
-
 def layout(options, selection):
     return components.view_page(
         "brands", "Brands", "Each brand you look after: its numbers, its trend, its best "

@@ -1,4 +1,4 @@
-"""Chart shapes and settings the views share: colours, styling, the chart component, empty charts."""
+"""Chart shapes and settings the views share: colours, styling, the chart component."""
 import plotly.graph_objects as go
 from dash import dcc
 from plotly.subplots import make_subplots

@@ -12,7 +12,6 @@ GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "perfor
                 "engagement_rate", "posts", "reach"]
 
 
-
 def layout(options, selection, influencer_key=None):
     creator = dcc.Store(id="influencers-key", data=influencer_key)
     if influencer_key:
@@ -83,7 +82,7 @@ def creator_body(selection, influencer_key, profile, may_export):
         components.section(
             "Orders and revenue over time",
             figures.chart("influencers-trend", creator_trend(profile["timeseries"]),
-                             f"creator-{influencer_key}-orders"),
+                          f"creator-{influencer_key}-orders"),
             export=_export("creator_timeseries", selection, may_export, extra)),
         components.section(
             "Posts",

@@ -54,12 +54,12 @@ def body(selection, performers, platforms, heatmap, recommendations, may_export)
             dbc.Col(components.section(
                 "Platforms side by side",
                 figures.chart("insights-platforms", platform_figure(platforms),
-                                 "platform-comparison"),
+                              "platform-comparison"),
                 export=export("platforms")), lg=6),
             dbc.Col(components.section(
                 "ROAS by creator category and gender",
                 figures.chart("insights-heatmap", heatmap_figure(heatmap),
-                                 "category-gender-roas"),
+                              "category-gender-roas"),
                 help_text="Darker cells earn more per ₹1 spent; empty cells had no spend.",
                 export=export("category_gender")), lg=6),
         ], className="g-3"),

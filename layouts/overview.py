@@ -59,7 +59,7 @@ def kpi_row(selection, kpis, previous_kpis):
     cards = []
     for metric, label, kind, higher_is_better in components.KPIS:
         change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, days,
-                                             higher_is_better)
+                                            higher_is_better)
         if metric == "incremental_roas":
             label = f"{label} (baseline {selection.baseline * 100:.0f}%)"
         cards.append(dbc.Col(components.kpi_card(

@@ -1,10 +1,9 @@
 """URL -> view resolution and the fallback pages (not found, not allowed)."""
-import importlib
 import re
 
 from dash import html
 
-# (pattern, view, layouts module)
+# (pattern, view, name of its modules in layouts/ and callbacks/)
 ROUTES = [
     (r"^/$", "home", None),
     (r"^/overview/?$", "overview", "overview"),
@@ -34,11 +33,6 @@ def resolve(pathname, role=None):
 def module_of(view):
     """The name of the view's modules in layouts/ and callbacks/."""
     return _MODULES[view]
-
-
-def render(view, **kwargs):
-    module = importlib.import_module(f"layouts.{_MODULES[view]}")
-    return module.layout(**kwargs)
 
 
 def not_found():

@@ -70,13 +70,13 @@ def body(selection, dimension, groups, overall, baseline, may_export):
             dbc.Col(components.section(
                 f"ROAS and incremental ROAS by {label.lower()}",
                 figures.chart("roi-by-group", roas_figure(groups, dimension, selection),
-                                 f"roas-by-{dimension}"),
+                              f"roas-by-{dimension}"),
                 help_text="Above the dashed line at 1× a group earns back more than it costs."),
                 lg=7),
             dbc.Col(components.section(
                 "Spend against revenue",
                 figures.chart("roi-scatter", scatter_figure(groups, dimension),
-                                 f"spend-vs-revenue-by-{dimension}"),
+                              f"spend-vs-revenue-by-{dimension}"),
                 help_text="Points above the break-even line (revenue = spend) pay back."),
                 lg=5),
         ], className="g-3"),
@@ -146,7 +146,7 @@ def cpo_figure(groups, dimension):
     shown = groups[groups["cpo"].notna()].sort_values("cpo").head(MAX_BARS)
     if shown.empty:
         return figures.empty_figure("No orders with spend in this selection, so no cost "
-                                        "per order.", height=280)
+                                    "per order.", height=280)
     figure = go.Figure(go.Bar(
         x=group_names(shown, dimension), y=shown["cpo"], marker_color=figures.SPEND_COLOUR,
         name="Cost per order", hovertemplate="%{x}<br>₹%{y:,.0f} per order<extra></extra>"))
@@ -172,7 +172,7 @@ def baseline_content(baseline, dimension, selection):
     figure.update_layout(barmode="group")
     figure.update_yaxes(title_text="Incremental ROAS (×)")
     return [figures.chart("roi-baseline", figures.style_figure(figure, height=300),
-                             f"baseline-by-{dimension}"),
+                          f"baseline-by-{dimension}"),
             components.grid("roi-baseline-table", baseline,
                             [key, "revenue", "spend", "measured_baseline_share",
                              "measured_incremental_roas", "assumed_incremental_roas"],

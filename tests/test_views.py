@@ -309,12 +309,12 @@ def run(client, outputs, inputs):
 
 
 def test_data_report_error_shows_the_plain_message(client, tiny, monkeypatch):
-    from callbacks import data as data_callbacks
+    from layouts import data as data_layout
 
     def broken(_report):
         raise RuntimeError("report exploded at secret_table")
 
-    monkeypatch.setattr(data_callbacks, "report_view", broken)
+    monkeypatch.setattr(data_layout, "report_view", broken)
     tiny.login("admin")
     response = run(client, [("data-report-view", "children"), ("data-commit", "hidden")],
                    [{"id": "data-report", "property": "data", "value": {"ok": True}}])
