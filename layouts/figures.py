@@ -44,11 +44,22 @@ def plain_figure(figure):
     return figure.to_dict()
 
 
+# The mode bar of every chart: a PNG download, and no button that sends the figure and its
+# data to Plotly's cloud or Chart Studio (a brand-limited user could leak numbers in a click).
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showLink": False,
+    "sendData": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+}
+
+
 def graph_config(filename, mode_bar=True):
-    """The mode bar of every chart: a PNG download, no Plotly logo."""
-    config = {"displaylogo": False,
-              "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-              "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    """GRAPH_CONFIG, with the PNG named `filename`; `mode_bar` "hover" shows it on hover."""
+    config = dict(GRAPH_CONFIG, toImageButtonOptions={"format": "png", "filename": filename,
+                                                       "scale": 2})
     if mode_bar != True:  # noqa: E712 - Plotly also takes "hover"
         config["displayModeBar"] = mode_bar
     return config

@@ -1,6 +1,7 @@
 """The dashboard views: layouts per role, callbacks through Dash's HTTP endpoint, brand scope."""
 import csv
 import json
+import pathlib
 import pickle
 
 import pytest
@@ -324,3 +325,45 @@ def test_data_report_error_shows_the_plain_message(client, tiny, monkeypatch):
     assert "could not be loaded" in text and "secret_table" not in text
     # The commit button is left as it was.
     assert "data-commit" not in shown
+
+
+def graphs_in(tree):
+    """Every dcc.Graph in a Dash JSON tree."""
+    if isinstance(tree, dict):
+        found = [tree] if tree.get("type") == "Graph" else []
+        return found + [graph for value in tree.values() for graph in graphs_in(value)]
+    if isinstance(tree, list):
+        return [graph for item in tree for graph in graphs_in(item)]
+    return []
+
+
+def test_no_chart_offers_to_send_its_data_off_the_server(client, tiny):
+    tiny.login("admin")
+    shown = [route(client, pathname).get_json()["response"] for pathname in (
+        ANALYTICS_VIEWS + ["/data", "/admin/users", "/admin/audit"])]
+    for dimension in ("influencer", "campaign", "platform", "tier"):
+        shown.append(body_of(update_view(client, "roi", inputs=[
+            {"id": "roi-dimension", "property": "value", "value": dimension}]), "roi"))
+    for key in (None, "2"):
+        shown.append(body_of(update_view(client, "influencers", state=[
+            {"id": "influencers-key", "property": "data", "value": key}]), "influencers"))
+    for view in ("overview", "insights", "brands"):
+        shown.append(body_of(update_view(client, view), view))
+    graphs = graphs_in(shown)
+    assert len(graphs) >= 15
+    for graph in graphs:
+        config = graph["props"]["config"]
+        assert config["showSendToCloud"] is False and config["showEditInChartStudio"] is False
+        assert config["showLink"] is False and config["displaylogo"] is False
+        assert {"sendDataToCloud", "editInChartStudio"} <= set(
+            config["modeBarButtonsToRemove"])
+        assert config["toImageButtonOptions"]["format"] == "png"
+
+
+def test_every_chart_is_made_by_the_shared_chart_function():
+    # A dcc.Graph built anywhere else would miss the shared mode bar settings.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    makers = [path.relative_to(root).as_posix()
+              for folder in ("layouts", "callbacks", "dashboard")
+              for path in (root / folder).rglob("*.py") if "dcc.Graph(" in path.read_text()]
+    assert makers == ["layouts/figures.py"]
