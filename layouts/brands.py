@@ -49,7 +49,7 @@ def brand_card(brand, trend, creators):
     top = creators.sort_values("revenue", ascending=False).head(TOP_CREATORS)
     top_list = html.Ol([
         html.Li([html.A(row.get("name") or row.get("influencer_id"),
-                        href=f"/influencers/{row.get('influencer_id')}"),
+                        href=components.creator_href(row.get("influencer_id"))),
                  f" · {components.money(row.get('revenue'))} revenue, ROAS "
                  f"{components.ratio(row.get('roas'))}"])
         for row in top.to_dict("records") if (row.get("revenue") or 0) > 0

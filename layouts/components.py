@@ -1,6 +1,6 @@
 """Shared pieces of the views: filter bar, KPI cards, grids, empty and error states."""
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -238,6 +238,8 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
     """A sortable, filterable ag-grid of `columns` of `frame`.
 
     `link` = (column, url prefix, key column) turns that column into links to url prefix + key.
+    Cells show their text as text: a link cell is drawn by RowLink (assets/grid_links.js),
+    never by the markdown renderer, so imported text cannot plant a link of its own.
     """
     column_defs = []
     for column in columns:
@@ -247,13 +249,10 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
             definition.update(valueFormatter={"function": _JS_FORMATS[kind]},
                               type="rightAligned", filter="agNumberColumnFilter")
         if link and column == link[0]:
-            definition.update(cellRenderer="markdown", linkTarget="_self")
+            definition.update(cellRenderer="RowLink",
+                              cellRendererParams={"prefix": link[1], "keyField": link[2]})
         column_defs.append(definition)
     rows = records(frame)
-    if link:
-        shown, prefix, key = link
-        for row in rows:
-            row[shown] = f"[{_markdown_text(row.get(shown))}]({prefix}{row.get(key)})"
     rows_count = len(rows)
     options = {"animateRows": False, "enableCellTextSelection": True}
     if page_size and rows_count > page_size:
@@ -269,11 +268,9 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
         className="ag-theme-quartz roi-grid")
 
 
-def _markdown_text(value):
-    text = "" if value is None else str(value)
-    for char in "[]()\\*_`":
-        text = text.replace(char, "\\" + char)
-    return text
+def creator_href(influencer_id):
+    """The address of a creator's page; the id is percent-encoded, so it stays one path part."""
+    return "/influencers/" + quote(str(influencer_id), safe="")
 
 
 def url_search(selection):

@@ -1,5 +1,6 @@
 """URL -> view resolution and the fallback pages (not found, not allowed)."""
 import re
+from urllib.parse import unquote
 
 from dash import html
 
@@ -26,7 +27,8 @@ def resolve(pathname, role=None):
         if match:
             if view == "home":
                 return ("brands" if role == "manager" else "overview"), {}
-            return view, match.groupdict()
+            # A creator id arrives percent-encoded (see components.creator_href).
+            return view, {name: unquote(part) for name, part in match.groupdict().items()}
     return None, {}
 
 

@@ -3,11 +3,13 @@ import csv
 import json
 import pathlib
 import pickle
+from urllib.parse import quote
 
 import pytest
 
 from dashboard import analytics, auth
 from layouts import components
+from tests import hostile as hostile_data
 from tests.conftest import TINY, import_tiny
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
@@ -193,7 +195,12 @@ def test_creators_grid_links_each_row_with_tier_and_score(client, tiny):
     body = body_of(update_view(client, "influencers", state=key), "influencers")
     rows = find(body, "influencers-grid")["props"]["rowData"]
     by_id = {row["influencer_id"]: row for row in rows}
-    assert by_id["2"]["name"] == "[Bilal](/influencers/2)"
+    assert by_id["2"]["name"] == "Bilal"
+    name_column = next(column for column in find(body, "influencers-grid")["props"][
+        "columnDefs"] if column["field"] == "name")
+    assert name_column["cellRenderer"] == "RowLink"
+    assert name_column["cellRendererParams"] == {"prefix": "/influencers/",
+                                                 "keyField": "influencer_id"}
     assert by_id["2"]["tier"] == "mega"
     expected = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}
     for influencer_id, row in by_id.items():
@@ -367,3 +374,70 @@ def test_every_chart_is_made_by_the_shared_chart_function():
               for folder in ("layouts", "callbacks", "dashboard")
               for path in (root / folder).rglob("*.py") if "dcc.Graph(" in path.read_text()]
     assert makers == ["layouts/figures.py"]
+
+
+@pytest.fixture
+def hostile(app, auth, tmp_path):
+    """The tiny data set with a link in a name, a category and an id (tests/hostile.py)."""
+    hostile_data.import_hostile(app, tmp_path)
+    return auth
+
+
+def components_in(tree, kind):
+    if isinstance(tree, dict):
+        found = [tree] if tree.get("type") == kind else []
+        return found + [part for value in tree.values() for part in components_in(value, kind)]
+    if isinstance(tree, list):
+        return [part for item in tree for part in components_in(item, kind)]
+    return []
+
+
+def hostile_bodies(client):
+    influencer = [{"id": "roi-dimension", "property": "value", "value": "influencer"}]
+    bodies = {view: body_of(update_view(client, view), view)
+              for view in ("overview", "insights", "brands")}
+    bodies["roi"] = body_of(update_view(client, "roi", inputs=influencer), "roi")
+    for key in (None, hostile_data.RENAMED, hostile_data.INFLUENCER_ID):
+        bodies[f"influencers/{key}"] = body_of(update_view(client, "influencers", state=[
+            {"id": "influencers-key", "property": "data", "value": key}]), "influencers")
+    return bodies
+
+
+def test_imported_text_is_shown_as_text_in_charts(client, hostile):
+    hostile.login("analyst")
+    bodies = hostile_bodies(client)
+    for view in ("roi", "insights"):
+        charts = json.dumps([graph["props"]["figure"]
+                             for graph in components_in(bodies[view], "Graph")])
+        # Plotly shows &lt;a as the characters "<a"; a raw "<a" would be a link.
+        assert "<a" not in charts, view
+        assert "&lt;a href=" in charts, view
+    everything = json.dumps([graph["props"]["figure"]
+                             for graph in components_in(list(bodies.values()), "Graph")])
+    assert "<a" not in everything
+
+
+def test_imported_text_is_shown_as_text_in_grids(client, hostile):
+    hostile.login("analyst")
+    bodies = hostile_bodies(client)
+    grids = components_in(list(bodies.values()), "AgGrid")
+    assert len(grids) >= 5
+    for grid in grids:
+        assert all(column.get("cellRenderer") != "markdown"
+                   for column in grid["props"]["columnDefs"]), grid["props"]["id"]
+    rows = find(bodies["influencers/None"], "influencers-grid")["props"]["rowData"]
+    by_id = {row["influencer_id"]: row for row in rows}
+    # The grid holds the text as it was imported; RowLink shows it as text.
+    assert by_id[hostile_data.RENAMED]["name"] == hostile_data.NAME
+    assert by_id[hostile_data.INFLUENCER_ID]["name"] == "Chen"
+
+
+def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
+    hostile.login("analyst")
+    address = "/influencers/" + quote(hostile_data.INFLUENCER_ID, safe="")
+    brands = json.dumps(body_of(update_view(client, "brands"), "brands"))
+    assert f'"href": "{address}"' in brands
+    page = route(client, address).get_json()["response"]["app-page"]["children"]
+    assert find(page, "influencers-key")["props"]["data"] == hostile_data.INFLUENCER_ID
+    body = hostile_bodies(client)[f"influencers/{hostile_data.INFLUENCER_ID}"]
+    assert text_of(find(body, "influencers-name")) == "Chen"
