@@ -1,6 +1,4 @@
 """Callbacks of the audit view (component ids start with "audit-")."""
-from urllib.parse import parse_qs
-
 from dash import Input, Output
 
 from callbacks import common
@@ -9,7 +7,7 @@ from layouts import audit as view
 
 
 def page(search="", **_kwargs):
-    action = parse_qs((search or "").lstrip("?")).get("action", [None])[0]
+    action = common.query_value(search, "action")
     return view.layout(audit.known_actions(), action)
 
 

@@ -4,6 +4,7 @@ import logging
 import secrets
 from dataclasses import replace
 from datetime import date
+from urllib.parse import parse_qs
 
 from dash import Input, ctx, no_update
 from flask_login import current_user
@@ -16,6 +17,11 @@ log = logging.getLogger(__name__)
 
 def filter_inputs(view):
     return [Input(component_id, prop) for component_id, prop in components.filter_ids(view)]
+
+
+def query_value(search, name):
+    """The value of `name` in an address query ("?action=login"), or None."""
+    return parse_qs((search or "").lstrip("?")).get(name, [None])[0]
 
 
 def page_filters(search):

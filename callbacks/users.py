@@ -1,6 +1,4 @@
 """Callbacks of the users view (component ids start with "users-")."""
-from urllib.parse import parse_qs
-
 from dash import Input, Output, State, ctx, no_update
 from flask_login import current_user
 
@@ -10,7 +8,7 @@ from layouts import users as view
 
 
 def page(search="", **_kwargs):
-    selected = parse_qs((search or "").lstrip("?")).get("user", [None])[0]
+    selected = common.query_value(search, "user")
     return view.layout(users.ROLES, users.MIN_PASSWORD_LENGTH, selected)
 
 

@@ -60,7 +60,7 @@ def brand_card(brand, trend, creators):
         dbc.CardBody([
             kpis,
             figures.chart(f"brands-{slug}-trend", sparkline(trend), f"{slug}-trend",
-                          mode_bar="hover"),
+                          hover_only=True),
             html.Div("Top creators by revenue", className="small text-muted mt-2"),
             top_list,
         ]),

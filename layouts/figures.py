@@ -83,21 +83,21 @@ GRAPH_CONFIG = {
 }
 
 
-def graph_config(filename, mode_bar=True):
-    """GRAPH_CONFIG, with the PNG named `filename`; `mode_bar` "hover" shows it on hover."""
+def graph_config(filename, hover_only=False):
+    """GRAPH_CONFIG, with the PNG named `filename`; `hover_only` shows the bar on hover."""
     config = dict(GRAPH_CONFIG, toImageButtonOptions={
         "format": "png", "filename": filename, "scale": 2})
-    if mode_bar != True:  # noqa: E712 - Plotly also takes "hover"
-        config["displayModeBar"] = mode_bar
+    if hover_only:
+        config["displayModeBar"] = "hover"
     return config
 
 
-def chart(component_id, figure, filename, mode_bar=True):
+def chart(component_id, figure, filename, hover_only=False):
     """A Plotly chart with a PNG download button in its toolbar; width follows the card."""
     height = figure.layout.height or 320
     return dcc.Graph(
         id=component_id, figure=plain_figure(figure), className="roi-chart", responsive=True,
-        style={"height": f"{height}px"}, config=graph_config(filename, mode_bar))
+        style={"height": f"{height}px"}, config=graph_config(filename, hover_only))
 
 
 def break_even_line(figure):
