@@ -310,8 +310,10 @@ def test_cached_view_bodies_hold_figures_as_plain_data(client, tiny, monkeypatch
 def run(client, outputs, inputs):
     """Any callback, as the browser calls it: outputs as (id, property), inputs as dicts."""
     names = [f"{component_id}.{prop}" for component_id, prop in outputs]
+    specs = [{"id": component_id, "property": prop} for component_id, prop in outputs]
+    # The renderer sends one output as itself and several as a list.
     body = {"output": f"..{'...'.join(names)}.." if len(names) > 1 else names[0],
-            "outputs": [{"id": component_id, "property": prop} for component_id, prop in outputs],
+            "outputs": specs if len(specs) > 1 else specs[0],
             "inputs": inputs, "changedPropIds": []}
     return client.post("/_dash-update-component", json=body)
 
@@ -441,3 +443,18 @@ def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
     assert find(page, "influencers-key")["props"]["data"] == hostile_data.INFLUENCER_ID
     body = hostile_bodies(client)[f"influencers/{hostile_data.INFLUENCER_ID}"]
     assert text_of(find(body, "influencers-name")) == "Chen"
+
+
+def test_a_one_output_callback_error_shows_the_plain_message(client, tiny, monkeypatch):
+    from dashboard import uploads
+
+    def broken():
+        raise RuntimeError("history exploded at secret_table")
+
+    monkeypatch.setattr(uploads, "import_history", broken)
+    tiny.login("admin")
+    response = run(client, [("data-history", "children")],
+                   [{"id": "data-commit-result", "property": "data", "value": None}])
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    text = json.dumps(response.get_json()["response"]["data-history"]["children"])
+    assert "could not be loaded" in text and "secret_table" not in text
