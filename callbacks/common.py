@@ -1,9 +1,11 @@
-"""What every view's callbacks share: filter inputs, the viewer's scope, errors without traces."""
+"""What every view's callbacks share: filters to selection, cached bodies, errors without traces."""
 import functools
 import logging
 import secrets
+from dataclasses import replace
+from urllib.parse import parse_qs
 
-from dash import Input, no_update
+from dash import Input, ctx, no_update
 from flask_login import current_user
 
 from dashboard import analytics, auth
@@ -16,43 +18,66 @@ def filter_inputs(view):
     return [Input(component_id, prop) for component_id, prop in components.filter_ids(view)]
 
 
-def scope():
-    """The signed-in user's brand scope; every analytics call in a callback passes it."""
-    return auth.brand_scope(current_user)
+def query_value(search, name):
+    """The value of `name` in an address query ("?action=login"), or None."""
+    return parse_qs((search or "").lstrip("?")).get(name, [None])[0]
 
 
-def rendered(view, selection, build, *arguments):
-    """The view's body, built once per selection, scope, role and data version.
+def page_filters(search):
+    """(filter options the viewer may pick from, the selection the address names)."""
+    options = analytics.filter_options(scope=auth.current_scope())
+    return options, selection_for(search, options)
 
-    Building the figures and grids costs more than reading cached numbers, so a body is
-    cached whole; the role is part of the key because it decides the export links.
+
+def selection_for(search, options):
+    """The selection a URL names, without brands the viewer may not see."""
+    selection = analytics.Selection.from_query((search or "").lstrip("?"))
+    allowed = frozenset(options.get("brands") or ())
+    if selection.brands - allowed:
+        selection = replace(selection, brands=selection.brands & allowed)
+    return selection
+
+
+def selection_from_controls(start, end, brands, platforms, categories, tiers, baseline):
+    """The Selection the filter bar's values describe (bad values are ignored)."""
+    return analytics.Selection.from_values(
+        start=start, end=end, brands=brands, platforms=platforms, categories=categories,
+        tiers=tiers, baseline=baseline)
+
+
+def view_body(view, filters, build, *key):
+    """(body, address query) of an analytics view for the filter bar's values.
+
+    `build(selection, scope, may_export)` reads the numbers and draws the body. Drawing
+    figures and grids costs more than reading cached numbers, so a body is cached whole,
+    per selection, scope and data version; may_export is part of the key because it
+    decides the export links, and `key` holds what else the body depends on.
     """
-    return analytics.cached(f"view:{view}", selection, scope(), build,
-                            auth.can_export(current_user, view), *arguments)
+    selection = selection_from_controls(*filters)
+    scope = auth.current_scope()
+    may_export = auth.can_export(current_user, view)
+    body = analytics.cached(f"view:{view}", selection, scope,
+                            lambda: build(selection, scope, may_export), may_export, *key)
+    return body, components.url_search(selection)
 
 
-def url_search(selection):
-    query = selection.to_query()
-    return f"?{query}" if query else ""
-
-
-def guarded(extra_outputs=0):
+def guarded(callback):
     """Turn an unexpected error into a plain message with a reference number, never a trace.
 
-    The first output gets the message; the `extra_outputs` after it stay as they are.
+    The first output gets the message and the others stay as they are; how many outputs
+    there are is read from the callback being answered, so it cannot be miscounted.
     """
-    def decorate(callback):
-        @functools.wraps(callback)
-        def wrapper(*args, **kwargs):
-            try:
-                return callback(*args, **kwargs)
-            except Exception:  # the user sees a reference number; the log has the trace
-                reference = secrets.token_hex(3).upper()
-                log.exception("view callback %s failed (error number %s)",
-                              callback.__name__, reference)
-                message = components.error_state(reference)
-                if extra_outputs:
-                    return (message,) + (no_update,) * extra_outputs
-                return message
-        return wrapper
-    return decorate
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except Exception:  # the user sees a reference number; the log has the trace
+            reference = secrets.token_hex(3).upper()
+            log.exception("view callback %s failed (error number %s)",
+                          callback.__name__, reference)
+            message = components.error_state(reference)
+            outputs = ctx.outputs_grouping
+            if isinstance(outputs, (list, tuple)):
+                return (message,) + (no_update,) * (len(outputs) - 1)
+            return message
+    return wrapper

@@ -1,155 +1,27 @@
 """Callbacks of the influencers view (component ids start with "influencers-")."""
-import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Output, State, html
-from flask_login import current_user
-from plotly.subplots import make_subplots
+from dash import Output, State
 
 from callbacks import common
-from dashboard import analytics, auth, exports
-from layouts import components
+from dashboard import analytics, exports
+from layouts import influencers as view
 
-GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "performance_score",
-                "revenue", "spend", "roas", "incremental_roas", "orders", "cpo",
-                "engagement_rate", "posts", "reach"]
+
+def page(search="", influencer_key=None, **_kwargs):
+    return view.layout(*common.page_filters(search), influencer_key=influencer_key)
 
 
 def register(app):
     @app.callback(Output("influencers-body", "children"), Output("influencers-url", "search"),
                   *common.filter_inputs("influencers"), State("influencers-key", "data"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_influencers(*inputs):
         *filters, influencer_key = inputs
-        selection = components.selection_from_controls(*filters)
-        scope = common.scope()
 
-        def build():
+        def build(selection, scope, may_export):
             if influencer_key:
                 profile = analytics.influencer_profile(influencer_key, selection, scope=scope)
-                return creator_body(selection, influencer_key, profile)
+                return view.creator_body(selection, influencer_key, profile, may_export)
             creators = exports.TABLES["influencers"]["creators"](selection, scope, {})
-            return creators_body(selection, creators)
+            return view.creators_body(selection, creators, may_export)
 
-        body = common.rendered("influencers", selection, build, influencer_key or "")
-        return body, common.url_search(selection)
-
-
-def _export(table, selection, extra=None):
-    if not auth.can_export(current_user, "influencers"):
-        return None
-    return components.export_link("influencers", table, selection, extra=extra)
-
-
-def creators_body(selection, creators):
-    if creators is None or creators.empty:
-        return html.Div([html.P(components.selection_summary(selection), className="small"),
-                         components.empty_state(component_id="influencers-empty")])
-    columns = [column for column in GRID_COLUMNS if column in creators.columns]
-    scored = creators["performance_score"].notna().sum()
-    return html.Div([
-        html.P(components.selection_summary(selection), className="small text-muted"),
-        components.section(
-            f"{len(creators):,} creators",
-            components.grid("influencers-grid",
-                            creators.sort_values("revenue", ascending=False), columns,
-                            link=("name", "/influencers/", "influencer_id"), page_size=25),
-            help_text=(f"The score (0–100) ranks the {scored} creators with spend in this "
-                       "selection on ROAS (30%), engagement (25%), orders (25%) and cost per "
-                       "order (20%). Creators without spend have no score."),
-            export=_export("creators", selection)),
-    ])
-
-
-def creator_body(selection, influencer_key, profile):
-    back = html.A("← All creators", href="/influencers" + common.url_search(selection),
-                  className="small d-inline-block mb-2")
-    if profile is None:
-        return html.Div([back, components.empty_state(
-            "There is no creator with this id in the brands you can see.",
-            component_id="influencers-missing")])
-    about = profile["profile"]
-    metrics = profile["metrics"] or {}
-    extra = {"influencer": influencer_key}
-    facts = [("Platform", about.get("platform")), ("Category", about.get("category")),
-             ("Tier", about.get("tier")), ("Followers", components.count(
-                 about.get("follower_count"))), ("Gender", about.get("gender") or "not given"),
-             ("Creator id", about.get("influencer_id"))]
-    cards = [("revenue", "Revenue", "money"), ("spend", "Spend", "money"),
-             ("roas", "ROAS", "ratio"), ("incremental_roas", "Incremental ROAS", "ratio"),
-             ("orders", "Orders", "count"), ("cpo", "Cost per order", "money"),
-             ("engagement_rate", "Engagement rate", "percent"), ("posts", "Posts", "count")]
-    return html.Div([
-        back,
-        html.H4(about.get("name") or influencer_key, id="influencers-name"),
-        html.P(" · ".join(f"{label}: {value}" for label, value in facts if value),
-               className="text-muted"),
-        html.P(components.selection_summary(selection), className="small text-muted"),
-        dbc.Row([dbc.Col(components.kpi_card("influencers", metric, label,
-                                             components.formatted(metrics.get(metric), kind)),
-                         xs=6, md=3, className="mb-3")
-                 for metric, label, kind in cards], className="g-3"),
-        components.section(
-            "Orders and revenue over time",
-            components.chart("influencers-trend", creator_trend(profile["timeseries"]),
-                             f"creator-{influencer_key}-orders"),
-            export=_export("creator_timeseries", selection, extra)),
-        components.section(
-            "Posts",
-            components.grid("influencers-posts", profile["posts"],
-                            [c for c in ("date", "platform", "caption", "url", "reach",
-                                         "likes", "comments") if c in profile["posts"].columns],
-                            page_size=10)
-            if not profile["posts"].empty else components.empty_state(
-                "No posts in this selection."),
-            export=_export("creator_posts", selection, extra)),
-        components.section(
-            "Payouts and reconciliation",
-            *payout_content(profile["payouts"]),
-            export=_export("creator_payouts", selection, extra)),
-    ])
-
-
-def creator_trend(timeseries):
-    if timeseries is None or timeseries.empty:
-        return components.empty_figure("No dated orders or spend in this selection.")
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=timeseries["period"], y=timeseries["orders"], name="Orders",
-                            marker_color=components.REVENUE_COLOUR,
-                            hovertemplate="%{x}<br>%{y:,.0f} orders<extra></extra>"))
-    figure.add_trace(go.Scatter(x=timeseries["period"], y=timeseries["revenue"],
-                                name="Revenue", mode="lines+markers",
-                                line={"color": components.ROAS_COLOUR},
-                                hovertemplate="%{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"),
-                     secondary_y=True)
-    figure.update_yaxes(title_text="Orders", secondary_y=False)
-    figure.update_yaxes(title_text="Revenue (₹)", secondary_y=True, showgrid=False,
-                        tickformat=",.0f")
-    return components.style_figure(figure)
-
-
-def payout_content(payouts):
-    if payouts is None or payouts.empty:
-        return [components.empty_state("No payouts recorded for this creator.")]
-    if "total_payout" not in payouts.columns:
-        # A brand-limited user gets only the part of the payout booked to their brands.
-        return [html.P(analytics.PAYOUT_SHARE_NOTE, className="small text-muted",
-                       id="influencers-payout-share"),
-                components.grid("influencers-payouts", payouts,
-                                ["basis", "orders", "posts", "spend"])]
-    notes = []
-    for row in payouts.to_dict("records"):
-        difference = row.get("difference")
-        if difference is None or abs(difference) < 0.005:
-            continue
-        direction = "more" if difference > 0 else "less"
-        notes.append(html.Li(
-            f"Paid per {row.get('basis')}: {components.money(row.get('total_payout'))} paid, "
-            f"{components.money(abs(difference))} {direction} than the rate "
-            f"({components.money(row.get('rate'))}) × {components.count(row.get('units'))} "
-            f"= {components.money(row.get('expected'))}."))
-    summary = (dbc.Alert(html.Ul(notes, className="mb-0"), color="warning",
-                         id="influencers-payout-mismatch")
-               if notes else html.P("Every payout matches its rate.", className="text-success"))
-    columns = [c for c in ("basis", "rate", "units", "expected", "total_payout", "difference")
-               if c in payouts.columns]
-    return [summary, components.grid("influencers-payouts", payouts, columns)]
+        return common.view_body("influencers", filters, build, influencer_key or "")

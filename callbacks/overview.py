@@ -1,123 +1,19 @@
 """Callbacks of the overview view (component ids start with "overview-")."""
-import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Output, html
-from flask_login import current_user
-from plotly.subplots import make_subplots
+from dash import Output
 
 from callbacks import common
-from dashboard import analytics, auth
-from layouts import components
+from dashboard import analytics
+from layouts import overview as view
+
+
+def page(search="", **_kwargs):
+    return view.layout(*common.page_filters(search))
 
 
 def register(app):
     @app.callback(Output("overview-body", "children"), Output("overview-url", "search"),
                   *common.filter_inputs("overview"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_overview(*filters):
-        selection = components.selection_from_controls(*filters)
-        body = common.rendered("overview", selection, lambda: overview_body(
-            selection, analytics.overview(selection, scope=common.scope())))
-        return body, common.url_search(selection)
-
-
-def overview_body(selection, overview):
-    kpis = overview["kpis"]
-    # Every order, spend event and post belongs to a platform: no platform rows, no data.
-    if overview["by_platform"].empty:
-        return html.Div([html.P(components.selection_summary(selection), className="small"),
-                         components.empty_state(component_id="overview-empty")])
-    exports = auth.can_export(current_user, "overview")
-
-    def export(table):
-        return components.export_link("overview", table, selection) if exports else None
-
-    return html.Div([
-        html.P(components.selection_summary(selection), className="small text-muted"),
-        kpi_row(selection, kpis, overview["previous_kpis"]),
-        dbc.Row([dbc.Col(components.section(
-            "Revenue, spend and ROAS over time",
-            components.chart("overview-trend", trend_figure(overview["timeseries"]),
-                             "revenue-spend-roas"),
-            export=export("timeseries")), lg=12)], className="g-3"),
-        dbc.Row([
-            dbc.Col(components.section(
-                "By platform",
-                components.chart("overview-by-platform",
-                                 breakdown_figure(overview["by_platform"], "platform"),
-                                 "by-platform"),
-                export=export("by_platform")), lg=6),
-            dbc.Col(components.section(
-                "By brand",
-                components.chart("overview-by-brand",
-                                 breakdown_figure(overview["by_brand"], "brand"), "by-brand"),
-                export=export("by_brand")), lg=6),
-        ], className="g-3"),
-        components.section(
-            "Top campaigns by revenue",
-            components.grid("overview-top-campaigns", overview["top_campaigns"],
-                            ["campaign", "revenue", "spend", "roas", "incremental_roas",
-                             "orders", "cpo"]),
-            export=export("top_campaigns")),
-    ])
-
-
-def kpi_row(selection, kpis, previous_kpis):
-    days = ((selection.end - selection.start).days + 1
-            if selection.start and selection.end else None)
-    cards = []
-    for metric, label, kind, higher_is_better in components.KPIS:
-        change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, days,
-                                             higher_is_better)
-        if metric == "incremental_roas":
-            label = f"{label} (baseline {selection.baseline * 100:.0f}%)"
-        cards.append(dbc.Col(components.kpi_card(
-            "overview", metric, label, components.formatted(kpis.get(metric), kind),
-            change, css), xs=6, md=3, className="mb-3"))
-    return dbc.Row(cards, className="g-3", id="overview-kpis")
-
-
-def trend_figure(timeseries):
-    if timeseries is None or timeseries.empty:
-        return components.empty_figure("No dated orders or spend in this selection.")
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=timeseries["period"], y=timeseries["revenue"], name="Revenue",
-                            marker_color=components.REVENUE_COLOUR,
-                            hovertemplate="%{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"))
-    figure.add_trace(go.Bar(x=timeseries["period"], y=timeseries["spend"], name="Spend",
-                            marker_color=components.SPEND_COLOUR,
-                            hovertemplate="%{x}<br>Spend ₹%{y:,.0f}<extra></extra>"))
-    figure.add_trace(go.Scatter(x=timeseries["period"], y=timeseries["roas"], name="ROAS",
-                                mode="lines+markers", connectgaps=True,
-                                line={"color": components.ROAS_COLOUR, "width": 2},
-                                hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"),
-                     secondary_y=True)
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="Revenue and spend (₹)", secondary_y=False,
-                     tickformat=",.0f")
-    figure.update_yaxes(title_text="ROAS (×)", secondary_y=True, rangemode="tozero",
-                        showgrid=False)
-    return components.style_figure(figure, height=340)
-
-
-def breakdown_figure(frame, dimension):
-    if frame is None or frame.empty:
-        return components.empty_figure()
-    frame = frame.sort_values("revenue", ascending=False)
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=frame[dimension], y=frame["revenue"], name="Revenue",
-                            marker_color=components.REVENUE_COLOUR,
-                            hovertemplate="%{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"))
-    figure.add_trace(go.Bar(x=frame[dimension], y=frame["spend"], name="Spend",
-                            marker_color=components.SPEND_COLOUR,
-                            hovertemplate="%{x}<br>Spend ₹%{y:,.0f}<extra></extra>"))
-    figure.add_trace(go.Scatter(x=frame[dimension], y=frame["roas"], name="ROAS",
-                                mode="markers", marker={"size": 11,
-                                                        "color": components.ROAS_COLOUR},
-                                hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"),
-                     secondary_y=True)
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(tickformat=",.0f", secondary_y=False)
-    figure.update_yaxes(title_text="ROAS (×)", secondary_y=True, rangemode="tozero",
-                        showgrid=False)
-    return components.style_figure(figure)
+        return common.view_body("overview", filters, lambda selection, scope, may_export: (
+            view.body(selection, analytics.overview(selection, scope=scope), may_export)))

@@ -1,200 +1,27 @@
 """Callbacks of the roi view (component ids start with "roi-")."""
-import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Input, Output, html
-from flask_login import current_user
+from dash import Input, Output
 
 from callbacks import common
-from dashboard import analytics, auth
-from layouts import components
-from layouts.roi import DIMENSIONS
+from dashboard import analytics
+from layouts import roi as view
 
-DIMENSION_LABELS = dict(DIMENSIONS)
-# Bars beyond this many groups are unreadable at 1280 px; the table holds the rest.
-MAX_BARS = 25
+
+def page(search="", **_kwargs):
+    return view.layout(*common.page_filters(search))
 
 
 def register(app):
     @app.callback(Output("roi-body", "children"), Output("roi-url", "search"),
                   Input("roi-dimension", "value"), *common.filter_inputs("roi"))
-    @common.guarded(extra_outputs=1)
+    @common.guarded
     def update_roi(dimension, *filters):
-        if dimension not in DIMENSION_LABELS:
+        if dimension not in view.DIMENSION_LABELS:
             dimension = "influencer"
-        selection = components.selection_from_controls(*filters)
-        scope = common.scope()
 
-        def build():
+        def build(selection, scope, may_export):
             groups = analytics.metrics(selection, dimension, scope=scope)
             overall = analytics.metrics(selection, "overall", scope=scope)
             baseline = analytics.measured_baseline(selection, dimension, scope=scope)
-            return roi_body(selection, dimension, groups, overall, baseline)
+            return view.body(selection, dimension, groups, overall, baseline, may_export)
 
-        return common.rendered("roi", selection, build, dimension), common.url_search(
-            selection)
-
-
-def key_column(dimension):
-    return "influencer_id" if dimension == "influencer" else dimension
-
-
-def group_names(frame, dimension):
-    if dimension == "influencer" and "name" in frame.columns:
-        return frame["name"].fillna(frame["influencer_id"]).astype(str)
-    return frame[key_column(dimension)].astype(str)
-
-
-def roi_body(selection, dimension, groups, overall, baseline):
-    if groups is None or groups.empty:
-        return html.Div([html.P(components.selection_summary(selection), className="small"),
-                         components.empty_state(component_id="roi-empty")])
-    exports = auth.can_export(current_user, "roi")
-    label = DIMENSION_LABELS[dimension]
-    totals = overall.iloc[0].to_dict() if not overall.empty else {}
-
-    def export(table):
-        return components.export_link("roi", table, selection) if exports else None
-
-    columns = ([key_column(dimension)] if dimension != "influencer" else ["name"]) + [
-        "revenue", "spend", "roas", "incremental_roas", "orders", "cpo", "aov"]
-    if dimension == "influencer":
-        columns.append("performance_score")
-    link = ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
-    return html.Div([
-        html.P(components.selection_summary(selection), className="small text-muted"),
-        dbc.Row([
-            dbc.Col(components.kpi_card("roi", "roas", "ROAS", components.ratio(
-                totals.get("roas"))), xs=6, md=3),
-            dbc.Col(components.kpi_card(
-                "roi", "incremental_roas",
-                f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)",
-                components.ratio(totals.get("incremental_roas")),
-                "Revenue that would not have come without the creators, per ₹1 spent"),
-                xs=6, md=3),
-            dbc.Col(components.kpi_card("roi", "cpo", "Cost per order", components.money(
-                totals.get("cpo"))), xs=6, md=3),
-            dbc.Col(components.kpi_card("roi", "paying-back", f"{label}s paying back",
-                                        paying_back_text(groups)), xs=6, md=3),
-        ], className="g-3 mb-3"),
-        dbc.Row([
-            dbc.Col(components.section(
-                f"ROAS and incremental ROAS by {label.lower()}",
-                components.chart("roi-by-group", roas_figure(groups, dimension, selection),
-                                 f"roas-by-{dimension}"),
-                help_text="Above the dashed line at 1× a group earns back more than it costs."),
-                lg=7),
-            dbc.Col(components.section(
-                "Spend against revenue",
-                components.chart("roi-scatter", scatter_figure(groups, dimension),
-                                 f"spend-vs-revenue-by-{dimension}"),
-                help_text="Points above the break-even line (revenue = spend) pay back."),
-                lg=5),
-        ], className="g-3"),
-        components.section(
-            f"Cost per order by {label.lower()}",
-            components.chart("roi-cpo", cpo_figure(groups, dimension), f"cpo-by-{dimension}")),
-        components.section(
-            f"Every {label.lower()}",
-            components.grid("roi-table", groups.sort_values("revenue", ascending=False),
-                            columns, link=link, page_size=20),
-            export=export(f"by_{dimension}")),
-        components.section(
-            "Assumed against measured baseline",
-            *baseline_content(baseline, dimension, selection),
-            help_text=(f"The assumed baseline says {selection.baseline * 100:.0f}% of orders "
-                       "would have happened anyway. The measured baseline estimates that "
-                       "share from the data: sales on days outside every post's 7-day window."),
-            export=export(f"baseline_by_{dimension}")),
-    ])
-
-
-def paying_back_text(groups):
-    priced = groups[groups["roas"].notna()]
-    if priced.empty:
-        return "no spend to compare"
-    paying = int((priced["roas"] >= 1).sum())
-    return f"{paying} of {len(priced)}"
-
-
-def _top(groups, column, count=MAX_BARS):
-    return groups.sort_values(column, ascending=False, na_position="last").head(count)
-
-
-def roas_figure(groups, dimension, selection):
-    shown = _top(groups[groups["spend"] > 0], "roas")
-    if shown.empty:
-        return components.empty_figure("No spend in this selection, so no ROAS to show.")
-    names = group_names(shown, dimension)
-    figure = go.Figure([
-        go.Bar(x=names, y=shown["roas"], name="ROAS", marker_color=components.ROAS_COLOUR,
-               hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"),
-        go.Bar(x=names, y=shown["incremental_roas"],
-               name=f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)",
-               marker_color=components.INCREMENTAL_COLOUR,
-               hovertemplate="%{x}<br>Incremental ROAS %{y:.2f}×<extra></extra>"),
-    ])
-    figure.add_hline(y=1, line_dash="dash", line_color="#888",
-                     annotation_text="break-even", annotation_position="top left")
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="× spend")
-    return components.style_figure(figure, height=360)
-
-
-def scatter_figure(groups, dimension):
-    shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
-    if shown.empty:
-        return components.empty_figure()
-    names = group_names(shown, dimension)
-    top = float(max(shown["spend"].max(), shown["revenue"].max()) * 1.08)
-    orders = shown["orders"].fillna(0)
-    sizes = 8 + 22 * (orders / orders.max()) if orders.max() > 0 else 10
-    figure = go.Figure([
-        go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Break-even (revenue = spend)",
-                   line={"dash": "dash", "color": "#888"}, hoverinfo="skip"),
-        go.Scatter(x=shown["spend"], y=shown["revenue"], mode="markers", text=names,
-                   name=DIMENSION_LABELS[dimension],
-                   marker={"size": sizes, "color": components.REVENUE_COLOUR, "opacity": 0.8,
-                           "line": {"width": 1, "color": "white"}},
-                   hovertemplate="%{text}<br>Spend ₹%{x:,.0f}<br>Revenue ₹%{y:,.0f}"
-                                 "<extra></extra>"),
-    ])
-    figure.update_xaxes(title_text="Spend (₹)", tickformat=",.0f", rangemode="tozero")
-    figure.update_yaxes(title_text="Revenue (₹)", tickformat=",.0f", rangemode="tozero")
-    return components.style_figure(figure, height=360)
-
-
-def cpo_figure(groups, dimension):
-    shown = groups[groups["cpo"].notna()].sort_values("cpo").head(MAX_BARS)
-    if shown.empty:
-        return components.empty_figure("No orders with spend in this selection, so no cost "
-                                        "per order.", height=280)
-    figure = go.Figure(go.Bar(
-        x=group_names(shown, dimension), y=shown["cpo"], marker_color=components.SPEND_COLOUR,
-        name="Cost per order", hovertemplate="%{x}<br>₹%{y:,.0f} per order<extra></extra>"))
-    figure.update_yaxes(title_text="₹ per order", tickformat=",.0f")
-    return components.style_figure(figure, height=280)
-
-
-def baseline_content(baseline, dimension, selection):
-    if baseline is None or baseline.empty:
-        return [components.empty_state("Not enough data to measure a baseline for this "
-                                       "selection.")]
-    key = baseline.columns[0]
-    shown = _top(baseline[baseline["spend"] > 0], "revenue")
-    figure = go.Figure([
-        go.Bar(x=shown[key].astype(str), y=shown["assumed_incremental_roas"],
-               name=f"Assumed ({selection.baseline * 100:.0f}% baseline)",
-               marker_color=components.INCREMENTAL_COLOUR,
-               hovertemplate="%{x}<br>Assumed %{y:.2f}×<extra></extra>"),
-        go.Bar(x=shown[key].astype(str), y=shown["measured_incremental_roas"],
-               name="Measured", marker_color=components.ROAS_COLOUR,
-               hovertemplate="%{x}<br>Measured %{y:.2f}×<extra></extra>"),
-    ])
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="Incremental ROAS (×)")
-    return [components.chart("roi-baseline", components.style_figure(figure, height=300),
-                             f"baseline-by-{dimension}"),
-            components.grid("roi-baseline-table", baseline,
-                            [key, "revenue", "spend", "measured_baseline_share",
-                             "measured_incremental_roas", "assumed_incremental_roas"],
-                            page_size=10)]
+        return common.view_body("roi", filters, build, dimension)

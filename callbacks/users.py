@@ -7,6 +7,11 @@ from dashboard import users
 from layouts import users as view
 
 
+def page(search="", **_kwargs):
+    selected = common.query_value(search, "user")
+    return view.layout(users.ROLES, users.MIN_PASSWORD_LENGTH, selected)
+
+
 def brand_list(picked, typed):
     """Brands from the multi-select plus those typed, comma separated."""
     typed_brands = [name.strip() for name in (typed or "").split(",")]
@@ -17,7 +22,7 @@ def register(app):
     @app.callback(Output("users-table", "children"), Output("users-selected", "options"),
                   Output("users-new-brands", "options"), Output("users-edit-brands", "options"),
                   Input("users-version", "data"))
-    @common.guarded(extra_outputs=3)
+    @common.guarded
     def show_users(_version):
         people = users.list_users()
         usernames = [person.username for person in people]
@@ -31,7 +36,7 @@ def register(app):
                   State("users-new-role", "value"), State("users-new-brands", "value"),
                   State("users-new-other-brands", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
-    @common.guarded(extra_outputs=2)
+    @common.guarded
     def create(_clicks, username, password, role, picked, typed, version):
         brands = brand_list(picked, typed)
         try:
@@ -65,7 +70,7 @@ def register(app):
                   State("users-edit-brands", "value"), State("users-edit-other-brands", "value"),
                   State("users-edit-password", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
-    @common.guarded(extra_outputs=2)
+    @common.guarded
     def change(_save, _reset, _toggle, username, role, picked, typed, password, version):
         if not username:
             return view.message("Pick a user first.", ok=False), no_update, no_update

@@ -1,20 +1,16 @@
 """Audit log (admins): logins, failed logins, role changes, imports."""
-from urllib.parse import parse_qs
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import audit
 
-
-def layout(search="", **_kwargs):
-    action = parse_qs((search or "").lstrip("?")).get("action", [None])[0]
+def layout(actions, action=None):
+    """The log page: `actions` to pick from, `action` picked (None: every action)."""
     return html.Div([
         html.H3("Audit log"),
         dbc.Row([
             dbc.Col([
                 dbc.Label("Action", html_for="audit-action"),
-                dcc.Dropdown(id="audit-action", options=audit.known_actions(), value=action,
+                dcc.Dropdown(id="audit-action", options=actions, value=action,
                              placeholder="Every action"),
             ], md=4),
         ], className="mb-2"),

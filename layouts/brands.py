@@ -1,13 +1,84 @@
 """Brand summaries: a card per brand in the user's scope (the manager's home)."""
-from flask_login import current_user
+import re
 
-from dashboard import analytics, auth
-from layouts import components
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
+
+from layouts import components, figures
+
+BRAND_KPIS = [("revenue", "Revenue", "money"), ("spend", "Spend", "money"),
+              ("roas", "ROAS", "ratio"), ("incremental_roas", "Incremental ROAS", "ratio"),
+              ("orders", "Orders", "count"), ("cpo", "Cost per order", "money")]
+TOP_CREATORS = 3
 
 
-def layout(search="", **_kwargs):
-    options = analytics.filter_options(scope=auth.brand_scope(current_user))
-    selection = components.selection_for(search, options)
+def layout(options, selection):
     return components.view_page(
         "brands", "Brands", "Each brand you look after: its numbers, its trend, its best "
         "creators.", options, selection)
+
+
+def body(selection, summaries, may_export):
+    cards = [brand_card(summary["brand"], summary["timeseries"], summary["creators"])
+             for summary in summaries]
+    if not cards:
+        return html.Div([html.P(components.selection_summary(selection), className="small"),
+                         components.empty_state(component_id="brands-empty")])
+    export = components.export_link("brands", "brands", selection) if may_export else None
+    return html.Div([
+        html.P([components.selection_summary(selection)] + (
+            [" ", html.A(export[1], href=export[0], download="")] if export else []),
+            className="small text-muted"),
+        dbc.Row([dbc.Col(card, lg=6, className="mb-3") for card in cards], className="g-3"),
+    ])
+
+
+def brand_slug(brand):
+    return re.sub(r"[^a-z0-9]+", "-", brand.lower()).strip("-") or "brand"
+
+
+def brand_card(brand, trend, creators):
+    slug = brand_slug(brand["brand"])
+    kpis = dbc.Row([
+        dbc.Col([html.Div(label, className="small text-muted"),
+                 html.Div(components.formatted(brand.get(metric), kind),
+                          className="fw-semibold", id=f"brands-{slug}-{metric}")], xs=4,
+                className="mb-2")
+        for metric, label, kind in BRAND_KPIS])
+    top = creators.sort_values("revenue", ascending=False).head(TOP_CREATORS)
+    top_list = html.Ol([
+        html.Li([html.A(row.get("name") or row.get("influencer_id"),
+                        href=components.creator_href(row.get("influencer_id"))),
+                 f" · {components.money(row.get('revenue'))} revenue, ROAS "
+                 f"{components.ratio(row.get('roas'))}"])
+        for row in top.to_dict("records") if (row.get("revenue") or 0) > 0
+    ], className="mb-0 small") if not top.empty else html.P("No creators yet.",
+                                                            className="small text-muted")
+    return dbc.Card([
+        dbc.CardHeader(html.Span(brand["brand"], className="fw-semibold")),
+        dbc.CardBody([
+            kpis,
+            figures.chart(f"brands-{slug}-trend", sparkline(trend), f"{slug}-trend",
+                          hover_only=True),
+            html.Div("Top creators by revenue", className="small text-muted mt-2"),
+            top_list,
+        ]),
+    ], className="h-100 brand-card", id=f"brands-card-{slug}")
+
+
+def sparkline(trend):
+    if trend is None or trend.empty:
+        return figures.empty_figure("No dated activity.", height=140)
+    figure = go.Figure([
+        go.Scatter(x=trend["period"], y=trend["revenue"], name="Revenue", mode="lines",
+                   fill="tozeroy", line={"color": figures.REVENUE_COLOUR},
+                   hovertemplate="Week of %{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"),
+        go.Scatter(x=trend["period"], y=trend["spend"], name="Spend", mode="lines",
+                   line={"color": figures.SPEND_COLOUR},
+                   hovertemplate="Week of %{x}<br>Spend ₹%{y:,.0f}<extra></extra>"),
+    ])
+    figures.style_figure(figure, height=140)
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 5, "b": 25}, showlegend=False)
+    figure.update_yaxes(tickformat="~s")
+    return figure

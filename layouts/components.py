@@ -1,23 +1,13 @@
-"""Shared pieces of the views: filter bar, KPI card, chart, grid, empty and error states."""
-from dataclasses import replace
+"""Shared pieces of the views: filter bar, KPI cards, grids, empty and error states."""
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import analytics
-
-# Colours shared by every chart so a metric looks the same on every page.
-REVENUE_COLOUR = "#1f6f8b"
-SPEND_COLOUR = "#e07a5f"
-ROAS_COLOUR = "#3d405b"
-INCREMENTAL_COLOUR = "#81b29a"
-COLOURWAY = [REVENUE_COLOUR, SPEND_COLOUR, ROAS_COLOUR, INCREMENTAL_COLOUR, "#f2cc8f",
-             "#6d597a", "#b56576", "#355070"]
 
 EMPTY_SELECTION = "No orders in this selection. Widen the dates or clear a filter."
 NO_VALUE = "–"
@@ -64,23 +54,7 @@ def formatted(value, kind):
     return FORMATS[kind](value)
 
 
-# ---- selection <-> controls --------------------------------------------------------------
-
-def selection_for(search, options):
-    """The selection a URL names, without brands the viewer may not see."""
-    selection = analytics.Selection.from_query((search or "").lstrip("?"))
-    allowed = frozenset(options.get("brands") or ())
-    if selection.brands - allowed:
-        selection = replace(selection, brands=selection.brands & allowed)
-    return selection
-
-
-def selection_from_controls(start, end, brands, platforms, categories, tiers, baseline):
-    """The Selection the filter bar's values describe (bad values are ignored)."""
-    return analytics.Selection.from_values(
-        start=start, end=end, brands=brands, platforms=platforms, categories=categories,
-        tiers=tiers, baseline=baseline)
-
+# ---- filter bar --------------------------------------------------------------------------
 
 FILTER_CONTROLS = [("start", "date"), ("end", "date"), ("brands", "value"),
                    ("platforms", "value"), ("categories", "value"), ("tiers", "value"),
@@ -88,7 +62,7 @@ FILTER_CONTROLS = [("start", "date"), ("end", "date"), ("brands", "value"),
 
 
 def filter_ids(view):
-    """(component id, property) of each filter control, in selection_from_controls order."""
+    """(component id, property) of each filter control, in FILTER_CONTROLS order."""
     return [(f"{view}-filter-{name}", prop) for name, prop in FILTER_CONTROLS]
 
 
@@ -211,47 +185,7 @@ def kpi_change(metric, current, previous_kpis, days, higher_is_better):
             "up" if good else "down")
 
 
-# ---- charts and tables -------------------------------------------------------------------
-
-def style_figure(figure, title=None, height=320):
-    figure.update_layout(
-        template="plotly_white", colorway=COLOURWAY, height=height,
-        title={"text": title, "x": 0, "font": {"size": 14}} if title else None,
-        margin={"l": 55, "r": 20, "t": 60 if title else 40, "b": 40},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        font={"family": "system-ui, sans-serif", "size": 12},
-        hoverlabel={"font_size": 12})
-    return figure
-
-
-def empty_figure(message=EMPTY_SELECTION, height=320):
-    figure = go.Figure()
-    figure.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper",
-                          showarrow=False, font={"size": 13, "color": "#6c757d"})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return style_figure(figure, height=height)
-
-
-def plain_figure(figure):
-    """A figure as plain dicts and lists, the form a cached view body keeps it in.
-
-    Unpickling a go.Figure validates every property again and copies its template: 80% of
-    serving a cached overview (78 of 104 ms); a plain dict costs next to nothing.
-    """
-    return figure.to_dict()
-
-
-def chart(component_id, figure, filename):
-    """A Plotly chart with a PNG download button in its toolbar; width follows the card."""
-    height = figure.layout.height or 320
-    return dcc.Graph(
-        id=component_id, figure=plain_figure(figure), className="roi-chart", responsive=True,
-        style={"height": f"{height}px"},
-        config={"displaylogo": False,
-                "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-                "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
-
+# ---- tables ------------------------------------------------------------------------------
 
 # ag-grid value formatters (JavaScript, run in the browser; d3 is provided by dash-ag-grid).
 _JS_FORMATS = {
@@ -313,6 +247,8 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
     """A sortable, filterable ag-grid of `columns` of `frame`.
 
     `link` = (column, url prefix, key column) turns that column into links to url prefix + key.
+    Cells show their text as text: a link cell is drawn by RowLink (assets/grid_links.js),
+    never by the markdown renderer, so imported text cannot plant a link of its own.
     """
     column_defs = []
     for column in columns:
@@ -322,13 +258,10 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
             definition.update(valueFormatter={"function": _JS_FORMATS[kind]},
                               type="rightAligned", filter="agNumberColumnFilter")
         if link and column == link[0]:
-            definition.update(cellRenderer="markdown", linkTarget="_self")
+            definition.update(cellRenderer="RowLink",
+                              cellRendererParams={"prefix": link[1], "keyField": link[2]})
         column_defs.append(definition)
     rows = records(frame)
-    if link:
-        shown, prefix, key = link
-        for row in rows:
-            row[shown] = f"[{_markdown_text(row.get(shown))}]({prefix}{row.get(key)})"
     rows_count = len(rows)
     options = {"animateRows": False, "enableCellTextSelection": True}
     if page_size and rows_count > page_size:
@@ -344,11 +277,15 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
         className="ag-theme-quartz roi-grid")
 
 
-def _markdown_text(value):
-    text = "" if value is None else str(value)
-    for char in "[]()\\*_`":
-        text = text.replace(char, "\\" + char)
-    return text
+def creator_href(influencer_id):
+    """The address of a creator's page; the id is percent-encoded, so it stays one path part."""
+    return "/influencers/" + quote(str(influencer_id), safe="")
+
+
+def url_search(selection):
+    """The address query that names `selection` ("" for no filters)."""
+    query = selection.to_query()
+    return f"?{query}" if query else ""
 
 
 def export_link(view, table, selection, label="Download CSV", extra=None):

@@ -1,10 +1,11 @@
 """Data (admins): upload the four CSVs, dry-run report, commit, import history."""
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import dcc, html
-from flask import current_app
 
-from dashboard import importer, uploads
-
+from layouts import components
+# The page lists this many problems; the CSV download has them all.
+LISTED_PROBLEMS = 200
 DATASET_NOTES = {
     "influencers": "one row per creator; tier comes from follower_count",
     "posts": "one row per post; url must be unique",
@@ -13,16 +14,16 @@ DATASET_NOTES = {
 }
 
 
-def layout(search="", **_kwargs):
-    limit = uploads.limit_text(current_app.config["MAX_CONTENT_LENGTH"])
+def layout(datasets, upload_limit):
+    """The upload page; `upload_limit` is the largest upload in words ("50 MB")."""
     templates = html.Ul([
         html.Li([html.A(f"{dataset}.csv", href=f"/data/templates/{dataset}.csv", download=""),
                  html.Span(f": {DATASET_NOTES[dataset]}", className="text-muted")])
-        for dataset in importer.DATASETS], className="small mb-0")
+        for dataset in datasets], className="small mb-0")
     dropzone = html.Div([
         html.Div("Drag the CSV files here, or click to choose them", className="fw-semibold"),
-        html.Div(f"influencers.csv, posts.csv, tracking_data.csv, payouts.csv. Up to {limit} "
-                 "per upload. Nothing is saved until you press Commit import.",
+        html.Div("influencers.csv, posts.csv, tracking_data.csv, payouts.csv. Up to "
+                 f"{upload_limit} per upload. Nothing is saved until you press Commit import.",
                  className="small text-muted", id="data-limit"),
     ], id="data-dropzone", className="dropzone", tabIndex="0", role="button",
         **{"aria-label": "Upload CSV files"})
@@ -50,3 +51,62 @@ def layout(search="", **_kwargs):
         dbc.Card([dbc.CardHeader("Import history"),
                   dbc.CardBody(dcc.Loading(html.Div(id="data-history")))], className="mb-3"),
     ], id="data-page")
+
+
+def report_view(report):
+    if not report:
+        return html.Div()
+    if report.get("error"):
+        return dbc.Alert(report["error"], color="danger", id="data-upload-error")
+    errors = report.get("errors") or []
+    files = report.get("files") or []
+    colour = "danger" if errors else ("success" if not report.get("dry_run") else "info")
+    parts = [dbc.Alert(report.get("message", ""), color=colour, id="data-report-message")]
+    if files:
+        parts.append(components.grid("data-files", pd.DataFrame(files),
+                                     ["file", "dataset", "rows", "new", "updated", "unchanged"]))
+        warnings = [f"{item['file']}: {warning}" for item in files
+                    for warning in item.get("warnings") or []]
+        if warnings:
+            parts.append(dbc.Alert(html.Ul([html.Li(text) for text in warnings],
+                                           className="mb-0"), color="warning", className="mt-2"))
+    if errors:
+        listed = errors[:LISTED_PROBLEMS]
+        more = (f" The first {LISTED_PROBLEMS} are listed; the CSV holds all {len(errors):,}."
+                if len(errors) > LISTED_PROBLEMS else "")
+        parts.append(html.Div([
+            html.H5(f"{len(errors):,} problem{'s' if len(errors) != 1 else ''} to fix",
+                    className="mt-3"),
+            html.P(["Each line number counts the header as line 1." + more + " ",
+                    html.A("Download the problems as CSV",
+                           href=f"/data/problems/{report['token']}.csv", download="")
+                    if report.get("token") else ""], className="small"),
+            html.Ul([html.Li(problem_text(problem), className="data-problem")
+                     for problem in listed], id="data-problems", className="small"),
+        ]))
+    return dbc.Card(dbc.CardBody(parts), className="mb-3")
+
+
+def can_commit(report):
+    return bool(report and report.get("dry_run") and report.get("ok") and report.get("token"))
+
+
+def problem_text(problem):
+    where = [problem.get("file") or "upload"]
+    if problem.get("line") is not None:
+        where.append(f"line {problem['line']}")
+    if problem.get("column"):
+        where.append(f"column {problem['column']}")
+    return f"{', '.join(where)}: {problem.get('message', '')}"
+
+
+def history_view(batches):
+    if not batches:
+        return components.empty_state("No imports yet. Upload the four CSV files above.")
+    frame = pd.DataFrame([{
+        "when": batch.created_at.strftime("%Y-%m-%d %H:%M") if batch.created_at else "",
+        "by": batch.username or "", "file": batch.file_name, "dataset": batch.dataset,
+        "status": batch.status, "rows": batch.rows_total, "new": batch.rows_new,
+        "updated": batch.rows_updated, "unchanged": batch.rows_unchanged,
+        "problems": batch.error_count} for batch in batches])
+    return components.grid("data-history-grid", frame, list(frame.columns), page_size=20)

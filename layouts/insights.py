@@ -1,14 +1,113 @@
 """Insights: top performers, underperformers, platforms, recommendations."""
-from flask_login import current_user
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
 
-from dashboard import analytics, auth
-from layouts import components
+from layouts import components, figures
+
+PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
+                     "spend", "orders", "cpo", "engagement_rate"]
+RECOMMENDATION_STYLE = {
+    "scale": ("Scale up", "success"),
+    "renegotiate": ("Renegotiate", "warning"),
+    "fix_conversion": ("Fix conversion", "info"),
+    "move_budget": ("Move budget", "primary"),
+}
 
 
-def layout(search="", **_kwargs):
-    options = analytics.filter_options(scope=auth.brand_scope(current_user))
-    selection = components.selection_for(search, options)
+def layout(options, selection):
     return components.view_page(
         "insights", "Insights",
         "Who to back, who to renegotiate with, and where the budget works hardest.",
         options, selection)
+
+
+def body(selection, performers, platforms, heatmap, recommendations, may_export):
+    top, under = performers["top"], performers["under"]
+    if top.empty and under.empty and (platforms is None or platforms.empty):
+        return html.Div([html.P(components.selection_summary(selection), className="small"),
+                         components.empty_state(component_id="insights-empty")])
+
+    def export(table):
+        return components.export_link("insights", table, selection) if may_export else None
+
+    p25, p75 = performers.get("p25"), performers.get("p75")
+    return html.Div([
+        html.P(components.selection_summary(selection), className="small text-muted"),
+        components.section("What to do next", recommendation_list(recommendations),
+                           export=export("recommendations")),
+        dbc.Row([
+            dbc.Col(components.section(
+                f"Top performers ({len(top)})",
+                performer_grid("insights-top", top),
+                help_text=(f"Score of {p75:.0f} or more (the top quarter)." if p75 is not None
+                           else "No scored creators in this selection."),
+                export=export("top_performers")), lg=6),
+            dbc.Col(components.section(
+                f"Underperformers ({len(under)})",
+                performer_grid("insights-under", under),
+                help_text=(f"Score of {p25:.0f} or less (the bottom quarter)."
+                           if p25 is not None else "No scored creators in this selection."),
+                export=export("underperformers")), lg=6),
+        ], className="g-3"),
+        dbc.Row([
+            dbc.Col(components.section(
+                "Platforms side by side",
+                figures.chart("insights-platforms", platform_figure(platforms),
+                              "platform-comparison"),
+                export=export("platforms")), lg=6),
+            dbc.Col(components.section(
+                "ROAS by creator category and gender",
+                figures.chart("insights-heatmap", heatmap_figure(heatmap),
+                              "category-gender-roas"),
+                help_text="Darker cells earn more per ₹1 spent; empty cells had no spend.",
+                export=export("category_gender")), lg=6),
+        ], className="g-3"),
+    ])
+
+
+def recommendation_list(recommendations):
+    if not recommendations:
+        return html.P("No recommendations for this selection: there is not enough spend "
+                      "to compare creators.", className="text-muted mb-0",
+                      id="insights-recommendations")
+    items = []
+    for recommendation in recommendations:
+        label, colour = RECOMMENDATION_STYLE.get(recommendation.get("kind"),
+                                                 ("Note", "secondary"))
+        items.append(dbc.ListGroupItem([
+            dbc.Badge(label, color=colour, className="me-2"),
+            html.Span(recommendation.get("text", "")),
+        ]))
+    return dbc.ListGroup(items, id="insights-recommendations", flush=True)
+
+
+def performer_grid(component_id, performers):
+    if performers is None or performers.empty:
+        return components.empty_state("No creators in this group.")
+    columns = [column for column in PERFORMER_COLUMNS if column in performers.columns]
+    return components.grid(component_id, performers, columns,
+                           link=("name", "/influencers/", "influencer_id")
+                           if "influencer_id" in performers.columns else None, page_size=10)
+
+
+def platform_figure(platforms):
+    if platforms is None or platforms.empty:
+        return figures.empty_figure()
+    return figures.roas_bars(platforms["platform"], platforms["roas"],
+                             platforms["incremental_roas"])
+
+
+def heatmap_figure(heatmap):
+    if heatmap is None or heatmap.empty:
+        return figures.empty_figure()
+    frame = heatmap.assign(gender=heatmap["gender"].fillna("not given"))
+    table = frame.pivot_table(index="category", columns="gender", values="roas",
+                              aggfunc="first")
+    text = [[components.ratio(value) if value == value else "" for value in row]
+            for row in table.to_numpy(dtype=float, na_value=float("nan"))]
+    figure = go.Figure(go.Heatmap(
+        z=table.to_numpy(dtype=float, na_value=float("nan")), x=list(table.columns),
+        y=list(table.index), text=text, texttemplate="%{text}", colorscale="Blues",
+        colorbar={"title": "ROAS"}, hovertemplate="%{y}, %{x}<br>ROAS %{z:.2f}×<extra></extra>"))
+    return figures.style_figure(figure)

@@ -1,10 +1,10 @@
 """URL -> view resolution and the fallback pages (not found, not allowed)."""
-import importlib
 import re
+from urllib.parse import unquote
 
 from dash import html
 
-# (pattern, view, layouts module)
+# (pattern, view, name of its modules in layouts/ and callbacks/)
 ROUTES = [
     (r"^/$", "home", None),
     (r"^/overview/?$", "overview", "overview"),
@@ -27,13 +27,14 @@ def resolve(pathname, role=None):
         if match:
             if view == "home":
                 return ("brands" if role == "manager" else "overview"), {}
-            return view, match.groupdict()
+            # A creator id arrives percent-encoded (see components.creator_href).
+            return view, {name: unquote(part) for name, part in match.groupdict().items()}
     return None, {}
 
 
-def render(view, **kwargs):
-    module = importlib.import_module(f"layouts.{_MODULES[view]}")
-    return module.layout(**kwargs)
+def module_of(view):
+    """The name of the view's modules in layouts/ and callbacks/."""
+    return _MODULES[view]
 
 
 def not_found():

@@ -1,30 +1,26 @@
 """User management (admins): create users, roles, brands, passwords, deactivate."""
-from urllib.parse import parse_qs
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import users
-from models.users import ROLES
-
-ROLE_OPTIONS = [{"label": role.capitalize(), "value": role} for role in ROLES]
 ALL_BRANDS_HINT = "Leave the brands empty to give access to every brand, now and later."
 
 
-def layout(search="", **_kwargs):
-    selected = parse_qs((search or "").lstrip("?")).get("user", [None])[0]
+def layout(roles, min_password_length, selected=None):
+    """The page of people; `selected` is the username the address names."""
+    role_options = [{"label": role.capitalize(), "value": role} for role in roles]
     return html.Div([
         html.H3("Users"),
         # Bumped by every change; the table and the pickers redraw from it.
         dcc.Store(id="users-version", data=0),
         dbc.Row([
             dbc.Col([html.H5("People"), html.Div(id="users-table")], lg=7),
-            dbc.Col([_create_card(), _edit_card(selected)], lg=5),
+            dbc.Col([_create_card(role_options, min_password_length),
+                     _edit_card(role_options, selected)], lg=5),
         ]),
     ], id="users-page")
 
 
-def _create_card():
+def _create_card(role_options, min_password_length):
     return dbc.Card([
         dbc.CardHeader("Add a user"),
         dbc.CardBody([
@@ -32,9 +28,9 @@ def _create_card():
             dbc.Input(id="users-new-username", autocomplete="off", maxLength=150),
             dbc.Label("Password", html_for="users-new-password", className="mt-2"),
             dbc.Input(id="users-new-password", type="password", autocomplete="new-password"),
-            dbc.FormText(f"At least {users.MIN_PASSWORD_LENGTH} characters."),
+            dbc.FormText(f"At least {min_password_length} characters."),
             dbc.Label("Role", html_for="users-new-role", className="mt-2 d-block"),
-            dbc.Select(id="users-new-role", options=ROLE_OPTIONS, value="analyst"),
+            dbc.Select(id="users-new-role", options=role_options, value="analyst"),
             *_brand_pickers("users-new"),
             dbc.Button("Add user", id="users-create", color="primary", className="mt-3"),
             html.Div(id="users-create-message", className="mt-2"),
@@ -42,7 +38,7 @@ def _create_card():
     ], className="mb-3")
 
 
-def _edit_card(selected):
+def _edit_card(role_options, selected):
     return dbc.Card([
         dbc.CardHeader("Change a user"),
         dbc.CardBody([
@@ -51,7 +47,7 @@ def _edit_card(selected):
                          placeholder="Pick a user"),
             html.Div(id="users-edit-summary", className="small text-muted mt-1"),
             dbc.Label("Role", html_for="users-edit-role", className="mt-2 d-block"),
-            dbc.Select(id="users-edit-role", options=ROLE_OPTIONS),
+            dbc.Select(id="users-edit-role", options=role_options),
             *_brand_pickers("users-edit"),
             dbc.Button("Save role and brands", id="users-save", color="primary",
                        className="mt-3"),

@@ -592,7 +592,7 @@ def test_profile_payouts_of_a_brand_limited_user_stay_in_their_brands(app):
 
 
 def test_creator_page_says_payouts_are_shared_across_brands(sqlite_app):
-    from callbacks.influencers import payout_content
+    from layouts.influencers import payout_content
 
     import_tiny(sqlite_app)
     with sqlite_app.app_context():

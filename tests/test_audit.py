@@ -5,6 +5,7 @@ import pytest
 
 from dashboard import audit
 from dashboard.extensions import db
+from callbacks import audit as audit_callbacks
 from layouts import audit as audit_layout
 from models import AuditEvent
 from tests.conftest import AuthActions, create_users
@@ -76,7 +77,7 @@ def test_audit_page_filters_by_action(sqlite_app):
 
 def test_audit_page_layout_takes_the_action_from_the_address(sqlite_app):
     with sqlite_app.test_request_context():
-        page = audit_layout.layout(search="?action=login_failed")
+        page = audit_callbacks.page(search="?action=login_failed")
     dropdown = page.children[1].children[0].children[1]
     assert dropdown.id == "audit-action" and dropdown.value == "login_failed"
     assert "user_created" in dropdown.options

@@ -1,12 +1,15 @@
 """The dashboard views: layouts per role, callbacks through Dash's HTTP endpoint, brand scope."""
 import csv
 import json
+import pathlib
 import pickle
+from urllib.parse import quote
 
 import pytest
 
 from dashboard import analytics, auth
 from layouts import components
+from tests import hostile as hostile_data
 from tests.conftest import TINY, import_tiny
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
@@ -192,7 +195,12 @@ def test_creators_grid_links_each_row_with_tier_and_score(client, tiny):
     body = body_of(update_view(client, "influencers", state=key), "influencers")
     rows = find(body, "influencers-grid")["props"]["rowData"]
     by_id = {row["influencer_id"]: row for row in rows}
-    assert by_id["2"]["name"] == "[Bilal](/influencers/2)"
+    assert by_id["2"]["name"] == "Bilal"
+    name_column = next(column for column in find(body, "influencers-grid")["props"][
+        "columnDefs"] if column["field"] == "name")
+    assert name_column["cellRenderer"] == "RowLink"
+    assert name_column["cellRendererParams"] == {"prefix": "/influencers/",
+                                                 "keyField": "influencer_id"}
     assert by_id["2"]["tier"] == "mega"
     expected = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}
     for influencer_id, row in by_id.items():
@@ -257,16 +265,16 @@ def test_callback_error_shows_a_reference_not_a_trace(client, tiny, monkeypatch)
 
 
 def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypatch):
-    from callbacks import overview as overview_callbacks
+    from layouts import overview as overview_layout
 
     builds = []
-    real_body = overview_callbacks.overview_body
+    real_body = overview_layout.body
 
     def counted_body(*args):
         builds.append(1)
         return real_body(*args)
 
-    monkeypatch.setattr(overview_callbacks, "overview_body", counted_body)
+    monkeypatch.setattr(overview_layout, "body", counted_body)
     tiny.login("analyst")
     first = body_of(update_view(client, "overview"), "overview")
     again = body_of(update_view(client, "overview"), "overview")
@@ -297,3 +305,156 @@ def test_cached_view_bodies_hold_figures_as_plain_data(client, tiny, monkeypatch
     assert set(bodies) == {"view:overview", "view:roi", "view:insights", "view:brands"}
     for name, body in bodies.items():
         assert b"plotly.graph_objs" not in pickle.dumps(body), name
+
+
+def run(client, outputs, inputs):
+    """Any callback, as the browser calls it: outputs as (id, property), inputs as dicts."""
+    names = [f"{component_id}.{prop}" for component_id, prop in outputs]
+    specs = [{"id": component_id, "property": prop} for component_id, prop in outputs]
+    # The renderer sends one output as itself and several as a list.
+    body = {"output": f"..{'...'.join(names)}.." if len(names) > 1 else names[0],
+            "outputs": specs if len(specs) > 1 else specs[0],
+            "inputs": inputs, "changedPropIds": []}
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_data_report_error_shows_the_plain_message(client, tiny, monkeypatch):
+    from layouts import data as data_layout
+
+    def broken(_report):
+        raise RuntimeError("report exploded at secret_table")
+
+    monkeypatch.setattr(data_layout, "report_view", broken)
+    tiny.login("admin")
+    response = run(client, [("data-report-view", "children"), ("data-commit", "hidden")],
+                   [{"id": "data-report", "property": "data", "value": {"ok": True}}])
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    shown = response.get_json()["response"]
+    text = json.dumps(shown["data-report-view"]["children"])
+    assert "could not be loaded" in text and "secret_table" not in text
+    # The commit button is left as it was.
+    assert "data-commit" not in shown
+
+
+def graphs_in(tree):
+    """Every dcc.Graph in a Dash JSON tree."""
+    if isinstance(tree, dict):
+        found = [tree] if tree.get("type") == "Graph" else []
+        return found + [graph for value in tree.values() for graph in graphs_in(value)]
+    if isinstance(tree, list):
+        return [graph for item in tree for graph in graphs_in(item)]
+    return []
+
+
+def test_no_chart_offers_to_send_its_data_off_the_server(client, tiny):
+    tiny.login("admin")
+    shown = [route(client, pathname).get_json()["response"] for pathname in (
+        ANALYTICS_VIEWS + ["/data", "/admin/users", "/admin/audit"])]
+    for dimension in ("influencer", "campaign", "platform", "tier"):
+        shown.append(body_of(update_view(client, "roi", inputs=[
+            {"id": "roi-dimension", "property": "value", "value": dimension}]), "roi"))
+    for key in (None, "2"):
+        shown.append(body_of(update_view(client, "influencers", state=[
+            {"id": "influencers-key", "property": "data", "value": key}]), "influencers"))
+    for view in ("overview", "insights", "brands"):
+        shown.append(body_of(update_view(client, view), view))
+    graphs = graphs_in(shown)
+    assert len(graphs) >= 15
+    for graph in graphs:
+        config = graph["props"]["config"]
+        assert config["showSendToCloud"] is False and config["showEditInChartStudio"] is False
+        assert config["showLink"] is False and config["displaylogo"] is False
+        assert {"sendDataToCloud", "editInChartStudio"} <= set(
+            config["modeBarButtonsToRemove"])
+        assert config["toImageButtonOptions"]["format"] == "png"
+
+
+def test_every_chart_is_made_by_the_shared_chart_function():
+    # A dcc.Graph built anywhere else would miss the shared mode bar settings.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    makers = [path.relative_to(root).as_posix()
+              for folder in ("layouts", "callbacks", "dashboard")
+              for path in (root / folder).rglob("*.py") if "dcc.Graph(" in path.read_text()]
+    assert makers == ["layouts/figures.py"]
+
+
+@pytest.fixture
+def hostile(app, auth, tmp_path):
+    """The tiny data set with a link in a name, a category and an id (tests/hostile.py)."""
+    hostile_data.import_hostile(app, tmp_path)
+    return auth
+
+
+def components_in(tree, kind):
+    if isinstance(tree, dict):
+        found = [tree] if tree.get("type") == kind else []
+        return found + [part for value in tree.values() for part in components_in(value, kind)]
+    if isinstance(tree, list):
+        return [part for item in tree for part in components_in(item, kind)]
+    return []
+
+
+def hostile_bodies(client):
+    influencer = [{"id": "roi-dimension", "property": "value", "value": "influencer"}]
+    bodies = {view: body_of(update_view(client, view), view)
+              for view in ("overview", "insights", "brands")}
+    bodies["roi"] = body_of(update_view(client, "roi", inputs=influencer), "roi")
+    for key in (None, hostile_data.RENAMED, hostile_data.INFLUENCER_ID):
+        bodies[f"influencers/{key}"] = body_of(update_view(client, "influencers", state=[
+            {"id": "influencers-key", "property": "data", "value": key}]), "influencers")
+    return bodies
+
+
+def test_imported_text_is_shown_as_text_in_charts(client, hostile):
+    hostile.login("analyst")
+    bodies = hostile_bodies(client)
+    for view in ("roi", "insights"):
+        charts = json.dumps([graph["props"]["figure"]
+                             for graph in components_in(bodies[view], "Graph")])
+        # Plotly shows &lt;a as the characters "<a"; a raw "<a" would be a link.
+        assert "<a" not in charts, view
+        assert "&lt;a href=" in charts, view
+    everything = json.dumps([graph["props"]["figure"]
+                             for graph in components_in(list(bodies.values()), "Graph")])
+    assert "<a" not in everything
+
+
+def test_imported_text_is_shown_as_text_in_grids(client, hostile):
+    hostile.login("analyst")
+    bodies = hostile_bodies(client)
+    grids = components_in(list(bodies.values()), "AgGrid")
+    assert len(grids) >= 5
+    for grid in grids:
+        assert all(column.get("cellRenderer") != "markdown"
+                   for column in grid["props"]["columnDefs"]), grid["props"]["id"]
+    rows = find(bodies["influencers/None"], "influencers-grid")["props"]["rowData"]
+    by_id = {row["influencer_id"]: row for row in rows}
+    # The grid holds the text as it was imported; RowLink shows it as text.
+    assert by_id[hostile_data.RENAMED]["name"] == hostile_data.NAME
+    assert by_id[hostile_data.INFLUENCER_ID]["name"] == "Chen"
+
+
+def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
+    hostile.login("analyst")
+    address = "/influencers/" + quote(hostile_data.INFLUENCER_ID, safe="")
+    brands = json.dumps(body_of(update_view(client, "brands"), "brands"))
+    assert f'"href": "{address}"' in brands
+    page = route(client, address).get_json()["response"]["app-page"]["children"]
+    assert find(page, "influencers-key")["props"]["data"] == hostile_data.INFLUENCER_ID
+    body = hostile_bodies(client)[f"influencers/{hostile_data.INFLUENCER_ID}"]
+    assert text_of(find(body, "influencers-name")) == "Chen"
+
+
+def test_a_one_output_callback_error_shows_the_plain_message(client, tiny, monkeypatch):
+    from dashboard import uploads
+
+    def broken():
+        raise RuntimeError("history exploded at secret_table")
+
+    monkeypatch.setattr(uploads, "import_history", broken)
+    tiny.login("admin")
+    response = run(client, [("data-history", "children")],
+                   [{"id": "data-commit-result", "property": "data", "value": None}])
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    text = json.dumps(response.get_json()["response"]["data-history"]["children"])
+    assert "could not be loaded" in text and "secret_table" not in text

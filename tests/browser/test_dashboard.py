@@ -1,12 +1,14 @@
 """End to end in headless Chromium: sign-in, filters, roles, upload and commit."""
 import json
 from dataclasses import replace
+from urllib.parse import unquote
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from dashboard import analytics, insights
 from layouts import components
+from tests import hostile
 from tests.browser.conftest import open_page, sign_in, sign_out, texts
 
 pytestmark = pytest.mark.browser
@@ -170,3 +172,41 @@ def test_insights_recommendations_follow_the_filter(browser, live_app):
     shown = browser.find_element("#insights-recommendations").text
     assert all(text in shown for text in after)
     assert not any(text in shown for text in before if text not in after)
+
+
+# Links to another site anywhere on the page, HTML or SVG (Plotly draws <a> inside SVG).
+# A link to a creator whose id holds "evil.example" stays on this site, so it is not one.
+EVIL_LINKS = """return Array.from(document.querySelectorAll('a')).map(function (a) {
+    return a.getAttribute('href') ||
+        a.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || '';
+}).filter(function (href) {
+    return new URL(href, document.baseURI).hostname === 'evil.example';
+}).length;"""
+
+
+def test_imported_text_shows_as_text_and_no_chart_sends_data_away(browser, live_app,
+                                                                  tmp_path):
+    hostile.import_hostile(live_app, tmp_path)
+    sign_in(browser, "analyst")
+    open_page(browser, "/influencers")
+    browser.wait_for_contains_text("#influencers-grid", hostile.NAME, timeout=15)
+    assert browser.driver.execute_script(EVIL_LINKS) == 0
+    for path, chart, shown in (("/roi", "#roi-by-group", "Asha"),
+                               ("/insights", "#insights-heatmap", "Lifestyle")):
+        open_page(browser, path)
+        browser.wait_for_contains_text(chart, shown, timeout=15)
+        assert browser.driver.execute_script(EVIL_LINKS) == 0, path
+        buttons = [button.get_attribute("data-title") for button in
+                   browser.driver.find_elements(By.CSS_SELECTOR, ".modebar-btn")]
+        assert "Download plot as a PNG" in buttons, path
+        assert not [title for title in buttons if "Cloud" in title or "Studio" in title]
+    open_page(browser, "/influencers")
+    browser.wait_for_contains_text("#influencers-grid", "Chen", timeout=15)
+    # The live app holds the tiny set too, so Chen is there under id 3 as well.
+    address = "/influencers/" + hostile.INFLUENCER_ID
+    link = next(anchor for anchor in browser.driver.find_elements(
+        By.CSS_SELECTOR, "#influencers-grid a")
+        if unquote(anchor.get_attribute("href")).endswith(address))
+    assert link.text == "Chen"
+    link.click()
+    browser.wait_for_text_to_equal("#influencers-name", "Chen", timeout=15)
