@@ -274,7 +274,7 @@ def test_notes_are_no_part_of_the_filters():
 
 @pytest.mark.parametrize("brands", ["Gritzo", ["Gritzo"], ("Gritzo",)])
 def test_a_list_filter_sent_as_one_string_is_one_value(brands):
-    from layouts import components
+    from callbacks import common as components
 
     # A single string once became one brand per character: G, r, i, t, z, o.
     selection = components.selection_from_controls(None, None, brands, "YouTube", None,
@@ -285,7 +285,7 @@ def test_a_list_filter_sent_as_one_string_is_one_value(brands):
 
 
 def test_filter_bar_dates_outside_the_range_are_left_out(fixed_today):
-    from layouts import components
+    from callbacks import common as components
 
     selection = components.selection_from_controls("0001-01-01", "2025-03-01", [], [], [],
                                                    [], 0.9)
