@@ -1,0 +1,275 @@
+"""Budget planner: spread a budget over creators where the learned curves say it earns most."""
+import heapq
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard import analytics, planner_fit
+
+# The budget is handed out in this many equal steps (a step is budget / STEPS rupees).
+STEPS = 2000
+# The 10th and 90th percentiles of a normal distribution, in standard deviations.
+RANGE_Z = 1.2815515655446004
+PLAN_COLUMNS = ["influencer_id", "name", "platform", "current_spend", "planned_spend",
+                "planned_posts", "expected_incremental_revenue", "low", "high",
+                "current_expected"]
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What the user asks of a plan beyond the budget."""
+
+    keep: frozenset[str] = field(default_factory=frozenset)
+    exclude: frozenset[str] = field(default_factory=frozenset)
+    platform_min: tuple = ()          # ((platform, rupees), ...)
+    platform_max: tuple = ()
+    # 1.0: no more posts a period than the creator has ever made; 1.5 allows half as many more.
+    widen: float = 1.0
+
+
+# ------------------------------------------------------------------- curves as functions
+
+def expected_revenue(curves, spend):
+    """Expected incremental revenue of each creator at these spends (arrays)."""
+    posts = np.divide(spend, curves["cost_per_post"].to_numpy(float),
+                      out=np.zeros(len(curves)), where=curves["cost_per_post"].to_numpy() > 0)
+    saturation = curves["cost_per_post"].to_numpy(float) * curves["return_per_rupee"].to_numpy(
+        float)
+    return saturation * (1.0 - np.exp(-posts / curves["posts_scale"].to_numpy(float)))
+
+
+def revenue_spread(curves, spend):
+    """Standard deviation of each creator's incremental revenue at these spends.
+
+    The curve's own uncertainty (posterior of its return per rupee) and the period's
+    noise around it (Poisson-like, over-dispersed by the amount the history shows).
+    """
+    mean = expected_revenue(curves, spend)
+    share = np.divide(mean, curves["return_per_rupee"].to_numpy(float),
+                      out=np.zeros(len(curves)), where=curves["return_per_rupee"].to_numpy() > 0)
+    parameter = share * curves["return_sd"].to_numpy(float)
+    noise = mean * curves["noise_per_rupee"].to_numpy(float)
+    return np.sqrt(parameter ** 2 + np.maximum(noise, 0.0))
+
+
+def spend_limit(curves, constraints):
+    """Most each creator may get: posts history supports (widened) x cost per post."""
+    limit = (curves["max_posts"].to_numpy(float) * constraints.widen
+             * curves["cost_per_post"].to_numpy(float))
+    limit[curves["influencer_id"].isin(constraints.exclude).to_numpy()] = 0.0
+    return limit
+
+
+# ---------------------------------------------------------------------------- optimiser
+
+def allocate(gain, steps, caps, floors, groups, group_min, group_max):
+    """Steps per creator maximising the sum of gains, taken one step at a time.
+
+    gain(i, k) is creator i's gain from its (k+1)-th step, non-increasing in k (a concave
+    curve). Floors are handed out first, then each group's minimum within the group, then
+    the best step anywhere while the creator's cap and its group's maximum allow. For a
+    separable concave objective under such nested limits this greedy order is optimal
+    (tests/test_planner.py checks it against brute force).
+    """
+    taken = [min(f, c) for f, c in zip(floors, caps)]
+    left = steps - sum(taken)
+    if left < 0:
+        raise ValueError("The creators you chose to keep cost more than the budget.")
+    group_taken = {}
+    for i, group in enumerate(groups):
+        group_taken[group] = group_taken.get(group, 0) + taken[i]
+
+    def run(members, limit):
+        nonlocal left
+        heap = [(-gain(i, taken[i]), i) for i in members if taken[i] < caps[i]]
+        heapq.heapify(heap)
+        handed = 0
+        while heap and left > 0 and handed < limit:
+            negative, i = heapq.heappop(heap)
+            if -negative <= 0:
+                break
+            if group_taken[groups[i]] >= group_max.get(groups[i], steps):
+                continue
+            taken[i] += 1
+            group_taken[groups[i]] += 1
+            left -= 1
+            handed += 1
+            if taken[i] < caps[i]:
+                heapq.heappush(heap, (-gain(i, taken[i]), i))
+
+    for group, minimum in group_min.items():
+        members = [i for i, g in enumerate(groups) if g == group]
+        run(members, max(0, minimum - group_taken.get(group, 0)))
+    run(range(len(caps)), steps)
+    return taken
+
+
+def optimise(curves, budget, constraints=Constraints()):
+    """Planned spend per creator (array, rupees): the greedy allocation on the curves."""
+    if budget <= 0 or curves.empty:
+        return np.zeros(len(curves))
+    step = budget / STEPS
+    limit = spend_limit(curves, constraints)
+    caps = np.floor(limit / step + 1e-9).astype(int).tolist()
+    keep = curves["influencer_id"].isin(constraints.keep).to_numpy()
+    floors = np.where(keep, np.ceil(curves["current_spend"].to_numpy(float) / step - 1e-9),
+                      0).astype(int).tolist()
+    groups = curves["platform"].tolist()
+    group_min = {p: int(np.ceil(amount / step - 1e-9)) for p, amount in constraints.platform_min}
+    group_max = {p: int(np.floor(amount / step + 1e-9)) for p, amount in constraints.platform_max}
+    cost = curves["cost_per_post"].to_numpy(float)
+    saturation = cost * curves["return_per_rupee"].to_numpy(float)
+    scale = curves["posts_scale"].to_numpy(float)
+
+    def gain(i, k):
+        if cost[i] <= 0:
+            return 0.0
+        before, after = k * step / cost[i], (k + 1) * step / cost[i]
+        return saturation[i] * (np.exp(-before / scale[i]) - np.exp(-after / scale[i]))
+
+    taken = allocate(gain, STEPS, caps, floors, groups, group_min, group_max)
+    return np.floor(np.array(taken) * step * 100) / 100
+
+
+# ------------------------------------------------------------------------------- plans
+
+def fitted_curves(selection, scope, *, days=30, as_of=None, use_cache=True):
+    """The learned curves for this brand and platform filter, cached per data version."""
+    def compute():
+        daily, creators, post_days = planner_fit.history(selection, scope, as_of=as_of)
+        return planner_fit.fit_curves(daily, creators, post_days, days=days, as_of=as_of)
+
+    if not use_cache:
+        return compute()
+    key_selection = analytics.Selection(brands=selection.brands, platforms=selection.platforms)
+    return analytics.cached("planner_curves", key_selection, scope, compute, days,
+                            str(as_of))
+
+
+def make_plan(curves, budget, days=30, constraints=Constraints()):
+    """The plan as a dict: totals with their range, rows per creator, and the moves."""
+    planned = optimise(curves, budget, constraints)
+    current = curves["current_spend"].to_numpy(float)
+    expected = expected_revenue(curves, planned)
+    spread = revenue_spread(curves, planned)
+    rows = pd.DataFrame({
+        "influencer_id": curves["influencer_id"], "name": curves["name"],
+        "platform": curves["platform"], "current_spend": np.round(current, 2),
+        "planned_spend": planned,
+        "planned_posts": np.round(np.divide(planned, curves["cost_per_post"].to_numpy(float),
+                                            out=np.zeros(len(curves)),
+                                            where=curves["cost_per_post"].to_numpy() > 0), 1),
+        "expected_incremental_revenue": np.round(expected, 2),
+        "low": np.round(np.maximum(expected - RANGE_Z * spread, 0.0), 2),
+        "high": np.round(expected + RANGE_Z * spread, 2),
+        "current_expected": np.round(expected_revenue(curves, current), 2),
+    }, columns=PLAN_COLUMNS)
+    rows = rows[(rows["current_spend"] > 0) | (rows["planned_spend"] > 0)]
+    rows = rows.sort_values(["planned_spend", "current_spend"], ascending=False)
+    total = float(expected.sum())
+    total_spread = float(np.sqrt((spread ** 2).sum()))
+    return {
+        "budget": float(budget), "days": int(days),
+        "expected_incremental_revenue": round(total, 2),
+        "low": round(max(total - RANGE_Z * total_spread, 0.0), 2),
+        "high": round(total + RANGE_Z * total_spread, 2),
+        "current_spend": round(float(current.sum()), 2),
+        "current_expected": round(float(expected_revenue(curves, current).sum()), 2),
+        "rows": rows.reset_index(drop=True),
+        "moves": moves(curves, current, planned),
+    }
+
+
+def moves(curves, current, planned, limit=5):
+    """Money taken from creators the plan cuts and given to those it grows, largest first.
+
+    Each move carries the expected gain (what the receiver earns minus what the giver
+    stops earning) with a 10th-90th percentile range.
+    """
+    change = planned - current
+    givers = [[i, -change[i]] for i in np.argsort(change) if change[i] < -1]
+    takers = [[i, change[i]] for i in np.argsort(-change) if change[i] > 1]
+    result = []
+    spend = current.copy()
+    while givers and takers and len(result) < limit:
+        giver, taker = givers[0], takers[0]
+        amount = min(giver[1], taker[1])
+        before = spend.copy()
+        spend[giver[0]] -= amount
+        spend[taker[0]] += amount
+        gain, sd = _change(curves, before, spend)
+        result.append({"from_id": curves["influencer_id"].iat[giver[0]],
+                       "from": curves["name"].iat[giver[0]],
+                       "to_id": curves["influencer_id"].iat[taker[0]],
+                       "to": curves["name"].iat[taker[0]], "amount": round(float(amount), 2),
+                       "gain": round(gain, 2), "low": round(gain - RANGE_Z * sd, 2),
+                       "high": round(gain + RANGE_Z * sd, 2)})
+        giver[1] -= amount
+        taker[1] -= amount
+        if giver[1] <= 1:
+            givers.pop(0)
+        if taker[1] <= 1:
+            takers.pop(0)
+    return result
+
+
+def _change(curves, before, after):
+    difference = expected_revenue(curves, after) - expected_revenue(curves, before)
+    spread_before, spread_after = revenue_spread(curves, before), revenue_spread(curves, after)
+    changed = np.abs(after - before) > 0
+    sd = np.sqrt(np.abs(spread_after[changed] ** 2 - spread_before[changed] ** 2).sum())
+    return float(difference.sum()), float(sd)
+
+
+def plan(selection, scope, budget=None, *, days=30, constraints=Constraints(),
+         use_cache=True):
+    """A plan for the next `days` days within the user's brands; budget None: current spend."""
+    curves = fitted_curves(selection, scope, days=days, use_cache=use_cache)
+    if budget is None:
+        budget = float(curves["current_spend"].sum()) if not curves.empty else 0.0
+    return make_plan(curves, float(budget), days, constraints)
+
+
+def backtest(selection, scope, *, days=30, use_cache=True):
+    """Fit on all but the last period, forecast that period's actual spend, compare.
+
+    Returns the forecast and measured incremental revenue of the last period, the error,
+    how many creators' measured revenue fell in their 10th-90th percentile range, and the
+    plan the history before it would have made at the same budget.
+    """
+    daily, creators, post_days = planner_fit.history(selection, scope)
+    if daily.empty:
+        return None
+    last_day = daily["day"].max()
+    cut = (last_day - timedelta(days=days)).date()
+    past = fitted_curves(selection, scope, days=days, as_of=cut, use_cache=use_cache)
+    full = planner_fit.fit_curves(daily, creators, post_days, days=days)
+    actual_spend = full.set_index("influencer_id")["current_spend"].reindex(
+        past["influencer_id"]).fillna(0.0).to_numpy()
+    period = daily[daily["day"] > pd.Timestamp(cut)]
+    revenue = period.groupby("creator")["revenue"].sum()
+    key_of = creators.set_index("creator")["influencer_id"]
+    revenue.index = revenue.index.map(key_of)
+    organic = past.set_index("influencer_id")["organic_per_day"] * days
+    measured = (revenue.reindex(past["influencer_id"]).fillna(0.0).to_numpy()
+                - organic.to_numpy())
+    forecast = expected_revenue(past, actual_spend)
+    spread = revenue_spread(past, actual_spend)
+    active = actual_spend > 0
+    low, high = forecast - RANGE_Z * spread, forecast + RANGE_Z * spread
+    total_forecast, total_measured = float(forecast[active].sum()), float(measured[active].sum())
+    total_sd = float(np.sqrt((spread[active] ** 2).sum()))
+    planned = make_plan(past, float(actual_spend.sum()), days)
+    return {
+        "as_of": cut.isoformat(), "budget": round(float(actual_spend.sum()), 2),
+        "forecast": round(total_forecast, 2), "measured": round(total_measured, 2),
+        "low": round(total_forecast - RANGE_Z * total_sd, 2),
+        "high": round(total_forecast + RANGE_Z * total_sd, 2),
+        "error": (total_forecast - total_measured) / total_measured
+        if total_measured else None,
+        "creators": int(active.sum()),
+        "creators_in_range": int(((measured >= low) & (measured <= high) & active).sum()),
+        "plan_forecast": planned["expected_incremental_revenue"],
+    }
