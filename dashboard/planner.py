@@ -256,7 +256,9 @@ def backtest(selection, scope, *, days=30, use_cache=True):
     measured = (revenue.reindex(past["influencer_id"]).fillna(0.0).to_numpy()
                 - organic.to_numpy())
     forecast = expected_revenue(past, actual_spend)
-    spread = revenue_spread(past, actual_spend)
+    # What is measured also carries the organic sales' own noise.
+    spread = np.sqrt(revenue_spread(past, actual_spend) ** 2
+                     + organic.to_numpy() * past["noise_per_rupee"].to_numpy(float))
     active = actual_spend > 0
     low, high = forecast - RANGE_Z * spread, forecast + RANGE_Z * spread
     total_forecast, total_measured = float(forecast[active].sum()), float(measured[active].sum())

@@ -170,7 +170,7 @@ def _fit_shapes(lift, posts, observed, noise_unit, platforms):
     informative = (degrees > 0) & (shape_squares[:, 0] > 0)
     # How much noisier than Poisson the periods are, one number for the whole data set.
     ratio = squared_error.min(axis=1) / np.maximum(degrees, 1) / np.maximum(noise_unit, 1e-9)
-    noise_scale = float(np.median(ratio[informative])) if informative.any() else 1.0
+    noise_scale = float(np.mean(ratio[informative])) if informative.any() else 1.0
     noise_scale = max(noise_scale, 1e-6)
     scaled_error = squared_error / (noise_scale * np.maximum(noise_unit, 1e-9))[:, None]
 
