@@ -16,6 +16,10 @@ PLAN_COLUMNS = ["influencer_id", "name", "platform", "current_spend", "planned_s
                 "planned_posts", "expected_incremental_revenue", "low", "high",
                 "current_expected"]
 
+# The columns of `dashboard plan` and the page's CSV export, in order.
+EXPORT_COLUMNS = ["influencer_id", "name", "current_spend", "planned_spend",
+                  "expected_incremental_revenue", "low", "high"]
+
 
 @dataclass(frozen=True)
 class Constraints:
@@ -180,6 +184,17 @@ def make_plan(curves, budget, days=30, constraints=Constraints()):
         "rows": rows.reset_index(drop=True),
         "moves": moves(curves, current, planned),
     }
+
+
+def plan_document(result):
+    """The plan as plain JSON-ready data: totals and one record per creator."""
+    rows = result["rows"][EXPORT_COLUMNS]
+    return {"budget": result["budget"], "days": result["days"],
+            "expected_incremental_revenue": result["expected_incremental_revenue"],
+            "low": result["low"], "high": result["high"],
+            "rows": [{key: (value.item() if hasattr(value, "item") else value)
+                      for key, value in record.items()}
+                     for record in rows.to_dict("records")]}
 
 
 def moves(curves, current, planned, limit=5):
