@@ -190,17 +190,19 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
 @click.option("--platform-max", multiple=True, metavar="PLATFORM=AMOUNT")
 @click.option("--widen", type=click.FloatRange(min=1), default=1.0, show_default=True,
               help="Allow this many times the most posts a creator has made in a period.")
+@click.option("--whole-posts", is_flag=True, help="Buy whole posts only.")
 @click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json")
 @with_appcontext
 def plan_command(budget, days, brands, platforms, keep, exclude, platform_min, platform_max,
-                 widen, output_format):
+                 widen, whole_posts, output_format):
     """Spread a budget over creators for the next days (docs/planner.md). No brand scope."""
     from dashboard import analytics, planner
 
     constraints = planner.Constraints(
         keep=frozenset(keep), exclude=frozenset(exclude),
         platform_min=_platform_amounts(platform_min, "--platform-min"),
-        platform_max=_platform_amounts(platform_max, "--platform-max"), widen=widen)
+        platform_max=_platform_amounts(platform_max, "--platform-max"), widen=widen,
+        whole_posts=whole_posts)
     selection = analytics.Selection(brands=frozenset(brands), platforms=frozenset(platforms))
     try:
         result = planner.plan(selection, None, budget, days=days, constraints=constraints,

@@ -31,6 +31,54 @@ class Constraints:
     platform_max: tuple = ()
     # 1.0: no more posts a period than the creator has ever made; 1.5 allows half as many more.
     widen: float = 1.0
+    # Buy whole posts only (rounded down, then the rest spent post by post); by default
+    # spend is planned as money, a part of a post meaning a share of its fee.
+    whole_posts: bool = False
+
+
+def constraints_from(keep=(), exclude=(), minimums=None, maximums=None, widen=1.0,
+                     whole_posts=False):
+    """Constraints from form or query values; blank and negative amounts mean no limit."""
+    def amounts(values):
+        return tuple(sorted((platform, float(amount))
+                            for platform, amount in (values or {}).items()
+                            if amount not in (None, "") and float(amount) >= 0))
+    return Constraints(keep=frozenset(keep or ()), exclude=frozenset(exclude or ()),
+                       platform_min=amounts(minimums), platform_max=amounts(maximums),
+                       widen=max(1.0, float(widen or 1.0)), whole_posts=bool(whole_posts))
+
+
+def query_pairs(budget, days, constraints):
+    """The plan's own query parameters (beside the selection's), for its CSV export."""
+    pairs = [("days", str(days))] + ([("budget", repr(float(budget)))]
+                                     if budget is not None else [])
+    pairs += [("keep", key) for key in sorted(constraints.keep)]
+    pairs += [("exclude", key) for key in sorted(constraints.exclude)]
+    pairs += [(f"min_{p}", repr(a)) for p, a in constraints.platform_min]
+    pairs += [(f"max_{p}", repr(a)) for p, a in constraints.platform_max]
+    if constraints.widen != 1.0:
+        pairs.append(("widen", repr(constraints.widen)))
+    if constraints.whole_posts:
+        pairs.append(("whole_posts", "1"))
+    return pairs
+
+
+def from_query(args):
+    """(budget, days, constraints) from a query's MultiDict; bad numbers are ignored."""
+    def number(text, default=None):
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            return default
+
+    limits = {kind: {key[4:]: number(value) for key, value in args.items()
+                     if key.startswith(f"{kind}_") and number(value) is not None}
+              for kind in ("min", "max")}
+    days = int(min(92, max(7, number(args.get("days"), 30))))
+    return (number(args.get("budget")), days,
+            constraints_from(args.getlist("keep"), args.getlist("exclude"), limits["min"],
+                             limits["max"], number(args.get("widen"), 1.0),
+                             args.get("whole_posts") == "1"))
 
 
 # ------------------------------------------------------------------- curves as functions
@@ -134,7 +182,39 @@ def optimise(curves, budget, constraints=Constraints()):
         return saturation[i] * (np.exp(-before / scale[i]) - np.exp(-after / scale[i]))
 
     taken = allocate(gain, STEPS, caps, floors, groups, group_min, group_max)
-    return np.floor(np.array(taken) * step * 100) / 100
+    planned = np.floor(np.array(taken) * step * 100) / 100
+    if not constraints.whole_posts:
+        return planned
+    return _whole_posts(curves, planned, budget, limit, keep, constraints)
+
+
+def _whole_posts(curves, planned, budget, limit, keep, constraints):
+    """Round each plan down to whole posts, then buy whole posts with what is left.
+
+    A post cannot be bought in part. Kept creators and platforms with a minimum stay as
+    planned, so their limits hold; every added post is the one that earns most per rupee.
+    """
+    cost = curves["cost_per_post"].to_numpy(float)
+    platforms = curves["platform"].to_numpy()
+    fixed = keep | np.isin(platforms, [p for p, _ in constraints.platform_min]) | (cost <= 0)
+    posts = np.where(fixed, 0.0, np.floor(np.divide(planned, cost, out=np.zeros(len(cost)),
+                                                    where=cost > 0) + 1e-6))
+    spend = np.where(fixed, planned, posts * cost)
+    maximum = dict(constraints.platform_max)
+    while True:
+        left = budget - spend.sum()
+        platform_spend = pd.Series(spend).groupby(platforms).sum()
+        room = np.array([maximum.get(p, np.inf) - platform_spend[p] for p in platforms])
+        open_ = (~fixed) & (cost <= left + 1e-9) & (spend + cost <= limit + 1e-6) \
+            & (cost <= room + 1e-9)
+        if not open_.any():
+            return np.floor(spend * 100) / 100
+        gain = expected_revenue(curves, spend + cost) - expected_revenue(curves, spend)
+        per_rupee = np.where(open_, gain / np.where(cost > 0, cost, 1), -np.inf)
+        best = int(np.argmax(per_rupee))
+        if per_rupee[best] <= 0:
+            return np.floor(spend * 100) / 100
+        spend[best] += cost[best]
 
 
 # ------------------------------------------------------------------------------- plans
@@ -197,35 +277,38 @@ def plan_document(result):
                      for record in rows.to_dict("records")]}
 
 
-def moves(curves, current, planned, limit=5):
+def moves(curves, current, planned, limit=6):
     """Money taken from creators the plan cuts and given to those it grows, largest first.
 
     Each move carries the expected gain (what the receiver earns minus what the giver
-    stops earning) with a 10th-90th percentile range.
+    stops earning) with a 10th-90th percentile range. Money with no giver (a bigger
+    budget) is an addition; money with no receiver (a smaller one) is a cut.
     """
     change = planned - current
     givers = [[i, -change[i]] for i in np.argsort(change) if change[i] < -1]
     takers = [[i, change[i]] for i in np.argsort(-change) if change[i] > 1]
     result = []
-    spend = current.copy()
-    while givers and takers and len(result) < limit:
-        giver, taker = givers[0], takers[0]
-        amount = min(giver[1], taker[1])
+    spend = current.astype(float).copy()
+    while (givers or takers) and len(result) < limit:
+        giver = givers[0] if givers else None
+        taker = takers[0] if takers else None
+        amount = min(part[1] for part in (giver, taker) if part is not None)
         before = spend.copy()
-        spend[giver[0]] -= amount
-        spend[taker[0]] += amount
+        for part, sign in ((giver, -1), (taker, 1)):
+            if part is not None:
+                spend[part[0]] += sign * amount
+                part[1] -= amount
         gain, sd = _change(curves, before, spend)
-        result.append({"from_id": curves["influencer_id"].iat[giver[0]],
-                       "from": curves["name"].iat[giver[0]],
-                       "to_id": curves["influencer_id"].iat[taker[0]],
-                       "to": curves["name"].iat[taker[0]], "amount": round(float(amount), 2),
-                       "gain": round(gain, 2), "low": round(gain - RANGE_Z * sd, 2),
-                       "high": round(gain + RANGE_Z * sd, 2)})
-        giver[1] -= amount
-        taker[1] -= amount
-        if giver[1] <= 1:
+        result.append({
+            "from_id": curves["influencer_id"].iat[giver[0]] if giver else None,
+            "from": curves["name"].iat[giver[0]] if giver else None,
+            "to_id": curves["influencer_id"].iat[taker[0]] if taker else None,
+            "to": curves["name"].iat[taker[0]] if taker else None,
+            "amount": round(float(amount), 2), "gain": round(gain, 2),
+            "low": round(gain - RANGE_Z * sd, 2), "high": round(gain + RANGE_Z * sd, 2)})
+        if giver is not None and giver[1] <= 1:
             givers.pop(0)
-        if taker[1] <= 1:
+        if taker is not None and taker[1] <= 1:
             takers.pop(0)
     return result
 
@@ -248,6 +331,15 @@ def plan(selection, scope, budget=None, *, days=30, constraints=Constraints(),
 
 
 def backtest(selection, scope, *, days=30, use_cache=True):
+    """The last period forecast from the history before it (_backtest), cached."""
+    if not use_cache:
+        return _backtest(selection, scope, days, use_cache)
+    key_selection = analytics.Selection(brands=selection.brands, platforms=selection.platforms)
+    return analytics.cached("planner_backtest", key_selection, scope,
+                            lambda: _backtest(selection, scope, days, use_cache), days)
+
+
+def _backtest(selection, scope, days, use_cache):
     """Fit on all but the last period, forecast that period's actual spend, compare.
 
     Returns the forecast and measured incremental revenue of the last period, the error,
@@ -260,7 +352,7 @@ def backtest(selection, scope, *, days=30, use_cache=True):
     last_day = daily["day"].max()
     cut = (last_day - timedelta(days=days)).date()
     past = fitted_curves(selection, scope, days=days, as_of=cut, use_cache=use_cache)
-    full = planner_fit.fit_curves(daily, creators, post_days, days=days)
+    full = fitted_curves(selection, scope, days=days, use_cache=use_cache)
     actual_spend = full.set_index("influencer_id")["current_spend"].reindex(
         past["influencer_id"]).fillna(0.0).to_numpy()
     period = daily[daily["day"] > pd.Timestamp(cut)]
@@ -290,3 +382,16 @@ def backtest(selection, scope, *, days=30, use_cache=True):
         "creators_in_range": int(((measured >= low) & (measured <= high) & active).sum()),
         "plan_forecast": planned["expected_incremental_revenue"],
     }
+
+
+def page(selection, scope, budget=None, *, days=30, constraints=Constraints()):
+    """What the /plan page shows: the plan, the backtest, and the creators one may pick."""
+    curves = fitted_curves(selection, scope, days=days)
+    default_budget = float(curves["current_spend"].sum()) if not curves.empty else 0.0
+    result = make_plan(curves, default_budget if budget is None else float(budget), days,
+                       constraints)
+    creators = curves[(curves["current_spend"] > 0) | (curves["return_per_rupee"] > 0)]
+    return {"plan": result, "default_budget": round(default_budget, 2),
+            "backtest": backtest(selection, scope, days=days),
+            "creators": sorted(zip(creators["name"], creators["influencer_id"])),
+            "periods": int(curves["periods"].max()) if not curves.empty else 0}

@@ -300,3 +300,17 @@ def test_plan_command_explains_a_bad_platform_limit(sqlite_app):
         args=["plan", "--budget", "100", "--platform-min", "Instagram=lots"])
     assert output.exit_code != 0
     assert "should look like Instagram=50000" in output.output
+
+
+def test_whole_posts_buys_whole_posts_within_the_budget(planted):
+    app, _ = planted
+    with app.app_context():
+        curves = planner.fitted_curves(analytics.Selection(), None)
+    budget = curves["current_spend"].sum()
+    planned = planner.optimise(curves, budget, planner.Constraints(whole_posts=True))
+    posts = planned / curves["cost_per_post"].where(curves["cost_per_post"] > 0, 1)
+    assert planned.sum() <= budget
+    assert np.allclose(posts, np.round(posts), atol=1e-3)
+    spread = planner.optimise(curves, budget)
+    assert planner.expected_revenue(curves, planned).sum() >= \
+        0.8 * planner.expected_revenue(curves, spread).sum()
