@@ -5,7 +5,7 @@ from dash import Input, Output, no_update
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import analytics, auth, planner
+from dashboard import analytics, auth, insights, planner
 from layouts import plan as view
 from models.influencers import PLATFORMS
 
@@ -47,4 +47,5 @@ def register(app):
                 planner.query_pairs(budget, days, constraints))) if part)
             export_href = f"/export/plan/plan.csv?{query}"
         choices = view.creator_options(page["creators"])
-        return view.plan_body(page, export_href), choices, choices
+        performers = insights.shrunk_performers(selection, scope=common.scope())
+        return view.plan_body(page, export_href, performers), choices, choices

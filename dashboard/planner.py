@@ -313,6 +313,25 @@ def moves(curves, current, planned, limit=6):
     return result
 
 
+def move_sentence(move):
+    """One move in plain words: "Move ₹40,000 from A to B: +₹96,000 expected (…)"."""
+    gain = (f"{_signed(move['gain'], plus=True)} expected "
+            f"({_signed(move['low'])} to {_signed(move['high'])})")
+    if move["from"] and move["to"]:
+        return f"Move {_rupees(move['amount'])} from {move['from']} to {move['to']}: {gain}"
+    if move["to"]:
+        return f"Add {_rupees(move['amount'])} for {move['to']}: {gain}"
+    return f"Cut {_rupees(move['amount'])} from {move['from']}: {gain}"
+
+
+def _rupees(value):
+    return f"₹{abs(float(value)):,.0f}"
+
+
+def _signed(value, plus=False):
+    return ("−" if value < 0 else "+" if plus else "") + _rupees(value)
+
+
 def _change(curves, before, after):
     difference = expected_revenue(curves, after) - expected_revenue(curves, before)
     spread_before, spread_after = revenue_spread(curves, before), revenue_spread(curves, after)

@@ -3,6 +3,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard import planner
 from layouts import components
 from models.influencers import PLATFORMS
 
@@ -16,7 +17,8 @@ LABELS = {"current_spend": "Spend, last period", "planned_spend": "Planned spend
           "low": "Low (10th pct.)", "high": "High (90th pct.)"}
 # ag-grid formatters (JavaScript in the browser, d3 comes with dash-ag-grid).
 JS_FORMATS = {"money": "params.value == null ? '–' : '₹' + d3.format(',.0f')(params.value)",
-              "count": "params.value == null ? '–' : d3.format(',.1f')(params.value)"}
+              "count": "params.value == null ? '–' : d3.format(',.1f')(params.value)",
+              "rupees": "params.value == null ? '–' : '₹' + d3.format(',.2f')(params.value)"}
 FORMATS = {"current_spend": "money", "planned_spend": "money", "planned_posts": "count",
            "expected_incremental_revenue": "money", "low": "money", "high": "money"}
 
@@ -87,7 +89,41 @@ def problem(message):
     return dbc.Alert(message, color="warning", id="plan-problem")
 
 
-def plan_body(page, export_href=None):
+PERFORMER_COLUMNS = ["name", "platform", "tier", "posts_in_history", "shrunk_return",
+                     "own_return", "performance_score"]
+PERFORMER_LABELS = {"posts_in_history": "Posts so far",
+                    "shrunk_return": "Extra sales per ₹1 (planner, shrunk)",
+                    "own_return": "Extra sales per ₹1 (own history only)",
+                    "performance_score": "Performance score (raw, 0–100)"}
+
+
+def performers_section(performers):
+    """Top and under performers by the shrunk estimate, the raw score kept beside it."""
+    if performers is None or performers["p75"] is None:
+        return html.Div()
+
+    def table(component_id, frame):
+        grid = components.grid(component_id, frame, PERFORMER_COLUMNS, page_size=10)
+        for definition in grid.columnDefs:
+            if definition["field"] in PERFORMER_LABELS:
+                definition["headerName"] = PERFORMER_LABELS[definition["field"]]
+            if definition["field"] in ("shrunk_return", "own_return"):
+                definition.update(valueFormatter={"function": JS_FORMATS["rupees"]},
+                                  type="rightAligned")
+        return grid
+
+    return components.section(
+        "Top and under performers, by the planner's estimate",
+        dbc.Row([dbc.Col([html.H6("Top quarter"), table("plan-top", performers["top"])], lg=6),
+                 dbc.Col([html.H6("Bottom quarter"), table("plan-under", performers["under"])],
+                         lg=6)], className="g-3"),
+        help_text="Ranked by the extra sales a creator's next post should bring per ₹1, pulled "
+                  "toward similar creators so a few lucky posts do not top the list. The raw "
+                  "performance score (METRICS.md: ROAS, engagement, orders, cost per order) "
+                  "is shown beside it and ranks the lists on the Insights page.")
+
+
+def plan_body(page, export_href=None, performers=None):
     """The plan: totals, moves, table, chart, assumptions and the backtest."""
     result = page["plan"]
     rows = result["rows"]
@@ -117,6 +153,7 @@ def plan_body(page, export_href=None):
         components.section("Current and planned spend per creator",
                            components.chart("plan-chart", spend_figure(rows), "budget-plan"),
                            _plan_grid(rows), export=export),
+        performers_section(performers),
         components.section("How the plan was made", html.P(assumptions(page),
                                                             id="plan-assumptions")),
         components.section("Checked against the last period", backtest_text(page["backtest"])),
@@ -130,27 +167,11 @@ def _total_card(title, value, note, component_id=None):
                                   html.Div(note, className="small text-muted")]))
 
 
-def move_text(move):
-    """One move in plain words, e.g. "Move ₹40,000 from A to B: +₹96,000 expected (…)"."""
-    money = components.money
-    gain = (f"{'+' if move['gain'] >= 0 else '−'}{money(abs(move['gain']))} expected "
-            f"({_signed(move['low'])} to {_signed(move['high'])})")
-    if move["from"] and move["to"]:
-        return f"Move {money(move['amount'])} from {move['from']} to {move['to']}: {gain}"
-    if move["to"]:
-        return f"Add {money(move['amount'])} for {move['to']}: {gain}"
-    return f"Cut {money(move['amount'])} from {move['from']}: {gain}"
-
-
-def _signed(value):
-    return ("−" if value < 0 else "") + components.money(abs(value))
-
-
 def move_list(moves):
     if not moves:
         return html.P("Keep the money where it is: no move is expected to earn more.",
                       id="plan-moves")
-    return html.Ul([html.Li(move_text(move)) for move in moves], id="plan-moves")
+    return html.Ul([html.Li(planner.move_sentence(move)) for move in moves], id="plan-moves")
 
 
 def _plan_grid(rows):

@@ -97,3 +97,14 @@ def test_a_platform_limit_and_an_impossible_keep_are_explained(client, demo_data
     options = update_plan(client)["plan-keep"]["options"]
     body = update_plan(client, budget=1, keep=[o["value"] for o in options])["plan-body"]
     assert "cost more than the budget" in json.dumps(body)
+
+
+def test_performers_on_the_planner_are_labelled_and_keep_the_raw_score(client, demo_data):
+    demo_data.login("analyst")
+    body = update_plan(client)["plan-body"]["children"]
+    top = find(body, "plan-top")["props"]
+    headers = [column["headerName"] for column in top["columnDefs"]]
+    assert "Extra sales per ₹1 (planner, shrunk)" in headers
+    assert "Performance score (raw, 0–100)" in headers
+    shrunk = [row["shrunk_return"] for row in top["rowData"]]
+    assert shrunk == sorted(shrunk, reverse=True)

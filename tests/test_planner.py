@@ -314,3 +314,18 @@ def test_whole_posts_buys_whole_posts_within_the_budget(planted):
     spread = planner.optimise(curves, budget)
     assert planner.expected_revenue(curves, planned).sum() >= \
         0.8 * planner.expected_revenue(curves, spread).sum()
+
+
+def test_insights_rank_by_the_shrunk_return_and_move_budget_by_the_plan(planted):
+    from dashboard import insights
+
+    app, _ = planted
+    with app.app_context():
+        result = insights.shrunk_performers(analytics.Selection(), scope=None)
+        advice = insights.recommendations(analytics.Selection(), scope=None)
+    top = result["top"]
+    assert not top.empty and "performance_score" in top
+    assert (top["shrunk_return"] >= result["p75"]).all()
+    moves = [item for item in advice if item["kind"] == "move_budget"]
+    assert moves and all(item["source"] == "planner" for item in moves)
+    assert all(item["text"].startswith("Move ₹") for item in moves)
