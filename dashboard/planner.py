@@ -200,21 +200,31 @@ def _whole_posts(curves, planned, budget, limit, keep, constraints):
     posts = np.where(fixed, 0.0, np.floor(np.divide(planned, cost, out=np.zeros(len(cost)),
                                                     where=cost > 0) + 1e-6))
     spend = np.where(fixed, planned, posts * cost)
+    left = budget - spend.sum()
     maximum = dict(constraints.platform_max)
-    while True:
-        left = budget - spend.sum()
-        platform_spend = pd.Series(spend).groupby(platforms).sum()
-        room = np.array([maximum.get(p, np.inf) - platform_spend[p] for p in platforms])
-        open_ = (~fixed) & (cost <= left + 1e-9) & (spend + cost <= limit + 1e-6) \
-            & (cost <= room + 1e-9)
-        if not open_.any():
-            return np.floor(spend * 100) / 100
-        gain = expected_revenue(curves, spend + cost) - expected_revenue(curves, spend)
-        per_rupee = np.where(open_, gain / np.where(cost > 0, cost, 1), -np.inf)
-        best = int(np.argmax(per_rupee))
-        if per_rupee[best] <= 0:
-            return np.floor(spend * 100) / 100
-        spend[best] += cost[best]
+    room = {p: maximum.get(p, np.inf) - spend[platforms == p].sum() for p in set(platforms)}
+    saturation = cost * curves["return_per_rupee"].to_numpy(float)
+    scale = curves["posts_scale"].to_numpy(float)
+
+    def per_rupee(i):
+        return saturation[i] * (np.exp(-posts[i] / scale[i])
+                                - np.exp(-(posts[i] + 1) / scale[i])) / cost[i]
+
+    heap = [(-per_rupee(i), i) for i in np.flatnonzero(~fixed)]
+    heapq.heapify(heap)
+    while heap:
+        negative, i = heapq.heappop(heap)
+        # The money left and a platform's room only shrink: a post that does not fit now
+        # never will.
+        if -negative <= 0 or cost[i] > left + 1e-9 or cost[i] > room[platforms[i]] + 1e-9 \
+                or spend[i] + cost[i] > limit[i] + 1e-6:
+            continue
+        spend[i] += cost[i]
+        posts[i] += 1
+        left -= cost[i]
+        room[platforms[i]] -= cost[i]
+        heapq.heappush(heap, (-per_rupee(i), i))
+    return np.floor(spend * 100) / 100
 
 
 # ------------------------------------------------------------------------------- plans
