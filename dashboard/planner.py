@@ -292,9 +292,15 @@ def moves(curves, current, planned, limit=6):
 
     Each move carries the expected gain (what the receiver earns minus what the giver
     stops earning) with a 10th-90th percentile range. Money with no giver (a bigger
-    budget) is an addition; money with no receiver (a smaller one) is a cut.
+    budget) is an addition; money with no receiver (a smaller one) is a cut. Moves under
+    half a percent of the money involved are left out; a name two creators share carries
+    the creator's id.
     """
     change = planned - current
+    smallest = 0.005 * max(planned.sum(), current.sum())
+    names = curves["name"].astype(str)
+    shared = names.duplicated(keep=False).to_numpy()
+    label = np.where(shared, names + " (" + curves["influencer_id"].astype(str) + ")", names)
     givers = [[i, -change[i]] for i in np.argsort(change) if change[i] < -1]
     takers = [[i, change[i]] for i in np.argsort(-change) if change[i] > 1]
     result = []
@@ -308,14 +314,15 @@ def moves(curves, current, planned, limit=6):
             if part is not None:
                 spend[part[0]] += sign * amount
                 part[1] -= amount
-        gain, sd = _change(curves, before, spend)
-        result.append({
-            "from_id": curves["influencer_id"].iat[giver[0]] if giver else None,
-            "from": curves["name"].iat[giver[0]] if giver else None,
-            "to_id": curves["influencer_id"].iat[taker[0]] if taker else None,
-            "to": curves["name"].iat[taker[0]] if taker else None,
-            "amount": round(float(amount), 2), "gain": round(gain, 2),
-            "low": round(gain - RANGE_Z * sd, 2), "high": round(gain + RANGE_Z * sd, 2)})
+        if amount >= smallest:
+            gain, sd = _change(curves, before, spend)
+            result.append({
+                "from_id": curves["influencer_id"].iat[giver[0]] if giver else None,
+                "from": label[giver[0]] if giver else None,
+                "to_id": curves["influencer_id"].iat[taker[0]] if taker else None,
+                "to": label[taker[0]] if taker else None,
+                "amount": round(float(amount), 2), "gain": round(gain, 2),
+                "low": round(gain - RANGE_Z * sd, 2), "high": round(gain + RANGE_Z * sd, 2)})
         if giver is not None and giver[1] <= 1:
             givers.pop(0)
         if taker is not None and taker[1] <= 1:

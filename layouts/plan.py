@@ -188,13 +188,15 @@ def _plan_grid(rows):
 
 def spend_figure(rows):
     """Current against planned spend for the creators with the most money either way."""
-    shown = rows.assign(most=rows[["current_spend", "planned_spend"]].max(axis=1)) \
+    # Two creators may share a name: the id keeps their bars apart.
+    shown = rows.assign(most=rows[["current_spend", "planned_spend"]].max(axis=1),
+                        label=rows["name"] + " (" + rows["influencer_id"] + ")") \
         .sort_values("most", ascending=False).head(CHART_CREATORS).iloc[::-1]
     figure = go.Figure([
-        go.Bar(name="Spend, last period", y=shown["name"], x=shown["current_spend"],
+        go.Bar(name="Spend, last period", y=shown["label"], x=shown["current_spend"],
                orientation="h", marker_color=components.SPEND_COLOUR,
                hovertemplate="%{y}: ₹%{x:,.0f} last period<extra></extra>"),
-        go.Bar(name="Planned spend", y=shown["name"], x=shown["planned_spend"],
+        go.Bar(name="Planned spend", y=shown["label"], x=shown["planned_spend"],
                orientation="h", marker_color=components.REVENUE_COLOUR,
                hovertemplate="%{y}: ₹%{x:,.0f} planned<extra></extra>"),
     ])
