@@ -1,6 +1,4 @@
 """Response curves per creator learned from daily facts, shrunk toward similar creators."""
-from datetime import date, timedelta
-
 import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Float, and_, cast, func, select
@@ -85,8 +83,8 @@ def fit_curves(daily, creators, post_days, *, days=30, as_of=None) -> pd.DataFra
     period_count = max(1, int((last_day - daily["day"].min()).days + 1) // days)
     period = ((last_day - daily["day"]).dt.days // days).to_numpy()
     in_periods = daily[period < period_count].assign(period=period[period < period_count])
-    sums = in_periods.groupby(["creator", "period"])[["revenue", "orders", "spend",
-                                                       "posts"]].sum()
+    sums = in_periods.groupby(["creator", "period"])[
+        ["revenue", "orders", "spend", "posts"]].sum()
     grid = pd.MultiIndex.from_product([index, range(period_count)], names=["creator",
                                                                            "period"])
     sums = sums.reindex(grid, fill_value=0)
@@ -213,26 +211,18 @@ def _shrink(raw, variance, creators, usable):
     weights = np.where(measured, 1.0 / (np.where(measured, variance, 0.0) + spread), 0.0)
     prior = np.full(len(raw), pooled)
     frame = creators.reset_index()
-    parent_key = None
+    pull = GROUP_PSEUDO_CREATORS / spread
     for level in (["platform"], ["platform", "tier"], ["platform", "tier", "category"]):
-        key = frame[level].astype(str).agg("|".join, axis=1).to_numpy()
-        blended = prior.copy()
-        for group in set(key):
-            members = key == group
-            pull = GROUP_PSEUDO_CREATORS / spread
-            parent = prior[members][0]
-            blended[members] = ((weights[members] * raw[members]).sum() + pull * parent) / (
-                weights[members].sum() + pull)
-        prior, parent_key = blended, key
-    del parent_key
+        # Groups nest, so every member of a group shares its parent's mean.
+        codes = frame.groupby(level, sort=False, dropna=False).ngroup().to_numpy()
+        parent = np.zeros(codes.max() + 1)
+        parent[codes] = prior
+        blended = (np.bincount(codes, weights * raw) + pull * parent) / (
+            np.bincount(codes, weights) + pull)
+        prior = blended[codes]
     precision = np.where(measured, 1.0 / np.where(measured, variance, 1.0), 0.0) + 1.0 / spread
     mean = (np.where(measured, raw / np.where(measured, variance, 1.0), 0.0)
             + prior / spread) / precision
     mean = np.where(usable, np.maximum(mean, 0.0), 0.0)
     return {"mean": mean, "sd": np.where(usable, np.sqrt(1.0 / precision), 0.0),
             "raw": np.where(measured, raw, np.nan)}
-
-
-def period_bounds(last_day: date, days: int):
-    """First and last day of the latest period of `days` days ending on last_day."""
-    return last_day - timedelta(days=days - 1), last_day

@@ -154,8 +154,8 @@ def plan_body(page, export_href=None, performers=None):
                            components.chart("plan-chart", spend_figure(rows), "budget-plan"),
                            _plan_grid(rows), export=export),
         performers_section(performers),
-        components.section("How the plan was made", html.P(assumptions(page),
-                                                            id="plan-assumptions")),
+        components.section("How the plan was made",
+                           html.P(assumptions(page), id="plan-assumptions")),
         components.section("Checked against the last period", backtest_text(page["backtest"])),
     ], id="plan-result")
 

@@ -68,8 +68,8 @@ def test_manager_plans_only_their_brands_creators(app, client, demo_data):
     demo_data.login("admin")
     every = {option["value"] for option in update_plan(client)["plan-keep"]["options"]}
     assert mine < every
-    admin_muscleblaze = {option["value"] for option in
-                    update_plan(client, brands=["MuscleBlaze"])["plan-keep"]["options"]}
+    muscleblaze = update_plan(client, brands=["MuscleBlaze"])["plan-keep"]["options"]
+    admin_muscleblaze = {option["value"] for option in muscleblaze}
     assert mine == admin_muscleblaze
 
 
@@ -83,8 +83,8 @@ def test_plan_csv_export_follows_role_and_scope(client, demo_data):
     demo_data.login("admin")
     response = client.get("/export/plan/plan.csv?budget=100000&days=30&brand=MuscleBlaze")
     admin_rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [row["influencer_id"] for row in rows] == [row["influencer_id"]
-                                                       for row in admin_rows]
+    assert [row["influencer_id"] for row in rows] == \
+        [row["influencer_id"] for row in admin_rows]
     demo_data.logout()
     assert client.get("/export/plan/plan.csv?budget=100000").status_code in (302, 401)
 
