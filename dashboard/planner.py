@@ -5,8 +5,11 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from dashboard import analytics, planner_fit
+from dashboard.extensions import db
+from models import User
 
 # The budget is handed out in this many equal steps (a step is budget / STEPS rupees).
 STEPS = 2000
@@ -418,6 +421,20 @@ def _backtest(selection, scope, days, use_cache):
         "creators_in_range": int(((measured >= low) & (measured <= high) & active).sum()),
         "plan_forecast": planned["expected_incremental_revenue"],
     }
+
+
+def warm_after_import():
+    """Fit the curves and the backtest for every brand scope in use, into the cache.
+
+    Run after an import, off the request (the data page's import is a background job),
+    so the first visit to /plan after new data does not wait for the fit.
+    """
+    scopes = {None} | {user.brand_scope for user in db.session.execute(
+        select(User).where(User.active.is_(True))).scalars()}
+    for scope in scopes:
+        fitted_curves(analytics.Selection(), scope)
+        backtest(analytics.Selection(), scope)
+    return len(scopes)
 
 
 def page(selection, scope, budget=None, *, days=30, constraints=Constraints()):

@@ -108,3 +108,30 @@ def test_performers_on_the_planner_are_labelled_and_keep_the_raw_score(client, d
     assert "Performance score (raw, 0–100)" in headers
     shrunk = [row["shrunk_return"] for row in top["rowData"]]
     assert shrunk == sorted(shrunk, reverse=True)
+
+
+def test_an_upload_commit_fits_the_planner_for_every_scope_in_use(
+        app, client, demo_data, monkeypatch):
+    from dashboard import analytics, planner
+    from tests.test_uploads import upload
+
+    one_order = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
+                 b"instagram,MB_2025_12,INF00001,u9,Whey Protein,MuscleBlaze,2025-12-01,2,"
+                 b"4000\n")
+
+    fitted = []
+    real_fit = planner.planner_fit.fit_curves
+
+    def counted_fit(*args, **kwargs):
+        fitted.append(kwargs.get("as_of"))
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(planner.planner_fit, "fit_curves", counted_fit)
+    demo_data.login("admin")
+    report = upload(client, ("tracking_data.csv", one_order)).get_json()
+    assert client.post("/data/commit", json={"token": report["token"]}).status_code == 200
+    # Everyone (admin and analyst) and the manager's brand: the fit and the backtest's fit.
+    assert len(fitted) == 4
+    with app.app_context():
+        planner.fitted_curves(analytics.Selection(), frozenset({"MuscleBlaze"}))
+    assert len(fitted) == 4
