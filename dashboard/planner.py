@@ -105,7 +105,7 @@ def revenue_spread(curves, spend):
     share = np.divide(mean, curves["return_per_rupee"].to_numpy(float),
                       out=np.zeros(len(curves)), where=curves["return_per_rupee"].to_numpy() > 0)
     parameter = share * curves["return_sd"].to_numpy(float)
-    noise = mean * curves["noise_per_rupee"].to_numpy(float)
+    noise = mean * curves["noise_variance_per_rupee"].to_numpy(float)
     return np.sqrt(parameter ** 2 + np.maximum(noise, 0.0))
 
 
@@ -404,7 +404,7 @@ def _backtest(selection, scope, days, use_cache):
     forecast = expected_revenue(past, actual_spend)
     # What is measured also carries the organic sales' own noise.
     spread = np.sqrt(revenue_spread(past, actual_spend) ** 2
-                     + organic.to_numpy() * past["noise_per_rupee"].to_numpy(float))
+                     + organic.to_numpy() * past["noise_variance_per_rupee"].to_numpy(float))
     active = actual_spend > 0
     low, high = forecast - RANGE_Z * spread, forecast + RANGE_Z * spread
     total_forecast, total_measured = float(forecast[active].sum()), float(measured[active].sum())

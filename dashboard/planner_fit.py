@@ -19,7 +19,7 @@ GROUP_PSEUDO_CREATORS = 2.0
 ASSUMED_BASELINE = analytics.DEFAULT_BASELINE
 CURVE_COLUMNS = ["influencer_id", "name", "platform", "tier", "category", "cost_per_post",
                  "posts_scale", "return_per_rupee", "return_sd", "raw_return",
-                 "noise_per_rupee", "max_posts", "current_spend", "current_posts",
+                 "noise_variance_per_rupee", "max_posts", "current_spend", "current_posts",
                  "periods", "posts_in_history", "organic_per_day"]
 
 
@@ -125,7 +125,7 @@ def fit_curves(daily, creators, post_days, *, days=30, as_of=None) -> pd.DataFra
         "cost_per_post": cost_per_post, "posts_scale": fit["posts_scale"],
         "return_per_rupee": shrunk["mean"], "return_sd": shrunk["sd"],
         "raw_return": shrunk["raw"],
-        "noise_per_rupee": fit["noise_scale"] * order_value,
+        "noise_variance_per_rupee": fit["noise_scale"] * order_value,
         "max_posts": max_posts, "current_spend": spend[:, 0], "current_posts": posts[:, 0],
         "periods": observed.sum(axis=1), "posts_in_history": dated_posts,
         "organic_per_day": organic_per_day,

@@ -230,9 +230,9 @@ def backtest_text(backtest):
         f"Learning only from the history up to {backtest['as_of']}, the planner forecast "
         f"{money(backtest['forecast'])} of extra sales ({money(backtest['low'])} to "
         f"{money(backtest['high'])}) for the {money(backtest['budget'])} actually spent in "
-        f"the period after it; {money(backtest['measured'])} was measured, "
-        f"{abs(backtest['error']):.0%} {'below' if backtest['error'] > 0 else 'above'} the "
-        f"forecast, {'inside' if held else 'outside'} its range. For "
+        f"the period after it; {money(backtest['measured'])} was measured (the forecast was "
+        f"{abs(backtest['error']):.0%} {'above' if backtest['error'] > 0 else 'below'} it), "
+        f"{'inside' if held else 'outside'} the range. For "
         f"{backtest['creators_in_range']} of {backtest['creators']} creators their own range "
         f"held what they sold. Planned the planner's way, the same money was expected to "
         f"bring {money(backtest['plan_forecast'])}.", id="plan-backtest")
