@@ -80,43 +80,35 @@ def fit_curves(daily, creators, post_days, *, days=30, as_of=None) -> pd.DataFra
     span_days = ((last_day - first_day).dt.days + 1).to_numpy(float)
     organic_per_day = _organic_per_day(daily, post_days, index, first_day, span_days, last_day)
 
-    period_count = max(1, int((last_day - daily["day"].min()).days + 1) // days)
-    period = ((last_day - daily["day"]).dt.days // days).to_numpy()
-    in_periods = daily[period < period_count].assign(period=period[period < period_count])
-    sums = in_periods.groupby(["creator", "period"])[
-        ["revenue", "orders", "spend", "posts"]].sum()
-    grid = pd.MultiIndex.from_product([index, range(period_count)], names=["creator",
-                                                                           "period"])
-    sums = sums.reindex(grid, fill_value=0)
-    shape = (len(index), period_count)
-    revenue = sums["revenue"].to_numpy(float).reshape(shape)
-    posts = sums["posts"].to_numpy(float).reshape(shape)
-    spend = sums["spend"].to_numpy(float).reshape(shape)
-    # Days of each period inside the creator's active span: periods before it say nothing.
-    period_end = last_day - pd.to_timedelta(np.arange(period_count) * days, unit="D")
-    period_start = period_end - pd.Timedelta(days=days - 1)
-    overlap = np.clip((period_end.to_numpy()[None, :] - np.maximum(
-        period_start.to_numpy()[None, :], first_day.to_numpy()[:, None])
-    ).astype("timedelta64[D]").astype(float) + 1, 0, days)
-    observed = overlap >= days / 2
-    lift = np.where(observed, revenue - organic_per_day[:, None] * overlap, 0.0)
-
+    grids = [_periods(daily, index, first_day, last_day, days, calendar=False)]
+    if 28 <= days <= 31:
+        # Sales may follow calendar months rather than periods counted back from the last
+        # day; the grid that explains the data better (smaller error) is used.
+        grids.append(_periods(daily, index, first_day, last_day, days, calendar=True))
     all_orders = daily.groupby("creator")["orders"].sum().reindex(index, fill_value=0)
     all_revenue = daily.groupby("creator")["revenue"].sum().reindex(index, fill_value=0.0)
     order_value = (all_revenue / all_orders.where(all_orders > 0)).fillna(
         all_revenue.sum() / max(1, all_orders.sum())).to_numpy(float)
+    fits = []
+    for grid in grids:
+        observed, posts = grid["observed"], grid["posts"]
+        lift = np.where(observed, grid["revenue"] - organic_per_day[:, None] * grid["days"],
+                        0.0)
+        # Poisson-like noise: a period's revenue varies by about its size x an order's value.
+        level = np.maximum(np.where(observed, grid["revenue"], 0).sum(axis=1)
+                           / np.maximum(observed.sum(axis=1), 1), order_value)
+        fits.append((_fit_shapes(lift, posts, observed, level * order_value,
+                                 creators["platform"].to_numpy()), grid))
+    fit, grid = min(fits, key=lambda pair: pair[0]["error"])
+    observed, posts, spend = grid["observed"], grid["posts"], grid["spend"]
     dated_posts = (posts * observed).sum(axis=1)
     cost_per_post = np.where(dated_posts > 0, (spend * observed).sum(axis=1)
                              / np.maximum(dated_posts, 1), 0.0)
-    # Poisson-like noise: a period's revenue varies by about its size x an order's value.
-    level = np.maximum(np.where(observed, revenue, 0).sum(axis=1)
-                       / np.maximum(observed.sum(axis=1), 1), order_value)
-    noise_unit = level * order_value
-
-    fit = _fit_shapes(lift, posts, observed, noise_unit, creators["platform"].to_numpy())
     shrunk = _shrink(fit["saturation"] / np.maximum(cost_per_post, 1e-9),
                      fit["saturation_var"] / np.maximum(cost_per_post, 1e-9) ** 2,
                      creators, usable=(dated_posts > 0) & (cost_per_post > 0))
+    latest = daily[daily["day"] > last_day - pd.Timedelta(days=days)].groupby("creator")[
+        ["spend", "posts"]].sum().reindex(index, fill_value=0)
     max_posts = np.where(dated_posts > 0, np.maximum(1, (posts * observed).max(axis=1)), 0)
     return pd.DataFrame({
         "influencer_id": creators["influencer_id"].to_numpy(),
@@ -126,10 +118,50 @@ def fit_curves(daily, creators, post_days, *, days=30, as_of=None) -> pd.DataFra
         "return_per_rupee": shrunk["mean"], "return_sd": shrunk["sd"],
         "raw_return": shrunk["raw"],
         "noise_variance_per_rupee": fit["noise_scale"] * order_value,
-        "max_posts": max_posts, "current_spend": spend[:, 0], "current_posts": posts[:, 0],
+        "max_posts": max_posts, "current_spend": latest["spend"].to_numpy(float),
+        "current_posts": latest["posts"].to_numpy(float),
         "periods": observed.sum(axis=1), "posts_in_history": dated_posts,
         "organic_per_day": organic_per_day,
     })
+
+
+def _periods(daily, index, first_day, last_day, days, calendar):
+    """Revenue, spend and posts per creator and period, and each period's days in use.
+
+    Periods are `days` long counted back from the last day, or calendar months (the
+    latest one ending on the last day). A period counts for a creator when at least half
+    of it lies in the creator's active span.
+    """
+    if calendar:
+        month = daily["day"].dt.year * 12 + daily["day"].dt.month
+        latest = last_day.year * 12 + last_day.month
+        period = (latest - month).to_numpy()
+        count = int(period.max()) + 1
+        starts = pd.to_datetime([f"{(latest - p - 1) // 12}-{(latest - p - 1) % 12 + 1:02d}-01"
+                                 for p in range(count)])
+        ends = np.minimum((starts + pd.offsets.MonthEnd(0)).to_numpy(),
+                          np.datetime64(last_day))
+        lengths = (starts + pd.offsets.MonthEnd(0)).day.to_numpy(float)
+    else:
+        count = max(1, int((last_day - daily["day"].min()).days + 1) // days)
+        period = ((last_day - daily["day"]).dt.days // days).to_numpy()
+        ends = (last_day - pd.to_timedelta(np.arange(count) * days, unit="D")).to_numpy()
+        starts = pd.DatetimeIndex(ends - np.timedelta64(days - 1, "D"))
+        lengths = np.full(count, float(days))
+    inside = period < count
+    sums = daily[inside].assign(period=period[inside]).groupby(["creator", "period"])[
+        ["revenue", "spend", "posts"]].sum()
+    grid = pd.MultiIndex.from_product([index, range(count)], names=["creator", "period"])
+    sums = sums.reindex(grid, fill_value=0)
+    shape = (len(index), count)
+    # Days of each period inside the creator's active span: periods before it say nothing.
+    in_span = np.clip((ends[None, :] - np.maximum(
+        starts.to_numpy()[None, :], first_day.to_numpy()[:, None])
+    ).astype("timedelta64[D]").astype(float) + 1, 0, None)
+    return {"revenue": sums["revenue"].to_numpy(float).reshape(shape),
+            "spend": sums["spend"].to_numpy(float).reshape(shape),
+            "posts": sums["posts"].to_numpy(float).reshape(shape),
+            "days": in_span, "observed": in_span >= lengths[None, :] / 2}
 
 
 def _organic_per_day(daily, post_days, index, first_day, span_days, last_day):
@@ -184,9 +216,11 @@ def _fit_shapes(lift, posts, observed, noise_unit, platforms):
     pick_squares = shape_squares[rows, chosen]
     variance = np.where(pick_squares > 0, noise_scale * noise_unit
                         / np.maximum(pick_squares, 1e-12), np.inf)
+    error = (squared_error[rows, chosen] / np.maximum(noise_unit, 1e-9)).sum() / max(
+        1, observed.sum())
     return {"saturation": np.where(pick_squares > 0, saturation[rows, chosen], 0.0),
             "saturation_var": variance, "posts_scale": scales[chosen],
-            "noise_scale": noise_scale}
+            "noise_scale": noise_scale, "error": float(error)}
 
 
 def _shrink(raw, variance, creators, usable):

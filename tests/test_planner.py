@@ -329,3 +329,19 @@ def test_insights_rank_by_the_shrunk_return_and_move_budget_by_the_plan(planted)
     moves = [item for item in advice if item["kind"] == "move_budget"]
     assert moves and all(item["source"] == "planner" for item in moves)
     assert all(item["text"].startswith("Move ₹") for item in moves)
+
+
+def test_periods_count_back_from_the_last_day_or_follow_calendar_months():
+    daily = pd.DataFrame({"creator": [0, 0, 0], "day": pd.to_datetime(
+        ["2025-01-15", "2025-01-31", "2025-02-01"]), "revenue": [5.0, 10.0, 20.0],
+        "spend": [0.0, 1.0, 2.0], "posts": [0, 1, 1]})
+    index = pd.Index([0], name="creator")
+    first = pd.Series(pd.to_datetime(["2025-01-01"]), index=index)
+    last = pd.Timestamp("2025-02-28")
+    counted = planner_fit._periods(daily, index, first, last, 30, calendar=False)
+    months = planner_fit._periods(daily, index, first, last, 30, calendar=True)
+    # 30 days back from 28 February reach 30 January; the month grid splits at the 1st.
+    assert counted["revenue"].tolist() == [[30.0]]
+    assert months["revenue"].tolist() == [[20.0, 15.0]]
+    assert months["days"].tolist() == [[28.0, 31.0]]
+    assert months["posts"].tolist() == [[1.0, 1.0]]
