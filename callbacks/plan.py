@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from callbacks import common
 from dashboard import analytics, auth, insights, planner
+from dashboard.planner import PLATFORMS
 from layouts import plan as view
-from models.influencers import PLATFORMS
 
 LIMIT_INPUTS = [Input(f"plan-{kind}-{platform}", "value") for kind in ("min", "max")
                 for platform in PLATFORMS]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dashboard import analytics, planner_fit
 from dashboard.extensions import db
 from models import User
+from models.influencers import PLATFORMS  # noqa: F401 (the platforms a plan can limit)
 
 # The budget is handed out in this many equal steps (a step is budget / STEPS rupees).
 STEPS = 2000

@@ -4,8 +4,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import planner
+from dashboard.planner import PLATFORMS
 from layouts import components
-from models.influencers import PLATFORMS
 
 PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",
                       "expected_incremental_revenue", "low", "high"]
