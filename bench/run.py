@@ -8,7 +8,9 @@ BENCH_DATABASE_URL is set — that database's schema `public` is dropped and rec
   3. call analytics.overview for the last 90 days, all brands: cold (empty cache) and warm
      (median of repeated calls);
   4. compute the same overview numbers the original brief's way — read the rows into pandas,
-     merge and group — and check they agree with the engine.
+     merge and group — and check they agree with the engine;
+  5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
+     (`plan_ms`, median), and the backtest's forecast error and creators inside their range.
 Prints a table, then, as the last line, one JSON list with a row per (scale, database).
 """
 import argparse
@@ -74,7 +76,8 @@ def main(argv=None):
             else:
                 row.update(overview_cold_ms=None, overview_warm_ms=None,
                            pandas_recompute_ms=None, speedup_cold_vs_pandas=None,
-                           pandas_matches_engine=None)
+                           pandas_matches_engine=None, plan_fit_ms=None, plan_ms=None,
+                           backtest_error=None, backtest_in_range=None)
             results.append(row)
             print(f"  {database}: {describe(row)}", flush=True)
     print()
@@ -216,6 +219,7 @@ def measure_queries(out, url, database, scale, warm_repeats, pandas_repeats):
                 started = time.perf_counter()
                 analytics.overview(selection, scope=None)
                 warm.append((time.perf_counter() - started) * 1000)
+        planner_numbers = measure_planner(app, warm_repeats)
         pandas_runs = []
         for _ in range(pandas_repeats):
             started = time.perf_counter()
@@ -228,7 +232,29 @@ def measure_queries(out, url, database, scale, warm_repeats, pandas_repeats):
             "overview_warm_ms": round(statistics.median(warm), 2),
             "pandas_recompute_ms": round(pandas_ms, 1),
             "speedup_cold_vs_pandas": round(pandas_ms / cold_ms, 1),
-            "pandas_matches_engine": overviews_agree(engine_overview, recomputed)}
+            "pandas_matches_engine": overviews_agree(engine_overview, recomputed),
+            **planner_numbers}
+
+
+def measure_planner(app, repeats):
+    """Budget planner: cold fit, a plan on the cached fit (plan_ms), and the backtest."""
+    from dashboard import analytics, planner
+
+    everything = analytics.Selection()
+    with app.app_context():
+        started = time.perf_counter()
+        planner.fitted_curves(everything, None)
+        fit_ms = (time.perf_counter() - started) * 1000
+        runs = []
+        for _ in range(max(1, repeats)):
+            started = time.perf_counter()
+            planner.plan(everything, None)
+            runs.append((time.perf_counter() - started) * 1000)
+        check = planner.backtest(everything, None) or {}
+    return {"plan_fit_ms": round(fit_ms, 1), "plan_ms": round(statistics.median(runs), 1),
+            "backtest_error": None if check.get("error") is None else round(check["error"], 3),
+            "backtest_in_range": f"{check['creators_in_range']}/{check['creators']}"
+            if check else None}
 
 
 def pandas_overview(engine, selection):
@@ -363,6 +389,10 @@ TABLE_COLUMNS = [
     ("pandas_recompute_ms", "pandas ms", "{:.0f}"),
     ("speedup_cold_vs_pandas", "speedup", "{:.1f}x"),
     ("pandas_matches_engine", "same numbers", "{}"),
+    ("plan_fit_ms", "plan fit ms", "{:.0f}"),
+    ("plan_ms", "plan ms", "{:.0f}"),
+    ("backtest_error", "backtest error", "{:+.1%}"),
+    ("backtest_in_range", "in range", "{}"),
 ]
 
 

@@ -1,7 +1,7 @@
 """Dash callbacks, one module per view, each exposing register(app)."""
 import importlib
 
-VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "data", "users",
+VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
          "audit")
 
 

@@ -25,6 +25,7 @@ VIEW_ROLES = {
     "influencers": EVERY_ROLE,
     "insights": EVERY_ROLE,
     "brands": EVERY_ROLE,
+    "plan": EVERY_ROLE,
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},

@@ -203,6 +203,64 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
     click.echo(buffer.getvalue(), nl=False)
 
 
+@main.command("plan")
+@click.option("--budget", type=click.FloatRange(min=0), required=True,
+              help="Money to spend over the next --days days.")
+@click.option("--days", type=click.IntRange(min=7, max=92), default=30, show_default=True)
+@click.option("--brand", "brands", multiple=True)
+@click.option("--platform", "platforms", multiple=True)
+@click.option("--keep", multiple=True, help="A creator (influencer_id) to keep at least at "
+              "current spend (repeat).")
+@click.option("--exclude", multiple=True, help="A creator (influencer_id) to leave out.")
+@click.option("--platform-min", multiple=True, metavar="PLATFORM=AMOUNT")
+@click.option("--platform-max", multiple=True, metavar="PLATFORM=AMOUNT")
+@click.option("--widen", type=click.FloatRange(min=1), default=1.0, show_default=True,
+              help="Allow this many times the most posts a creator has made in a period.")
+@click.option("--whole-posts", is_flag=True, help="Buy whole posts only.")
+@click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json")
+@with_appcontext
+def plan_command(budget, days, brands, platforms, keep, exclude, platform_min, platform_max,
+                 widen, whole_posts, output_format):
+    """Spread a budget over creators for the next days (docs/planner.md). No brand scope."""
+    from dashboard import analytics, planner
+
+    constraints = planner.Constraints(
+        keep=frozenset(keep), exclude=frozenset(exclude),
+        platform_min=_platform_amounts(platform_min, "--platform-min"),
+        platform_max=_platform_amounts(platform_max, "--platform-max"), widen=widen,
+        whole_posts=whole_posts)
+    selection = analytics.Selection(brands=frozenset(brands), platforms=frozenset(platforms))
+    try:
+        result = planner.plan(selection, None, budget, days=days, constraints=constraints,
+                              use_cache=False)
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    document = planner.plan_document(result)
+    if output_format == "json":
+        click.echo(json.dumps(document))
+        return
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=planner.EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(document["rows"])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _platform_amounts(values, option):
+    amounts = []
+    for value in values:
+        platform, _, amount = value.partition("=")
+        try:
+            amounts.append((platform.strip(), float(amount)))
+        except ValueError:
+            raise click.BadParameter(f"{value!r} should look like Instagram=50000.",
+                                     param_hint=option)
+    return tuple(amounts)
+
+
 def _plain(value):
     """JSON-safe: numpy scalars to Python, NaN to None."""
     if value is None:

@@ -1,4 +1,4 @@
-"""Realistic demo data with a planted organic baseline: generator, shipped sample, demo users."""
+"""Realistic demo data with a planted baseline and response curves: generator, sample, users."""
 import json
 import os
 import tempfile
@@ -17,6 +17,17 @@ SPAN_DAYS = int((END_DAY - START_DAY).astype(int)) + 1
 # A post lifts orders on the day it goes out and the six days after, decaying by LIFT_DECAY.
 POST_WINDOW_DAYS = 7
 LIFT_DECAY = 0.6
+# Planted diminishing returns (docs/planner.md): n posts of a creator in one month bring
+# saturation x (1 - exp(-n / posts_scale)) in lift, whatever the month's length. The posts
+# scale is drawn around a platform and tier level; months are busy or quiet (a creator's
+# monthly activity is gamma-distributed), so the curve can be learned from the data.
+PLATFORM_POSTS_SCALE = np.array([2.0, 1.2, 3.0, 2.5])
+TIER_POSTS_SCALE = np.array([1.3, 1.1, 1.0, 0.9, 0.8])
+POSTS_SCALE_SPREAD = 0.3
+MONTH_ACTIVITY_SHAPE = 0.7
+# Orders per tracking row on average, and the average paid share of list price.
+MEAN_ORDERS_PER_ROW = 1.16
+MEAN_PRICE_PAID = 0.925
 # Tracking rows are produced and written this many at a time, so memory stays bounded.
 CHUNK_ROWS = 200_000
 
@@ -134,7 +145,7 @@ class DemoPlan:
     brand_cumulative: np.ndarray     # (creators, 3) cumulative brand affinity
     post_first: np.ndarray           # creator -> first index into the post arrays below
     post_last: np.ndarray            # creator -> one past its last post
-    post_reach_cumulative: np.ndarray
+    post_weight_cumulative: np.ndarray  # lift a post brings, cumulative over all posts
     post_day: np.ndarray             # day offset from START_DAY
     post_brand: np.ndarray           # brand index of each post
     shoppers: int                    # distinct user ids orders are drawn from
@@ -236,7 +247,7 @@ def _produce(scale, seed, on_tracking_chunk, as_csv):
     if scale < 1:
         raise ValueError(f"The demo scale must be at least 1 tracking row, not {scale}.")
     seed = int(seed)
-    plan, influencers, posts, tiers, post_counts = _plan_creators(scale, seed)
+    plan, influencers, posts, tiers, post_counts, curves = _plan_creators(scale, seed)
 
     creator_count = len(plan.influencer_ids)
     orders_by_creator = np.zeros(creator_count, dtype=np.int64)
@@ -250,6 +261,7 @@ def _produce(scale, seed, on_tracking_chunk, as_csv):
 
     payouts = _payouts(plan, tiers, post_counts, orders_by_creator, revenue_by_creator)
     truth = _truth(plan, scale, revenue_by_creator, organic_revenue_by_creator)
+    truth["curves"] = _curve_truth(plan, scale, curves, payouts, post_counts)
     return influencers, posts, payouts, truth
 
 
@@ -298,8 +310,11 @@ def _plan_creators(scale, seed):
 
     post_owner = np.repeat(np.arange(creator_count), post_counts)
     post_total = len(post_owner)
-    # Posts go out early enough that their whole window lies inside the data span.
-    post_day = rng.integers(0, SPAN_DAYS - (POST_WINDOW_DAYS - 1), post_total)
+    # Posts go out early enough that their whole window lies inside the data span. The
+    # uniform draw is kept (and replaced) so every other column stays as it was.
+    rng.integers(0, SPAN_DAYS - (POST_WINDOW_DAYS - 1), post_total)
+    curve_rng = np.random.default_rng([seed, 3])
+    post_day, curves = _busy_months(curve_rng, post_owner, platform, tiers, creator_count)
     post_brand = _pick_rows(rng, np.cumsum(affinity, axis=1)[post_owner])
     owner_platform = platform[post_owner]
     reach_rate = PLATFORM_REACH_RATE[owner_platform] * rng.lognormal(0.0, 0.5, post_total)
@@ -317,7 +332,8 @@ def _plan_creators(scale, seed):
         seed=seed, influencer_ids=ids, platform=platform, row_share=row_share,
         baseline_share=baseline_share, brand_cumulative=np.cumsum(affinity, axis=1),
         post_first=post_first, post_last=post_last,
-        post_reach_cumulative=np.cumsum(reach), post_day=post_day, post_brand=post_brand,
+        post_weight_cumulative=np.cumsum(curves["post_weight"]), post_day=post_day,
+        post_brand=post_brand,
         shoppers=max(1_000, scale // 3))
 
     influencers = pd.DataFrame({
@@ -348,7 +364,35 @@ def _plan_creators(scale, seed):
         "comments": comments.astype(np.int64),
         "brand": BRANDS[post_brand],
     }).iloc[chronological].reset_index(drop=True)
-    return plan, influencers, posts, tiers, post_counts
+    return plan, influencers, posts, tiers, post_counts, curves
+
+
+def _busy_months(rng, post_owner, platform, tiers, creator_count):
+    """Post days clustered in each creator's busy months, and the lift each post brings.
+
+    A post's weight is the month's lift, saturation x (1 - exp(-n / posts_scale)) for its
+    n posts, shared equally: lift rows are drawn in proportion to it, so a month with
+    twice the posts sells less than twice the extra orders.
+    """
+    months = _DAY_MONTH_FIRST.size
+    activity = rng.gamma(MONTH_ACTIVITY_SHAPE, 1.0, (creator_count, months))
+    activity /= activity.sum(axis=1, keepdims=True)
+    cumulative = np.cumsum(activity, axis=1)[post_owner]
+    month = np.minimum((rng.random(len(post_owner))[:, None] >= cumulative).sum(axis=1),
+                       months - 1)
+    last_day = SPAN_DAYS - POST_WINDOW_DAYS
+    first = _DAY_MONTH_FIRST[month]
+    length = np.minimum(_DAY_MONTH_FIRST[month] + _MONTH_DAYS[month], last_day + 1) - first
+    post_day = first + np.floor(rng.random(len(post_owner)) * length).astype(np.int64)
+    posts_scale = (PLATFORM_POSTS_SCALE[platform] * TIER_POSTS_SCALE[tiers]
+                   * rng.lognormal(0.0, POSTS_SCALE_SPREAD, creator_count))
+    month_posts = np.zeros((creator_count, months))
+    np.add.at(month_posts, (post_owner, month), 1)
+    share = 1.0 - np.exp(-month_posts / posts_scale[:, None])
+    per_post = np.where(month_posts > 0, share / np.maximum(month_posts, 1), 0.0)
+    return post_day, {"posts_scale": posts_scale, "month_posts": month_posts,
+                      "saturated_months": share.sum(axis=1),
+                      "post_weight": per_post[post_owner, month]}
 
 
 def _tracking_chunks(plan, scale, as_csv):
@@ -383,15 +427,15 @@ def _tracking_chunk(plan, chunk_index, rows, as_csv):
     day = rng.integers(0, SPAN_DAYS, rows)
     brand = _pick_rows(rng, plan.brand_cumulative[creator])
 
-    # Lift orders come from one of the creator's posts (more reach, more orders), on the
-    # post's day or up to six days later, fewer each day.
+    # Lift orders come from one of the creator's posts (each post its share of its month's
+    # saturating lift), on the post's day or up to six days later, fewer each day.
     lifted = np.flatnonzero(~organic)
     owner = creator[lifted]
-    reach_before = np.where(plan.post_first[owner] > 0,
-                            plan.post_reach_cumulative[plan.post_first[owner] - 1], 0.0)
-    reach_through = plan.post_reach_cumulative[plan.post_last[owner] - 1]
-    target = reach_before + rng.random(len(lifted)) * (reach_through - reach_before)
-    post = np.searchsorted(plan.post_reach_cumulative, target, side="right")
+    weight_before = np.where(plan.post_first[owner] > 0,
+                             plan.post_weight_cumulative[plan.post_first[owner] - 1], 0.0)
+    weight_through = plan.post_weight_cumulative[plan.post_last[owner] - 1]
+    target = weight_before + rng.random(len(lifted)) * (weight_through - weight_before)
+    post = np.searchsorted(plan.post_weight_cumulative, target, side="right")
     post = np.minimum(post, plan.post_last[owner] - 1)
     decay = LIFT_DECAY ** np.arange(POST_WINDOW_DAYS)
     day[lifted] = plan.post_day[post] + rng.choice(POST_WINDOW_DAYS, len(lifted),
@@ -503,6 +547,48 @@ def _truth(plan, scale, revenue_by_creator, organic_revenue_by_creator):
     }
 
 
+def _curve_truth(plan, scale, curves, payouts, post_counts):
+    """Each creator's planted curve in money: expected lift revenue for n posts a month.
+
+    incremental revenue = saturation_revenue x (1 - exp(-n / posts_scale)), and n posts
+    cost n x cost_per_post (all the creator's payouts over their posts, as spend is booked).
+    """
+    brand_price = np.zeros(len(BRANDS))
+    for brand in range(len(BRANDS)):
+        items = [(price, weight) for b, _, price, weight in CATALOGUE if b == brand]
+        brand_price[brand] = sum(p * w for p, w in items) / sum(w for _, w in items)
+    paid = payouts.groupby("influencer_id")["total_payout"].sum()
+    result = {}
+    for creator, key in enumerate(plan.influencer_ids):
+        posts = int(post_counts[creator])
+        if posts == 0 or plan.row_share[creator] == 0:
+            continue
+        first, last = plan.post_first[creator], plan.post_last[creator]
+        weights = np.diff(np.concatenate([[plan.post_weight_cumulative[first - 1]
+                                           if first else 0.0],
+                                          plan.post_weight_cumulative[first:last]]))
+        revenue_per_row = (MEAN_ORDERS_PER_ROW * MEAN_PRICE_PAID
+                           * np.average(brand_price[plan.post_brand[first:last]],
+                                        weights=weights))
+        lift_rows = scale * plan.row_share[creator] * (1.0 - plan.baseline_share[creator])
+        saturated = curves["saturated_months"][creator]
+        result[str(key)] = {
+            "saturation_revenue": round(float(lift_rows * revenue_per_row / saturated), 4),
+            "posts_scale": round(float(curves["posts_scale"][creator]), 6),
+            "cost_per_post": round(float(paid.get(key, 0.0) / posts), 4),
+            "most_posts_in_a_month": int(curves["month_posts"][creator].max()),
+        }
+    return result
+
+
+def true_incremental_revenue(curve, spend):
+    """Expected incremental revenue of one planted curve (demo_truth.json) at this spend."""
+    if curve["cost_per_post"] <= 0:
+        return 0.0
+    posts = spend / curve["cost_per_post"]
+    return curve["saturation_revenue"] * (1.0 - np.exp(-posts / curve["posts_scale"]))
+
+
 def _fee(amount, floor):
     """A negotiated rate: two significant figures, as people quote them, and a floor."""
     return max(floor, float(f"{amount:.2g}"))
@@ -568,6 +654,8 @@ _DAY_STRINGS = np.datetime_as_string(START_DAY + np.arange(SPAN_DAYS), unit="D")
 _DAY_MONTH_LABELS = np.array([day[:7] for day in _DAY_STRINGS], dtype=object)
 _MONTHS = sorted(set(_DAY_MONTH_LABELS))
 _MONTH_COUNT = len(_MONTHS)
+_DAY_MONTH_FIRST = np.array([int(np.flatnonzero(_DAY_MONTH_LABELS == m)[0]) for m in _MONTHS])
+_MONTH_DAYS = np.array([int((_DAY_MONTH_LABELS == m).sum()) for m in _MONTHS])
 _DAY_MONTH = np.searchsorted(np.array(_MONTHS, dtype=object), _DAY_MONTH_LABELS)
 # Campaigns run per brand and month: "MB_2025_03".
 _CAMPAIGNS = np.array([f"{code}_{month.replace('-', '_')}" for code in BRAND_CODES

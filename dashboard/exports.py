@@ -6,7 +6,7 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
-from dashboard import analytics, auth, insights
+from dashboard import analytics, auth, insights, planner
 
 blueprint = Blueprint("exports", __name__)
 
@@ -65,6 +65,15 @@ def _recommendations(selection, scope, _args):
     return pd.DataFrame(insights.recommendations(selection, scope=scope))
 
 
+def _plan(selection, scope, args):
+    budget, days, constraints = planner.from_query(args)
+    try:
+        result = planner.plan(selection, scope, budget, days=days, constraints=constraints)
+    except ValueError as error:
+        raise NotFound(str(error))
+    return result["rows"][planner.EXPORT_COLUMNS + ["platform", "planned_posts"]]
+
+
 # view -> table -> function(selection, scope, request args) -> DataFrame
 TABLES = {
     "overview": {
@@ -98,6 +107,9 @@ TABLES = {
     },
     "brands": {
         "brands": _metrics("brand"),
+    },
+    "plan": {
+        "plan": _plan,
     },
 }
 

@@ -1,7 +1,7 @@
 """Insights on the metrics: performers, platform comparison, payout checks, recommendations."""
 import numpy as np
 import pandas as pd
-from dashboard import analytics
+from dashboard import analytics, planner
 
 # A creator's cost per order this many times the median is "far above" it.
 RENEGOTIATE_CPO_FACTOR = 1.5
@@ -25,6 +25,35 @@ def performers(selection, *, scope) -> dict:
     under = scored[scores <= p25].sort_values(
         ["performance_score", "influencer_id"], ascending=[True, True], kind="stable")
     return {"top": top.reset_index(drop=True), "under": under.reset_index(drop=True),
+            "p25": p25, "p75": p75}
+
+
+def shrunk_performers(selection, *, scope) -> dict:
+    """Top and under performers by the planner's shrunk return, with the raw score beside.
+
+    The measure is extra sales per ₹1 of a creator's next post, shrunk toward similar
+    creators (docs/planner.md), so a creator with two lucky posts cannot top the list;
+    `own_return` is the same from the creator's history alone, `performance_score` the
+    METRICS.md score.
+    """
+    curves = planner.fitted_curves(selection, scope)
+    paid = curves[curves["cost_per_post"] > 0]
+    if paid.empty:
+        return {"top": paid, "under": paid, "p25": None, "p75": None}
+    cost = paid["cost_per_post"].to_numpy(float)
+    step = 1.0 - np.exp(-1.0 / paid["posts_scale"].to_numpy(float))
+    ranked = paid[["influencer_id", "name", "platform", "tier", "posts_in_history"]].assign(
+        shrunk_return=planner.expected_revenue(paid, cost) / cost,
+        own_return=paid["raw_return"].to_numpy(float) * step)
+    scores = analytics.metrics(selection, "influencer", scope=scope).set_index(
+        "influencer_id")["performance_score"]
+    ranked["performance_score"] = ranked["influencer_id"].map(scores)
+    p25, p75 = (float(v) for v in np.percentile(ranked["shrunk_return"], [25, 75]))
+    order = ["shrunk_return", "influencer_id"]
+    return {"top": ranked[ranked["shrunk_return"] >= p75].sort_values(
+                order, ascending=[False, True]).reset_index(drop=True),
+            "under": ranked[ranked["shrunk_return"] <= p25].sort_values(
+                order, ascending=[True, True]).reset_index(drop=True),
             "p25": p25, "p75": p75}
 
 
@@ -52,8 +81,22 @@ def recommendations(selection, *, scope) -> list[dict]:
     advice += _scale(paid)
     advice += _renegotiate(paid)
     advice += _fix_conversion(paid)
-    advice += _move_budget(analytics.metrics(selection, "platform", scope=scope))
+    advice += (_planner_moves(selection, scope)
+               or _move_budget(analytics.metrics(selection, "platform", scope=scope)))
     return advice
+
+
+def _planner_moves(selection, scope):
+    """The budget planner's moves (docs/planner.md) that shift money and earn more."""
+    moves = [move for move in planner.plan(selection, scope)["moves"]
+             if move["from"] and move["to"] and move["gain"] > 0]
+    return [{
+        "kind": "move_budget", "from_id": move["from_id"], "to_id": move["to_id"],
+        "amount": move["amount"], "expected_extra_revenue": move["gain"],
+        "low": move["low"], "high": move["high"], "source": "planner",
+        "text": planner.move_sentence(move) + " (from the budget planner, which expects "
+                "each creator's extra sales to flatten as they post more).",
+    } for move in moves[:PER_KIND]]
 
 
 def _scale(paid):

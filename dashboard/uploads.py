@@ -1,6 +1,7 @@
 """Admin CSV uploads: stream to the instance folder (kept for good), dry-run report, commit."""
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -16,10 +17,11 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import auth, exports, importer
+from dashboard import auth, exports, importer, planner
 from dashboard.extensions import csrf, db
 from models import ImportBatch
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("uploads", __name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -244,6 +246,7 @@ def commit_upload(token, username):
     if report["ok"]:
         manifest["committed"] = True
         _save_json(folder, "manifest.json", manifest)
+        _warm_planner()
     _save_json(folder, "report.json", report)
     return report, 200 if report["ok"] else 422
 
@@ -270,6 +273,14 @@ def template_csv(dataset):
     header = ",".join(column.name for column in columns) + "\r\n"
     return Response(header, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{dataset}.csv"'})
+
+
+def _warm_planner():
+    # The import is done and committed; a failed warm-up only means a slower first plan.
+    try:
+        planner.warm_after_import()
+    except Exception:
+        log.exception("warming the budget planner after an import failed")
 
 
 def import_history(limit=HISTORY_ROWS):

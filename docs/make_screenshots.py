@@ -28,6 +28,7 @@ PAGES = [
     ("roi", "/roi", "admin", "#roi-by-group .main-svg"),
     ("creators", "/influencers", "admin", "#influencers-grid .ag-row"),
     ("insights", "/insights", "admin", "#insights-heatmap .main-svg"),
+    ("plan", "/plan", "admin", "#plan-chart .main-svg"),
     ("brands", "/brands", "manager", ".brand-card"),
     ("data", "/data", "admin", "#data-history-grid .ag-row"),
 ]

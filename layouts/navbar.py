@@ -9,6 +9,7 @@ LINKS = [
     ("influencers", "Creators", "/influencers"),
     ("insights", "Insights", "/insights"),
     ("brands", "Brands", "/brands"),
+    ("plan", "Planner", "/plan"),
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),

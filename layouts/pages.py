@@ -13,6 +13,7 @@ ROUTES = [
     (r"^/influencers/(?P<influencer_key>[^/]+)/?$", "influencers", "influencers"),
     (r"^/insights/?$", "insights", "insights"),
     (r"^/brands/?$", "brands", "brands"),
+    (r"^/plan/?$", "plan", "plan"),
     (r"^/data/?$", "data", "data"),
     (r"^/admin/users/?$", "users", "users"),
     (r"^/admin/audit/?$", "audit", "audit"),

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORDS, AuthActions, create_users, import_tiny
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 ADMIN_ONLY_VIEWS = ("users", "audit", "data")
-ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands")
+ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
 
 
 # ---- helpers other test modules use ---------------------------------------------------------
