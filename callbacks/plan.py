@@ -13,11 +13,15 @@ LIMIT_INPUTS = [Input(f"plan-{kind}-{platform}", "value") for kind in ("min", "m
                 for platform in PLATFORMS]
 
 
+def page(search="", **_kwargs):
+    return view.layout()
+
+
 def register(app):
     @app.callback(Output("plan-brands", "options"), Output("plan-platforms", "options"),
                   Input("plan-url", "pathname"))
     def fill_choices(_pathname):
-        options = analytics.filter_options(scope=common.scope())
+        options = analytics.filter_options(scope=auth.current_scope())
         return view.brand_options(options["brands"]), view.brand_options(options["platforms"])
 
     @app.callback(Output("plan-body", "children"), Output("plan-keep", "options"),
@@ -27,7 +31,7 @@ def register(app):
                   Input("plan-keep", "value"), Input("plan-exclude", "value"),
                   Input("plan-widen", "value"), Input("plan-whole-posts", "value"),
                   *LIMIT_INPUTS)
-    @common.guarded(extra_outputs=2)
+    @common.guarded
     def show_plan(budget, days, brands, platforms, keep, exclude, widen, whole_posts, *limits):
         selection = analytics.Selection(brands=frozenset(brands or ()),
                                         platforms=frozenset(platforms or ()))
@@ -37,7 +41,7 @@ def register(app):
             dict(zip(PLATFORMS, limits[count:])), widen, whole_posts)
         days = int(days or 30)
         try:
-            page = planner.page(selection, common.scope(), budget, days=days,
+            page = planner.page(selection, auth.current_scope(), budget, days=days,
                                 constraints=constraints)
         except ValueError as error:
             return view.problem(str(error)), no_update, no_update
@@ -47,5 +51,5 @@ def register(app):
                 planner.query_pairs(budget, days, constraints))) if part)
             export_href = f"/export/plan/plan.csv?{query}"
         choices = view.creator_options(page["creators"])
-        performers = insights.shrunk_performers(selection, scope=common.scope())
+        performers = insights.shrunk_performers(selection, scope=auth.current_scope())
         return view.plan_body(page, export_href, performers), choices, choices

@@ -5,7 +5,7 @@ from dash import dcc, html
 
 from dashboard import planner
 from dashboard.planner import PLATFORMS
-from layouts import components
+from layouts import components, figures
 
 PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",
                       "expected_incremental_revenue", "low", "high"]
@@ -151,7 +151,7 @@ def plan_body(page, export_href=None, performers=None):
                            help_text="Each move with the extra sales it should bring, and the "
                                      "range they will likely fall in (10th–90th percentile)."),
         components.section("Current and planned spend per creator",
-                           components.chart("plan-chart", spend_figure(rows), "budget-plan"),
+                           figures.chart("plan-chart", spend_figure(rows), "budget-plan"),
                            _plan_grid(rows), export=export),
         performers_section(performers),
         components.section("How the plan was made",
@@ -194,14 +194,14 @@ def spend_figure(rows):
         .sort_values("most", ascending=False).head(CHART_CREATORS).iloc[::-1]
     figure = go.Figure([
         go.Bar(name="Spend, last period", y=shown["label"], x=shown["current_spend"],
-               orientation="h", marker_color=components.SPEND_COLOUR,
+               orientation="h", marker_color=figures.SPEND_COLOUR,
                hovertemplate="%{y}: ₹%{x:,.0f} last period<extra></extra>"),
         go.Bar(name="Planned spend", y=shown["label"], x=shown["planned_spend"],
-               orientation="h", marker_color=components.REVENUE_COLOUR,
+               orientation="h", marker_color=figures.REVENUE_COLOUR,
                hovertemplate="%{y}: ₹%{x:,.0f} planned<extra></extra>"),
     ])
     figure.update_layout(barmode="group", xaxis_title="₹", legend={"orientation": "h"})
-    return components.style_figure(figure, height=max(320, 22 * len(shown) + 120))
+    return figures.style_figure(figure, height=max(320, 22 * len(shown) + 120))
 
 
 def assumptions(page):
