@@ -39,7 +39,7 @@ def init_db_command():
 @with_appcontext
 def import_command(paths, dataset, dry_run):
     """Import CSV files or folders of them, all or nothing."""
-    from dashboard import importer
+    from dashboard import importing as importer
 
     try:
         result = importer.import_paths(paths, dataset=dataset, dry_run=dry_run,

@@ -172,7 +172,7 @@ def write_demo(out_dir, scale=None, seed=7):
 
 def load_demo(scale=None, seed=7):
     """Generate demo data of this size and import it through the real import pipeline."""
-    from dashboard import importer
+    from dashboard import importing as importer
 
     with tempfile.TemporaryDirectory(prefix="demo-") as out_dir:
         paths = write_demo(out_dir, scale=scale, seed=seed)
@@ -182,7 +182,7 @@ def load_demo(scale=None, seed=7):
 
 def load_sample():
     """Import the shipped sample CSVs in data/."""
-    from dashboard import importer
+    from dashboard import importing as importer
 
     return importer.import_paths([str(SAMPLE_DIR / FILE_NAMES[name]) for name in FILE_NAMES],
                                  username="demo")

@@ -16,7 +16,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import auth, exports, importer
+from dashboard import auth, exports, importing as importer
 from dashboard.extensions import csrf, db
 from models import ImportBatch
 

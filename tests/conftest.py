@@ -140,7 +140,7 @@ def auth(app, client):
 
 def import_tiny(app):
     """Load tests/fixtures/tiny through the real import pipeline."""
-    from dashboard import importer
+    from dashboard import importing as importer
 
     with app.app_context():
         result = importer.import_paths([str(TINY)], username="test")

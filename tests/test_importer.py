@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
-from dashboard import importer
+from dashboard.importing import pipeline as importer
 from dashboard.extensions import db
 from models import (AuditEvent, Brand, Campaign, DataState, ImportBatch, Influencer, Order,
                     Payout, Post, Product)
@@ -972,7 +972,7 @@ def fixed_today(monkeypatch):
     """Today pinned, so 'a year ahead' is a known day."""
     from datetime import date
 
-    from dashboard import dates
+    from dashboard.importing import dates
 
     monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
     return date(2026, 12, 1)

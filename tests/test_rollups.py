@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from dashboard import demo, importer, rollups
+from dashboard import demo
+from dashboard.importing import pipeline as importer, rollups
 from dashboard.extensions import db
 from models import Brand, Campaign, DailyFact, Influencer
 from models.catalogue import UNATTRIBUTED

@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from dashboard import audit, dates, rollups
+from dashboard import audit
+from dashboard.importing import dates, rollups
 from dashboard.extensions import db, index_build_cache
 from models import (Brand, Campaign, DataState, ImportBatch, Influencer, Order, Payout, Post,
                     Product)
