@@ -361,9 +361,11 @@ def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
         app = make_test_app(f"sqlite:///{path}", tmp_path / name, **shared)
         create_users(app)
         with app.app_context():
-            from dashboard import importing as importer
+            from dashboard import importing
 
-            assert importer.import_paths([str(folder)], username="test").ok
+            assert importing.import_paths([str(folder)],
+                                          limits=importing.ImportLimits.from_app(app),
+                                          username="test").ok
             with db.transaction() as session:
                 state = session.execute(select(DataState)).scalar_one()
                 assert state.version == 1

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select, text
 
 from dashboard import demo
-from dashboard.importing import pipeline as importer, rollups
+from dashboard import importing
+from dashboard.importing import rollups
 from dashboard.extensions import db
 from models import Brand, Campaign, DailyFact, Influencer
 from models.catalogue import UNATTRIBUTED
@@ -117,7 +118,9 @@ def test_facts_match_a_plain_reading_of_the_csvs(app):
 
 def test_facts_of_generated_data_match_a_plain_reading_of_the_csvs(sqlite_app, demo_folder):
     with sqlite_app.app_context():
-        result = importer.import_paths([str(demo_folder)], username="test")
+        result = importing.import_paths([str(demo_folder)],
+                                        limits=importing.ImportLimits.from_app(sqlite_app),
+                                        username="test")
         assert not result.errors, [str(error) for error in result.errors[:5]]
         assert_facts_match(stored_facts(), facts_from_csvs(demo_folder))
 
