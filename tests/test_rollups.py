@@ -42,7 +42,7 @@ def stored_facts():
 def facts_from_csvs(folder):
     """The same table from the CSV files alone, by the definitions in docs/metrics.md.
 
-    Shares no code with dashboard/rollups.py: tracking rows and posts are grouped by
+    Shares no code with dashboard/importing/rollups.py: tracking rows and posts are grouped by
     pandas, and spend comes from the oracle's one-event-per-row reading of the payouts.
     """
     frames = oracle.read_csv_frames(folder)

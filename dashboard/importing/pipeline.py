@@ -103,7 +103,6 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
-# ---------------------------------------------------------------------------- entry points
 
 def import_paths(paths, *, limits, dataset=None, dry_run=False,
                  username=None) -> ImportResult:

@@ -128,8 +128,6 @@ class InfluencerWriter:
         pass
 
 
-# ---------------------------------------------------------------------------- posts
-
 class PostWriter:
     def __init__(self, context, job, report):
         self.context, self.job, self.report = context, job, report
@@ -205,8 +203,6 @@ class PostWriter:
     def close(self):
         pass
 
-
-# ---------------------------------------------------------------------------- payouts
 
 class PayoutWriter:
     def __init__(self, context, job, report):
