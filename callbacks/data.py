@@ -6,12 +6,12 @@ from flask import current_app
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import auth, background, importer, uploads
+from dashboard import auth, background, importing, uploads
 from layouts import data as view
 
 
 def page(**_kwargs):
-    return view.layout(importer.DATASETS,
+    return view.layout(importing.DATASETS,
                        uploads.limit_text(current_app.config["MAX_CONTENT_LENGTH"]))
 
 

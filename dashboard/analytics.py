@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Float, and_, cast, false, func, or_, select, true
 
-from dashboard.dates import parse_day
+from dashboard.importing.dates import parse_day
 from dashboard.extensions import cache, db
-from dashboard.rollups import POST_WINDOW_DAYS
+from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import Brand, Campaign, DailyFact, DataState, Influencer, Payout, Post
 
 DEFAULT_BASELINE = 0.20

@@ -6,6 +6,8 @@ import sys
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from dashboard.importing.schemas import DATASETS
+
 
 def _create_app():
     from dashboard import create_app
@@ -32,19 +34,21 @@ def init_db_command():
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--dataset", type=click.Choice(["influencers", "posts", "tracking_data",
-                                              "payouts"]),
+@click.option("--dataset", type=click.Choice(DATASETS),
               help="Which dataset the files hold (default: from each file name).")
 @click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
 @with_appcontext
 def import_command(paths, dataset, dry_run):
     """Import CSV files or folders of them, all or nothing."""
-    from dashboard import importer
+    from flask import current_app
+
+    from dashboard import importing
 
     try:
-        result = importer.import_paths(paths, dataset=dataset, dry_run=dry_run,
-                                       username="cli")
-    except importer.UsageError as error:
+        result = importing.import_paths(
+            paths, limits=importing.ImportLimits.from_app(current_app), dataset=dataset,
+            dry_run=dry_run, username="cli")
+    except importing.UsageError as error:
         raise click.UsageError(str(error))
     for error in result.errors:
         click.echo(str(error), err=True)

@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.importing.schemas import FILE_NAMES as DATASET_OF_FILE
+from dashboard.importing.schemas import SCHEMAS
+
 # The shipped sample's size (tracking rows) and the span every data set covers.
 DEFAULT_SCALE = 3_000
 START_DAY = np.datetime64("2024-01-01")
@@ -31,24 +34,12 @@ MEAN_PRICE_PAID = 0.925
 # Tracking rows are produced and written this many at a time, so memory stays bounded.
 CHUNK_ROWS = 200_000
 
-FILE_NAMES = {
-    "influencers": "influencers.csv",
-    "posts": "posts.csv",
-    "tracking_data": "tracking_data.csv",
-    "payouts": "payouts.csv",
-}
+FILE_NAMES = {dataset: file_name for file_name, dataset in DATASET_OF_FILE.items()}
 TRUTH_FILE = "demo_truth.json"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data"
 
-COLUMNS = {
-    "influencers": ["influencer_id", "name", "category", "gender", "follower_count",
-                    "platform"],
-    "posts": ["post_id", "influencer_id", "platform", "date", "url", "caption", "reach",
-              "likes", "comments", "brand"],
-    "tracking_data": ["source", "campaign", "influencer_id", "user_id", "product", "brand",
-                      "date", "orders", "revenue"],
-    "payouts": ["influencer_id", "basis", "rate", "orders", "total_payout"],
-}
+COLUMNS = {dataset: [column.name for column in columns if not column.extra]
+           for dataset, columns in SCHEMAS.items()}
 
 DEMO_USERS = (
     ("admin", "admin-demo-pass", "admin", ()),
@@ -183,20 +174,26 @@ def write_demo(out_dir, scale=None, seed=7):
 
 def load_demo(scale=None, seed=7):
     """Generate demo data of this size and import it through the real import pipeline."""
-    from dashboard import importer
+    from flask import current_app
+
+    from dashboard import importing
 
     with tempfile.TemporaryDirectory(prefix="demo-") as out_dir:
         paths = write_demo(out_dir, scale=scale, seed=seed)
-        return importer.import_paths([str(paths[name]) for name in FILE_NAMES],
-                                     username="demo")
+        return importing.import_paths([str(paths[name]) for name in FILE_NAMES],
+                                      limits=importing.ImportLimits.from_app(current_app),
+                                      username="demo")
 
 
 def load_sample():
     """Import the shipped sample CSVs in data/."""
-    from dashboard import importer
+    from flask import current_app
 
-    return importer.import_paths([str(SAMPLE_DIR / FILE_NAMES[name]) for name in FILE_NAMES],
-                                 username="demo")
+    from dashboard import importing
+
+    return importing.import_paths([str(SAMPLE_DIR / FILE_NAMES[name]) for name in FILE_NAMES],
+                                  limits=importing.ImportLimits.from_app(current_app),
+                                  username="demo")
 
 
 def database_is_empty():

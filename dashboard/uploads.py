@@ -17,7 +17,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import auth, exports, importer, planner
+from dashboard import auth, exports, importing, planner
 from dashboard.extensions import csrf, db
 from models import ImportBatch
 
@@ -40,9 +40,9 @@ def pending_root():
 def dataset_for(name):
     """The dataset a file name points to, also for names like "tracking_data (2).csv"."""
     base = os.path.basename(name).lower()
-    if base in importer.FILE_NAMES:
-        return importer.FILE_NAMES[base]
-    for dataset in importer.DATASETS:
+    if base in importing.FILE_NAMES:
+        return importing.FILE_NAMES[base]
+    for dataset in importing.DATASETS:
         if dataset in base or (dataset == "tracking_data" and "tracking" in base):
             return dataset
     return None
@@ -109,12 +109,14 @@ def receive_uploads(root, max_bytes):
 
 def run_import(stored, *, dry_run, username):
     """import_files on stored uploads; an unusable request becomes one problem, not a 500."""
-    files = [importer.ImportFile(item["path"], name=item["name"], dataset=item["dataset"])
+    files = [importing.ImportFile(item["path"], name=item["name"], dataset=item["dataset"])
              for item in stored]
     refusal = None
     try:
-        result = importer.import_files(files, dry_run=dry_run, username=username)
-    except importer.UsageError as error:
+        result = importing.import_files(
+            files, limits=importing.ImportLimits.from_app(current_app), dry_run=dry_run,
+            username=username)
+    except importing.UsageError as error:
         refusal = str(error)
     except Exception:  # the admin sees a reference number; the log has the trace
         # The import's transaction has rolled back by the time the error reaches here.
@@ -266,10 +268,10 @@ def problems_csv(token):
 @blueprint.get("/data/templates/<dataset>.csv")
 @auth.require_view("data")
 def template_csv(dataset):
-    columns = importer.SCHEMAS.get(dataset)
+    columns = importing.SCHEMAS.get(dataset)
     if columns is None:
         return jsonify(error=f"There is no dataset called {dataset!r}; the four are "
-                             f"{', '.join(importer.DATASETS)}."), 404
+                             f"{', '.join(importing.DATASETS)}."), 404
     header = ",".join(column.name for column in columns) + "\r\n"
     return Response(header, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{dataset}.csv"'})

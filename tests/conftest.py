@@ -140,9 +140,10 @@ def auth(app, client):
 
 def import_tiny(app):
     """Load tests/fixtures/tiny through the real import pipeline."""
-    from dashboard import importer
+    from dashboard import importing
 
     with app.app_context():
-        result = importer.import_paths([str(TINY)], username="test")
+        result = importing.import_paths([str(TINY)], limits=importing.ImportLimits.from_app(app),
+                                        username="test")
     assert not result.errors, [str(e) for e in result.errors]
     return result

@@ -33,9 +33,11 @@ def write_hostile_copy(folder):
 
 
 def import_hostile(app, folder):
-    from dashboard import importer
+    from dashboard import importing
 
     with app.app_context():
-        result = importer.import_paths([str(write_hostile_copy(folder))], username="test")
+        result = importing.import_paths([str(write_hostile_copy(folder))],
+                                        limits=importing.ImportLimits.from_app(app),
+                                        username="test")
     assert not result.errors, [str(error) for error in result.errors]
     return result

@@ -200,7 +200,7 @@ def write_frames(session, frames):
     """Write the four frames straight to the tables (no importer), then rebuild the facts."""
     from sqlalchemy import insert, select
 
-    from dashboard import rollups
+    from dashboard.importing import rollups
     from models import Brand, Campaign, Influencer, Order, Payout, Post, Product
 
     def ids(model, names):

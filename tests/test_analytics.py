@@ -178,7 +178,7 @@ def test_brand_summaries_of_tiny_keep_the_unbranded_posts(sqlite_app, scope):
 
 
 def test_rebuild_of_some_influencers_equals_full_rebuild(sqlite_app):
-    from dashboard import rollups
+    from dashboard.importing import rollups
 
     import_tiny(sqlite_app)
     columns = ["influencer_id", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
@@ -216,7 +216,7 @@ def test_previous_period_has_the_same_length_just_before():
 
 @pytest.fixture
 def fixed_today(monkeypatch):
-    from dashboard import dates
+    from dashboard.importing import dates
 
     monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
 
@@ -361,9 +361,11 @@ def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
         app = make_test_app(f"sqlite:///{path}", tmp_path / name, **shared)
         create_users(app)
         with app.app_context():
-            from dashboard import importer
+            from dashboard import importing
 
-            assert importer.import_paths([str(folder)], username="test").ok
+            assert importing.import_paths([str(folder)],
+                                          limits=importing.ImportLimits.from_app(app),
+                                          username="test").ok
             with db.transaction() as session:
                 state = session.execute(select(DataState)).scalar_one()
                 assert state.version == 1

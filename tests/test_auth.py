@@ -356,7 +356,7 @@ def test_current_scope_follows_the_signed_in_user(site):
 def test_manager_sees_only_their_brand_numbers(app):
     analytics = pytest.importorskip(
         "dashboard.analytics", reason="dashboard.analytics is not written yet")
-    pytest.importorskip("dashboard.importer", reason="dashboard.importer is not written yet")
+    pytest.importorskip("dashboard.importing", reason="dashboard.importing is not written yet")
     from dashboard import users
 
     create_users(app)

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
-from dashboard import importer
+from dashboard import importing
+from dashboard.importing import orders, pipeline, reading, schemas, validation
 from dashboard.extensions import db
 from models import (AuditEvent, Brand, Campaign, DataState, ImportBatch, Influencer, Order,
                     Payout, Post, Product)
@@ -41,7 +42,8 @@ def write(tmp_path, name, text, folder="upload"):
 
 def run(app, *paths, **options):
     with app.app_context():
-        return importer.import_paths([str(p) for p in paths], **options)
+        return importing.import_paths([str(p) for p in paths],
+                                      limits=importing.ImportLimits.from_app(app), **options)
 
 
 def messages(result):
@@ -328,7 +330,7 @@ def test_multiset_across_chunks(database_url, tmp_path):
 
 @given(st.lists(st.lists(st.integers(-3, 3), max_size=12), max_size=10))
 def test_copy_numbers_count_earlier_occurrences_across_chunks(chunks):
-    counter, seen, numbered, expected = importer._CopyCounter(), Counter(), [], []
+    counter, seen, numbered, expected = orders.CopyCounter(), Counter(), [], []
     for chunk in chunks:
         numbered += counter.number(np.array(chunk, dtype=np.int64)).tolist()
         for value in chunk:
@@ -340,7 +342,7 @@ def test_copy_numbers_count_earlier_occurrences_across_chunks(chunks):
 def test_row_hash_is_pinned():
     # Stored hashes are compared with new files for years: this value must never change.
     text = pd.Series(["instagram"])
-    hashed = importer.row_hashes(text, pd.Series(["MB_Jan"]), pd.Series(["1"]),
+    hashed = orders.row_hashes(text, pd.Series(["MB_Jan"]), pd.Series(["1"]),
                                  pd.Series(["u1"]), pd.Series(["Whey Protein"]),
                                  pd.Series(["MuscleBlaze"]), pd.Series(["2025-01-06"]),
                                  np.array([2]), np.array([4000.0]))
@@ -447,7 +449,7 @@ def test_batches_files_version_and_audit_recorded(app, tmp_path):
 
 def test_rollups_rebuilt_for_changed_influencers(app, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(importer.rollups, "rebuild",
+    monkeypatch.setattr(pipeline.rollups, "rebuild",
                         lambda session, ids=None: calls.append(ids))
     import_tiny(app)
     assert calls == [[1, 2, 3, 4]]
@@ -516,7 +518,7 @@ def test_oversized_file_refused(database_url, tmp_path):
 
 
 def test_problem_list_is_capped(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_LISTED_PROBLEMS", 10)
+    monkeypatch.setattr(pipeline, "MAX_LISTED_PROBLEMS", 10)
     path = write(tmp_path, "influencers.csv", "influencer_id,name,category,follower_count,"
                  "platform\n" + "".join(f"{i},N,C,many,Myspace\n" for i in range(30)))
     result = run(app, path)
@@ -526,10 +528,10 @@ def test_problem_list_is_capped(app, tmp_path, monkeypatch):
 
 
 def test_usage_errors(sqlite_app, tmp_path):
-    with pytest.raises(importer.UsageError, match="Cannot tell which dataset export.csv"):
+    with pytest.raises(importing.UsageError, match="Cannot tell which dataset export.csv"):
         run(sqlite_app, write(tmp_path, "export.csv", INFLUENCERS))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(importer.UsageError, match="holds none of influencers.csv"):
+    with pytest.raises(importing.UsageError, match="holds none of influencers.csv"):
         run(sqlite_app, tmp_path / "empty")
     result = run(sqlite_app, write(tmp_path, "export.csv", INFLUENCERS), dataset="influencers")
     assert result.ok and result.files[0].file == "export.csv"
@@ -547,7 +549,7 @@ class WriteLockHolder:
             self.connection.execute("BEGIN IMMEDIATE")
         else:
             self.connection = psycopg.connect(database_url.replace("+psycopg", ""))
-            self.connection.execute(f"SELECT pg_advisory_xact_lock({importer.IMPORT_LOCK_KEY})")
+            self.connection.execute(f"SELECT pg_advisory_xact_lock({pipeline.IMPORT_LOCK_KEY})")
         self.connection.execute("INSERT INTO campaigns (name) VALUES ('MB_Jan')")
 
     def commit(self):
@@ -708,7 +710,7 @@ def test_an_unexpected_failure_is_one_plain_problem_with_a_logged_number(
     def broken(files, **options):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer, "import_files", broken)
+    monkeypatch.setattr(importing, "import_files", broken)
     path = write(tmp_path, "influencers.csv", INFLUENCERS)
     with app.app_context():
         report = uploads.run_import([{"path": str(path), "name": "influencers.csv",
@@ -757,12 +759,12 @@ def test_import_refreshes_planner_statistics(app):
 @pytest.mark.parametrize("block_bytes", [1, 2, 3, 5, 8, 4096])
 def test_spaces_around_values_are_found_wherever_a_scan_block_ends(
         app, tmp_path, monkeypatch, block_bytes):
-    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(reading, "SCAN_BLOCK_BYTES", block_bytes)
 
     def needs_strip(text):
-        job = importer._Job(importer.ImportFile(str(write(tmp_path, "posts.csv", text))),
+        job = pipeline._Job(importing.ImportFile(str(write(tmp_path, "posts.csv", text))),
                             "posts")
-        return importer._scan(job, 10 ** 6, None, importer._Problems(10)).needs_strip
+        return reading.scan_file(job, 10 ** 6, None, validation.Problems(10)).needs_strip
 
     # Spaces inside values need no stripping, even where a block ends right after one.
     assert not needs_strip("name,product\nAsha Rao,Apple Cider Vinegar\n")
@@ -791,7 +793,7 @@ def test_every_text_limit_fits_its_database_column():
                  "brand": Brand.name, "source": Order.source, "campaign": Campaign.name,
                  "user_id": Order.user_id, "product": Product.name,
                  "tracking_id": Order.tracking_id}
-    for dataset, columns in importer.SCHEMAS.items():
+    for dataset, columns in schemas.SCHEMAS.items():
         for column in columns:
             if column.kind not in ("text", "optional"):
                 continue
@@ -891,18 +893,18 @@ def test_a_hundred_columns_are_read_and_their_warnings_capped_and_counted(app, t
                  + ",".join(extra) + "\n1,Asha,Fitness,F,5,Instagram" + "," * 94 + "\n")
     result = run(app, path)
     assert result.ok, messages(result)
-    listed = importer.MAX_LISTED_WARNINGS
+    listed = pipeline.MAX_LISTED_WARNINGS
     assert result.files[0].warnings == [
         *(f"the column {name!r} is not used, so it was ignored." for name in extra[:listed]),
         f"and {94 - listed:,} more warnings like these."]
     assert count(app, Influencer) == 1
 
 
-@pytest.mark.parametrize("block_bytes", [4096, 1024 * 1024 + 1, importer.SCAN_BLOCK_BYTES])
+@pytest.mark.parametrize("block_bytes", [4096, 1024 * 1024 + 1, reading.SCAN_BLOCK_BYTES])
 def test_a_line_over_one_megabyte_is_refused_with_its_line(app, tmp_path, monkeypatch,
                                                              block_bytes):
     # A 20 MB category once imported on SQLite and then rode along on every page.
-    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(reading, "SCAN_BLOCK_BYTES", block_bytes)
     giant = "c" * (2 * 1024 * 1024)
     path = write(tmp_path, "influencers.csv",
                  "influencer_id,name,category,gender,follower_count,platform\n"
@@ -916,16 +918,16 @@ def test_a_line_over_one_megabyte_is_refused_with_its_line(app, tmp_path, monkey
 
 @pytest.mark.parametrize("ending", ["\n", ""])
 def test_a_line_of_exactly_one_megabyte_is_read(app, tmp_path, monkeypatch, ending):
-    monkeypatch.setattr(importer, "SCAN_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(reading, "SCAN_BLOCK_BYTES", 4096)
     start = "1,Asha,Fitness,F,5,Instagram,"
     path = write(tmp_path, "influencers.csv",
                  "influencer_id,name,category,gender,follower_count,platform,notes\n"
-                 + start + "n" * (importer.MAX_LINE_BYTES - len(start)) + ending)
+                 + start + "n" * (reading.MAX_LINE_BYTES - len(start)) + ending)
     result = run(app, path)
     assert result.ok, messages(result)
     path = write(tmp_path, "influencers.csv",
                  "influencer_id,name,category,gender,follower_count,platform,notes\n"
-                 + start + "n" * (importer.MAX_LINE_BYTES + 1 - len(start)) + ending)
+                 + start + "n" * (reading.MAX_LINE_BYTES + 1 - len(start)) + ending)
     assert messages(run(app, path)) == [
         "influencers.csv, line 2: The line is 1.0 MB long; a line may be at most 1.0 MB, "
         "so the file was not read."]
@@ -955,7 +957,7 @@ def test_text_length_is_checked_when_a_quoted_value_spans_lines(app, tmp_path):
 def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, final_newline):
     # Text checks are skipped on files whose longest line is under a limit: it must be right.
     content = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_newline else b"")
-    measure = importer._LineLengths()
+    measure = reading.LineLengths()
     lines_before = 0
     for start in range(0, len(content), block_bytes):
         block = content[start:start + block_bytes]
@@ -972,7 +974,7 @@ def fixed_today(monkeypatch):
     """Today pinned, so 'a year ahead' is a known day."""
     from datetime import date
 
-    from dashboard import dates
+    from dashboard.importing import dates
 
     monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
     return date(2026, 12, 1)
@@ -1041,7 +1043,7 @@ def test_docs_state_every_limit_the_importer_enforces():
     from tests.conftest import ROOT
 
     docs = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
-    for dataset, columns in importer.SCHEMAS.items():
+    for dataset, columns in schemas.SCHEMAS.items():
         section = docs.split(f"## {dataset}.csv", 1)[1].split("\n## ", 1)[0]
         for column in columns:
             assert f"`{column.name}`" in section, (dataset, column.name)
@@ -1050,11 +1052,11 @@ def test_docs_state_every_limit_the_importer_enforces():
                          if line.startswith(f"| `{column.name}`")]
                 assert f"at most {column.max_length:,}" in row, (dataset, row)
     limits = docs.split("## Limits", 1)[1]
-    for limit in (f"| columns in a file | {importer.MAX_COLUMNS} |",
-                  f"{importer.MAX_LINE_BYTES:,} bytes",
-                  f"the first {importer.MAX_LISTED_PROBLEMS:,} |",
-                  f"the first {importer.MAX_LISTED_WARNINGS} |",
-                  f"{importer.MAX_NUMBER['integer']:,}",
-                  f"{importer.MAX_NUMBER['decimal']:,.0f}"):
+    for limit in (f"| columns in a file | {reading.MAX_COLUMNS} |",
+                  f"{reading.MAX_LINE_BYTES:,} bytes",
+                  f"the first {pipeline.MAX_LISTED_PROBLEMS:,} |",
+                  f"the first {pipeline.MAX_LISTED_WARNINGS} |",
+                  f"{validation.MAX_NUMBER['integer']:,}",
+                  f"{validation.MAX_NUMBER['decimal']:,.0f}"):
         assert limit in limits, limit
     assert "../" not in docs

@@ -250,8 +250,8 @@ def test_sqlite_reader_reads_while_a_writer_holds_a_write_transaction(sqlite_url
 # --- crash and concurrency safety of imports --------------------------------------------
 
 needs_importer = pytest.mark.skipif(
-    not (ROOT / "dashboard" / "importer.py").exists(),
-    reason="dashboard/importer.py has not landed yet")
+    not (ROOT / "dashboard" / "importing").exists(),
+    reason="dashboard/importing has not landed yet")
 
 
 def _write_influencers(path):

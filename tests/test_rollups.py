@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from dashboard import demo, importer, rollups
+from dashboard import demo
+from dashboard import importing
+from dashboard.importing import rollups
 from dashboard.extensions import db
 from models import Brand, Campaign, DailyFact, Influencer
 from models.catalogue import UNATTRIBUTED
@@ -40,7 +42,7 @@ def stored_facts():
 def facts_from_csvs(folder):
     """The same table from the CSV files alone, by the definitions in docs/metrics.md.
 
-    Shares no code with dashboard/rollups.py: tracking rows and posts are grouped by
+    Shares no code with dashboard/importing/rollups.py: tracking rows and posts are grouped by
     pandas, and spend comes from the oracle's one-event-per-row reading of the payouts.
     """
     frames = oracle.read_csv_frames(folder)
@@ -116,7 +118,9 @@ def test_facts_match_a_plain_reading_of_the_csvs(app):
 
 def test_facts_of_generated_data_match_a_plain_reading_of_the_csvs(sqlite_app, demo_folder):
     with sqlite_app.app_context():
-        result = importer.import_paths([str(demo_folder)], username="test")
+        result = importing.import_paths([str(demo_folder)],
+                                        limits=importing.ImportLimits.from_app(sqlite_app),
+                                        username="test")
         assert not result.errors, [str(error) for error in result.errors[:5]]
         assert_facts_match(stored_facts(), facts_from_csvs(demo_folder))
 

@@ -1,0 +1,252 @@
+"""Writing influencers, posts and payouts inside the one import transaction."""
+import logging
+import time
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, select, update
+
+from dashboard.importing.validation import duplicates_in_file, quote, resolve_influencers
+from models import Brand, Campaign, Influencer, Payout, Post, Product
+from models.influencers import tier_for
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def timed(step):
+    """Log how long a step of an import took: where a slow import spends its time."""
+    started = time.perf_counter()
+    yield
+    log.info("Import step %r took %.2f s", step, time.perf_counter() - started)
+
+
+class ImportContext:
+    """What one import transaction knows: the catalogue, the influencers, the problems."""
+
+    def __init__(self, session, problems, chunk_rows):
+        self.session = session
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect.name
+        self.problems = problems
+        self.chunk_rows = max(1, chunk_rows)
+        self.influencers = dict(self.connection.execute(
+            select(Influencer.influencer_key, Influencer.id)).all())
+        # Keys of influencers.csv rows that failed: a reference to one is not a second problem.
+        self.failed_influencer_keys = set()
+        self.brands = dict(self.connection.execute(select(Brand.name, Brand.id)).all())
+        self.campaigns = dict(self.connection.execute(select(Campaign.name, Campaign.id)).all())
+        self.products = {}
+        self.product_brand = {}
+        for product_id, product_name, brand_id in self.connection.execute(
+                select(Product.id, Product.name, Product.brand_id)):
+            self.products[product_name] = product_id
+            self.product_brand[product_name] = brand_id
+        self.changed_influencers = set()
+
+    def ensure(self, table, cache, names):
+        """Ids for these names, creating the missing rows (brands, campaigns)."""
+        missing = sorted({n for n in names if n not in cache})
+        for name in missing:
+            cache[name] = self.connection.execute(
+                insert(table).values(name=name).returning(table.id)).scalar_one()
+        return cache
+
+    def ensure_products(self, product_brands):
+        """Add catalogue products, each with the first brand the upload gave it."""
+        for product_name, brand_id in product_brands.items():
+            if product_name in self.products:
+                continue
+            self.products[product_name] = self.connection.execute(
+                insert(Product).values(name=product_name, brand_id=int(brand_id))
+                .returning(Product.id)).scalar_one()
+            self.product_brand[product_name] = int(brand_id)
+
+
+def _optional(values, position):
+    """The value of an optional column at a row, None when the column or the value is absent."""
+    if values is None:
+        return None
+    value = values.iat[position]
+    return None if pd.isna(value) else value
+
+
+class InfluencerWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_lines = {}
+        self.existing = {row.influencer_key: row for row in context.connection.execute(
+            select(Influencer.id, Influencer.influencer_key, Influencer.name,
+                   Influencer.category, Influencer.gender, Influencer.follower_count,
+                   Influencer.platform))}
+
+    def write(self, checked):
+        context = self.context
+        duplicates_in_file(self.job, checked, "influencer_id", self.first_lines,
+                            context.problems)
+        values = checked.values
+        keys = values["influencer_id"]
+        context.failed_influencer_keys.update(keys[checked.bad].tolist())
+        good = np.flatnonzero(~checked.bad)
+        fresh, changed = [], []
+        gender = values["gender"]
+        for i in good.tolist():
+            record = {
+                "influencer_key": keys.iat[i], "name": values["name"].iat[i],
+                "category": values["category"].iat[i], "gender": _optional(gender, i),
+                "follower_count": int(values["follower_count"][i]),
+                "platform": values["platform"].iat[i],
+            }
+            record["tier"] = tier_for(record["follower_count"])
+            stored = self.existing.get(record["influencer_key"])
+            if stored is None:
+                fresh.append(record)
+            elif (stored.name, stored.category, stored.gender, stored.follower_count,
+                  stored.platform) != (record["name"], record["category"], record["gender"],
+                                       record["follower_count"], record["platform"]):
+                changed.append({**record, "id": stored.id})
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            created = context.connection.execute(
+                insert(Influencer).returning(Influencer.influencer_key, Influencer.id),
+                [{**r, "import_batch_id": batch_id} for r in fresh]).all()
+            context.influencers.update(created)
+            context.changed_influencers.update(new_id for _, new_id in created)
+        if changed:
+            # ORM bulk UPDATE by primary key (a Core update with a list would have no WHERE).
+            context.session.execute(update(Influencer), [{**r, "import_batch_id": batch_id}
+                                                         for r in changed])
+            context.changed_influencers.update(r["id"] for r in changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
+
+
+class PostWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_urls, self.first_post_ids = {}, {}
+        self.existing = {row.post_key: row for row in context.connection.execute(
+            select(Post.id, Post.post_key, Post.post_id, Post.influencer_id, Post.platform,
+                   Post.date, Post.url, Post.caption, Post.reach, Post.likes, Post.comments,
+                   Post.brand_id))}
+        self.key_by_url = {row.url: key for key, row in self.existing.items()}
+
+    def write(self, checked):
+        context, name = self.context, self.job.file.name
+        values = checked.values
+        duplicates_in_file(self.job, checked, "url", self.first_urls, context.problems)
+        if values["post_id"] is not None:
+            duplicates_in_file(self.job, checked, "post_id", self.first_post_ids,
+                                context.problems)
+        influencer_ids = resolve_influencers(context, self.job, checked)
+        brands = values["brand"]
+        if brands is not None:
+            context.ensure(Brand, context.brands,
+                           brands[~checked.bad & brands.notna().to_numpy()].unique().tolist())
+        now = datetime.utcnow()
+        fresh, changed = [], []
+        for i in np.flatnonzero(~checked.bad).tolist():
+            post_id = _optional(values["post_id"], i)
+            url = values["url"].iat[i]
+            brand = _optional(brands, i)
+            record = {
+                "post_id": post_id, "influencer_id": int(influencer_ids[i]),
+                "platform": values["platform"].iat[i],
+                "date": date.fromisoformat(values["date"].iat[i]), "url": url,
+                "caption": _optional(values["caption"], i),
+                "reach": int(values["reach"][i]), "likes": int(values["likes"][i]),
+                "comments": int(values["comments"][i]),
+                "brand_id": None if brand is None else context.brands[brand],
+            }
+            key = post_id or url
+            record["post_key"] = key
+            owner = self.key_by_url.get(url)
+            stored = self.existing.get(key)
+            if stored is None and owner is not None and owner in self.existing \
+                    and self.existing[owner].post_id is None:
+                # First uploaded without a post_id: the same post, now with its id.
+                stored = self.existing[owner]
+            elif owner is not None and owner != key:
+                context.problems.add(name, int(checked.lines[i]), "url",
+                                     f"url {quote(url)} already belongs to another post "
+                                     f"({quote(owner)}); a url must be unique.")
+                checked.bad[i] = True
+                continue
+            if stored is None:
+                fresh.append(record)
+                self.key_by_url[url] = key
+            elif tuple(getattr(stored, c) for c in record) != tuple(record.values()):
+                changed.append({**record, "id": stored.id})
+                context.changed_influencers.add(stored.influencer_id)
+                self.key_by_url.pop(stored.url, None)
+                self.key_by_url[url] = key
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            context.connection.execute(insert(Post), [
+                {**r, "import_batch_id": batch_id, "updated_at": now} for r in fresh])
+        if changed:
+            context.session.execute(update(Post), [
+                {**r, "import_batch_id": batch_id, "updated_at": now} for r in changed])
+        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
+
+
+class PayoutWriter:
+    def __init__(self, context, job, report):
+        self.context, self.job, self.report = context, job, report
+        self.first_lines = {}
+        self.existing = {(row.influencer_id, row.basis): row
+                         for row in context.connection.execute(
+                             select(Payout.id, Payout.influencer_id, Payout.basis, Payout.rate,
+                                    Payout.orders, Payout.total_payout))}
+
+    def write(self, checked):
+        context = self.context
+        values = checked.values
+        influencer_ids = resolve_influencers(context, self.job, checked)
+        pair = values["influencer_id"] + " / " + values["basis"].fillna("")
+        duplicates_in_file(self.job, checked, "influencer_id", self.first_lines,
+                            context.problems, key=pair)
+        orders = values["orders"]
+        fresh, changed = [], []
+        for i in np.flatnonzero(~checked.bad).tolist():
+            record = {
+                "influencer_id": int(influencer_ids[i]), "basis": values["basis"].iat[i],
+                "rate": float(values["rate"][i]),
+                "orders": None if orders is None or np.isnan(orders[i]) else int(orders[i]),
+                "total_payout": float(values["total_payout"][i]),
+            }
+            stored = self.existing.get((record["influencer_id"], record["basis"]))
+            if stored is None:
+                fresh.append(record)
+            elif (stored.rate, stored.orders, stored.total_payout) != (
+                    record["rate"], record["orders"], record["total_payout"]):
+                changed.append({**record, "id": stored.id})
+            else:
+                self.report.unchanged += 1
+        batch_id = self.job.batch.id
+        if fresh:
+            context.connection.execute(insert(Payout), [
+                {**r, "import_batch_id": batch_id} for r in fresh])
+        if changed:
+            context.session.execute(update(Payout), [
+                {**r, "import_batch_id": batch_id} for r in changed])
+        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        self.report.new += len(fresh)
+        self.report.updated += len(changed)
+
+    def close(self):
+        pass
