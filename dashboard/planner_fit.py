@@ -5,7 +5,7 @@ from sqlalchemy import BigInteger, Float, and_, cast, func, select
 
 from dashboard import analytics
 from dashboard.extensions import db
-from dashboard.rollups import POST_WINDOW_DAYS
+from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import DailyFact, Influencer, Post
 
 # Half-saturation candidates (posts in a period) the fit chooses from, and how far a
