@@ -31,7 +31,7 @@ def planned_deletions(app):
         if folder and os.path.isdir(folder):
             deletions.append(Deletion(f"{label}: the folder {folder}",
                                       lambda folder=folder: shutil.rmtree(folder)))
-    if app.config.get("CACHE_TYPE") == "RedisCache":
+    if app.config.get("CACHE_REDIS_URL"):
         redis_url = _without_password(app.config["CACHE_REDIS_URL"])
         prefix = app.config["CACHE_KEY_PREFIX"]
         deletions.append(Deletion(
@@ -47,7 +47,11 @@ def _database_deletion(app):
         path = url.database
         if not path or path == ":memory:" or not os.path.exists(path):
             return None
-        files = [path + suffix for suffix in ("", "-wal", "-shm", "-journal")]
+        # The sign-in sessions file goes too: its rows name user ids that a new database
+        # would give to other people.
+        stem = os.path.splitext(path)[0]
+        files = [base + suffix for base in (path, f"{stem}.sessions.sqlite3")
+                 for suffix in ("", "-wal", "-shm", "-journal")]
 
         def delete_file():
             # Pooled connections keep the file open; close them before it goes.

@@ -45,6 +45,22 @@ def test_reset_with_yes_deletes_database_uploads_and_cache(sqlite_app):
     assert again.exit_code == 0 and "Nothing to delete" in again.output
 
 
+def test_reset_deletes_the_sign_in_sessions_with_the_database(sqlite_app):
+    # A new database numbers its users from 1 again: a session left behind would sign a
+    # stranger in as whoever gets that number.
+    from tests.conftest import AuthActions, create_users
+
+    create_users(sqlite_app)
+    client = sqlite_app.test_client()
+    AuthActions(client).login("analyst")
+    database = sqlite_app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    sessions_file = os.path.splitext(database)[0] + ".sessions.sqlite3"
+    assert os.path.exists(sessions_file)
+    result = sqlite_app.test_cli_runner().invoke(args=["reset-data", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert not os.path.exists(sessions_file)
+
+
 def test_reset_after_a_typed_yes_deletes(sqlite_app):
     import_tiny(sqlite_app)
     result = sqlite_app.test_cli_runner().invoke(args=["reset-data"], input="y\n")
@@ -76,7 +92,8 @@ def test_reset_drops_only_the_dashboard_tables_on_a_server_database(postgres_url
 def test_reset_clears_only_the_dashboards_keys_in_redis(sqlite_url, tmp_path):
     if not TEST_REDIS_URL:
         pytest.skip("Redis tests skipped: TEST_REDIS_URL is not set")
-    app = make_test_app(sqlite_url, tmp_path, CACHE_TYPE="RedisCache",
+    # The cache class REDIS_URL picks, as shipped.
+    app = make_test_app(sqlite_url, tmp_path, CACHE_TYPE="dashboard.extensions.FallbackRedisCache",
                         CACHE_REDIS_URL=TEST_REDIS_URL)
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.set("not-ours", "kept")
