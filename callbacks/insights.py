@@ -5,7 +5,8 @@ from dash import Output, html
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import analytics, auth, insights
+from dashboard import analytics, auth
+from dashboard.analytics import insights
 from layouts import components
 
 PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",

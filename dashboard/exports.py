@@ -6,7 +6,8 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
-from dashboard import analytics, auth, insights
+from dashboard import analytics, auth
+from dashboard.analytics import insights
 
 blueprint = Blueprint("exports", __name__)
 

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from dashboard import analytics, insights
+from dashboard import analytics
+from dashboard.analytics import insights
 from tests.conftest import import_tiny
 
 EVERYTHING = analytics.Selection()

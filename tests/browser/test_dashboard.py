@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard import analytics, insights
+from dashboard import analytics
+from dashboard.analytics import insights
 from layouts import components
 from tests.browser.conftest import open_page, sign_in, sign_out, texts
 
