@@ -6,10 +6,10 @@ from sqlalchemy import Float, cast, false, func, select
 
 from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import metrics, nulls_as_none, ratio
-from dashboard.analytics.queries import as_date, fact_filters, group_column
+from dashboard.analytics.queries import as_date, fact_filters, facts_from, group_column
 from dashboard.extensions import db
 from dashboard.rollups import POST_WINDOW_DAYS
-from models import Brand, Campaign, DailyFact, Influencer, Post
+from models import DailyFact, Post
 
 
 def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
@@ -93,12 +93,7 @@ def _covered_days(post_dates, first, last):
 
 def _baseline_query(selection, by, scope, *, dates):
     """FROM and WHERE shared by the two measured-baseline queries."""
-    from_clause = DailyFact.__table__.join(Influencer.__table__,
-                                           Influencer.id == DailyFact.influencer_id)
-    if by == "brand":
-        from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
-    if by == "campaign":
-        from_clause = from_clause.join(Campaign.__table__, Campaign.id == DailyFact.campaign_id)
+    from_clause = facts_from(by, influencers=True)
     conditions = [DailyFact.day.is_not(None),
                   *fact_filters(selection, scope, dates=dates)]
     return from_clause, conditions

@@ -7,8 +7,8 @@ from sqlalchemy import Float, and_, cast, func, select, true
 
 from dashboard.analytics.cache import cached
 from dashboard.analytics.queries import (
-    SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, group_column, grouped_sums,
-    platform_brand_campaign_cube, typed_sums, with_activity)
+    SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, facts_from, group_column,
+    grouped_sums, platform_brand_campaign_cube, typed_sums, with_activity)
 from dashboard.extensions import db
 from models import Brand, DailyFact, Influencer
 
@@ -237,13 +237,12 @@ def category_gender_roas(selection, *, scope) -> pd.DataFrame:
 
 
 def _category_gender_roas(selection, scope):
-    from_clause = DailyFact.__table__.join(Influencer.__table__,
-                                           Influencer.id == DailyFact.influencer_id)
     statement = select(
         Influencer.category, Influencer.gender,
         cast(func.sum(DailyFact.revenue), Float).label("revenue"),
         cast(func.sum(DailyFact.spend), Float).label("spend"),
-    ).select_from(from_clause).where(and_(true(), *fact_filters(selection, scope))).group_by(
+    ).select_from(facts_from("category", influencers=True)).where(
+        and_(true(), *fact_filters(selection, scope))).group_by(
         Influencer.category, Influencer.gender)
     frame = pd.DataFrame(db.session.execute(statement).all(),
                          columns=["category", "gender", "revenue", "spend"])

@@ -77,6 +77,20 @@ def influencers_in_scope(scope):
         select(Brand.id).where(Brand.name.in_(sorted(scope))).scalar_subquery())).distinct()
 
 
+def facts_from(by, *, influencers):
+    """daily_facts joined to the table `by` groups on, and to influencers when asked."""
+    from_clause = DailyFact.__table__
+    if influencers:
+        from_clause = from_clause.join(Influencer.__table__,
+                                       Influencer.id == DailyFact.influencer_id)
+    if by == "brand":
+        from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
+    if by == "campaign":
+        from_clause = from_clause.join(Campaign.__table__,
+                                       Campaign.id == DailyFact.campaign_id)
+    return from_clause
+
+
 def _needs_influencers(selection, by):
     return bool(selection.platforms or selection.categories or selection.tiers) or (
         by == "influencer" or by in CREATOR_COLUMNS)
@@ -94,15 +108,7 @@ def sum_columns():
 def grouped_sums(selection, by, scope, *, influencer_id=None):
     """Summed fact columns per group, straight from the database (no ratios yet)."""
     key_label, key_column = group_column(by)
-    from_clause = DailyFact.__table__
-    if _needs_influencers(selection, by):
-        from_clause = from_clause.join(Influencer.__table__,
-                                       Influencer.id == DailyFact.influencer_id)
-    if by == "brand":
-        from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
-    if by == "campaign":
-        from_clause = from_clause.join(Campaign.__table__,
-                                       Campaign.id == DailyFact.campaign_id)
+    from_clause = facts_from(by, influencers=_needs_influencers(selection, by))
     conditions = fact_filters(selection, scope, influencer_id=influencer_id)
     if by in ("month", "day"):
         # Undated spend never belongs to a month or a day.
@@ -142,8 +148,7 @@ def typed_sums(frame):
 def platform_brand_campaign_cube(selection, scope):
     """Sums per (platform, brand, campaign) in one scan: overall, platform, brand and
     campaign groups are all sums of its rows, so the overview reads the facts once."""
-    from_clause = DailyFact.__table__.join(Influencer.__table__,
-                                           Influencer.id == DailyFact.influencer_id)
+    from_clause = facts_from("platform", influencers=True)
     keys = [Influencer.platform.label("platform"), DailyFact.brand_id.label("brand_id"),
             DailyFact.campaign_id.label("campaign_id")]
     statement = select(*keys, *sum_columns()).select_from(from_clause).where(
@@ -165,10 +170,7 @@ def brand_grouped_sums(selection, scope, by):
     brand filter lets through for every brand (METRICS.md)."""
     key_label, key_column = group_column(by)
     key_label = "period" if by in ("day", "month") else key_label
-    from_clause = DailyFact.__table__
-    if _needs_influencers(selection, by):
-        from_clause = from_clause.join(Influencer.__table__,
-                                       Influencer.id == DailyFact.influencer_id)
+    from_clause = facts_from(by, influencers=_needs_influencers(selection, by))
     conditions = fact_filters(selection, scope)
     if by in ("month", "day"):
         conditions.append(DailyFact.day.is_not(None))
