@@ -2,7 +2,8 @@
 from dash import Output
 
 from callbacks import common
-from dashboard import analytics, insights
+from dashboard import analytics
+from dashboard.analytics import insights
 from layouts import insights as view
 
 

@@ -5,7 +5,8 @@ from dash import Input, Output, no_update
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import analytics, auth, insights, planner
+from dashboard import analytics, auth, planner
+from dashboard.analytics import insights
 from dashboard.planner import PLATFORMS
 from layouts import plan as view
 

@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from dashboard.analytics import DEFAULT_BASELINE, DIMENSIONS
 from dashboard.importing.schemas import DATASETS
 
 
@@ -165,9 +166,7 @@ def users_list_command():
 
 
 @main.command("metrics")
-@click.option("--by", "dimension", required=True,
-              type=click.Choice(["overall", "influencer", "platform", "brand", "category",
-                                 "tier", "campaign", "month"]))
+@click.option("--by", "dimension", required=True, type=click.Choice(DIMENSIONS))
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--brand", "brands", multiple=True)
@@ -175,7 +174,7 @@ def users_list_command():
 @click.option("--category", "categories", multiple=True)
 @click.option("--tier", "tiers", multiple=True)
 @click.option("--baseline", type=float, default=None,
-              help="Baseline share b for incremental ROAS (default 0.20).")
+              help=f"Baseline share b for incremental ROAS (default {DEFAULT_BASELINE:.2f}).")
 @click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv")
 @with_appcontext
 def metrics_command(dimension, start, end, brands, platforms, categories, tiers, baseline,
@@ -187,7 +186,7 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
         start=start.date() if start else None, end=end.date() if end else None,
         brands=frozenset(brands), platforms=frozenset(platforms),
         categories=frozenset(categories), tiers=frozenset(tiers),
-        baseline=analytics.DEFAULT_BASELINE if baseline is None else baseline)
+        baseline=DEFAULT_BASELINE if baseline is None else baseline)
     frame = analytics.metrics(selection, dimension, scope=None, use_cache=False)
     records = [{key: _plain(value) for key, value in row.items()}
                for row in frame.to_dict("records")]

@@ -4,13 +4,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
-from flask_login import current_user
 
-from dashboard import analytics, auth, insights, planner
+from dashboard import analytics, auth, planner
+from dashboard.analytics import insights
 
 blueprint = Blueprint("exports", __name__)
 
-ROI_DIMENSIONS = ("influencer", "campaign", "platform", "tier")
 # Query parameters that pick a row or a table, not part of the selection.
 NON_SELECTION_PARAMETERS = ("influencer",)
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -84,9 +83,9 @@ TABLES = {
         "top_campaigns": _overview_part("top_campaigns"),
     },
     "roi": {
-        **{f"by_{dimension}": _metrics(dimension) for dimension in ROI_DIMENSIONS},
+        **{f"by_{dimension}": _metrics(dimension) for dimension in analytics.ROI_DIMENSIONS},
         **{f"baseline_by_{dimension}": _measured_baseline(dimension)
-           for dimension in ROI_DIMENSIONS},
+           for dimension in analytics.ROI_DIMENSIONS},
     },
     "influencers": {
         "creators": _creators,
@@ -159,7 +158,7 @@ def _export_table(view, table):
         return jsonify(error=f"There is no table called {table!r} on the {view} view."), 404
     selection = selection_from_request()
     try:
-        frame = make_table(selection, auth.brand_scope(current_user), request.args)
+        frame = make_table(selection, auth.current_scope(), request.args)
     except NotFound as error:
         return jsonify(error=str(error)), 404
     suffix = f"-{request.args['influencer']}" if "influencer" in request.args else ""

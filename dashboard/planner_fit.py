@@ -31,7 +31,7 @@ def history(selection, scope, *, as_of=None):
     """
     daily_filter = analytics.Selection(brands=selection.brands, platforms=selection.platforms)
     conditions = [DailyFact.day.is_not(None),
-                  *analytics._fact_filters(daily_filter, scope, dates=False)]
+                  *analytics.fact_filters(daily_filter, scope, dates=False)]
     if as_of is not None:
         conditions.append(DailyFact.day <= as_of)
     statement = (

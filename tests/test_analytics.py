@@ -564,8 +564,8 @@ def test_concurrent_misses_compute_once(sqlite_app):
 
     def ask(results):
         with sqlite_app.app_context():
-            results.append(analytics._cached("dogpile", analytics.Selection(), None,
-                                             slow_total))
+            results.append(analytics.cached("dogpile", analytics.Selection(), None,
+                                            slow_total))
 
     # Results are cached once the database has its id, which the first import writes.
     import_tiny(sqlite_app)

@@ -119,3 +119,12 @@ def test_a_brand_sent_once_is_one_brand(client, tiny):
     tiny.login("analyst")
     rows = read_csv(client.get("/export/brands/brands.csv?brand=Gritzo"))
     assert [row["brand"] for row in rows] == ["Gritzo"]
+
+
+def test_roi_exports_are_the_roi_dimensions_of_analytics():
+    from dashboard import analytics
+
+    assert set(analytics.ROI_DIMENSIONS) <= set(analytics.DIMENSIONS)
+    assert set(exports.TABLES["roi"]) == {
+        f"{prefix}{dimension}" for dimension in analytics.ROI_DIMENSIONS
+        for prefix in ("by_", "baseline_by_")}

@@ -1,8 +1,11 @@
 """Insights on the tiny fixture: performers, platform comparison, payout checks, recommendations."""
+from datetime import date
+
 import numpy as np
 import pytest
 
-from dashboard import analytics, insights
+from dashboard import analytics
+from dashboard.analytics import insights
 from tests.conftest import import_tiny
 
 EVERYTHING = analytics.Selection()
@@ -25,7 +28,7 @@ def test_performers_split_at_the_quartiles(tiny_app):
 
 
 def test_performers_without_spend_have_no_percentiles(tiny_app):
-    nothing = analytics.Selection(start=analytics.date(2030, 1, 1))
+    nothing = analytics.Selection(start=date(2030, 1, 1))
     result = insights.performers(nothing, scope=None)
     assert result["p25"] is None and result["top"].empty
 

@@ -72,3 +72,13 @@ def test_metrics_command_json_uses_null(sqlite_app):
     assert result.exit_code == 0, result.output
     youtube = [row for row in json.loads(result.output) if row["platform"] == "YouTube"][0]
     assert youtube["roas"] is None and youtube["posts"] == 1
+
+
+def test_metrics_command_offers_exactly_the_dimensions_analytics_groups_by():
+    from dashboard import analytics, cli
+
+    by = next(option for option in cli.metrics_command.params if option.name == "dimension")
+    assert list(by.type.choices) == list(analytics.DIMENSIONS)
+    baseline = next(option for option in cli.metrics_command.params
+                    if option.name == "baseline")
+    assert f"{analytics.DEFAULT_BASELINE:.2f}" in baseline.help

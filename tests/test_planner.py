@@ -317,7 +317,7 @@ def test_whole_posts_buys_whole_posts_within_the_budget(planted):
 
 
 def test_insights_rank_by_the_shrunk_return_and_move_budget_by_the_plan(planted):
-    from dashboard import insights
+    from dashboard.analytics import insights
 
     app, _ = planted
     with app.app_context():

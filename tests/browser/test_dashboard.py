@@ -6,7 +6,8 @@ from urllib.parse import unquote
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard import analytics, insights
+from dashboard import analytics
+from dashboard.analytics import insights
 from layouts import components
 from tests import hostile
 from tests.browser.conftest import open_page, sign_in, sign_out, texts

@@ -1,0 +1,107 @@
+"""Cached analytics results: keyed by the database's data identity, counted in the cache."""
+import hashlib
+import threading
+import time
+
+from sqlalchemy import select
+
+from dashboard.extensions import cache, db
+from models import DataState
+
+# How long a request waits for another one computing the same result before computing it
+# itself (well under the database statement timeout).
+COMPUTE_WAIT_SECONDS = 20
+# Part of every cache key: bump it when a cached result changes shape or meaning, so a
+# deploy never serves results computed by the previous code.
+CACHE_FORMAT = "2"
+# Re-entrant: a computation may ask for another cached result on the same stripe.
+_COMPUTE_LOCKS = [threading.RLock() for _ in range(64)]
+HITS_KEY = "analytics:stats:hits"
+MISSES_KEY = "analytics:stats:misses"
+
+
+def data_identity() -> str | None:
+    """Which database and which state of its data a cached result belongs to.
+
+    The database's random id keeps two databases with the same version apart in one
+    shared cache; the time of the last import tells apart copies of one database file
+    that were imported into separately. None (nothing may be cached) before the first
+    import, or when the id is missing: `dashboard init-db` writes it.
+    """
+    state = db.session.execute(
+        select(DataState.database_id, DataState.version, DataState.updated_at)
+        .order_by(DataState.version.desc()).limit(1)).first()
+    if state is None or not state.database_id:
+        return None
+    updated = state.updated_at.isoformat() if state.updated_at else "-"
+    return f"{state.database_id}:{state.version}:{updated}"
+
+
+def cache_stats() -> dict:
+    """Hits and misses of the analytics cache for this database, counted in the cache
+    itself (all workers)."""
+    identity = data_identity()
+    if identity is None:
+        return {"hits": 0, "misses": 0}
+    return {"hits": int(cache.get(_counter_key(HITS_KEY, identity)) or 0),
+            "misses": int(cache.get(_counter_key(MISSES_KEY, identity)) or 0)}
+
+
+def _counter_key(counter_key, identity):
+    # Per database (not per version): staging and production on one Redis count apart.
+    return f"{counter_key}:{identity.split(':', 1)[0]}"
+
+
+def _scope_key(scope):
+    return "all" if scope is None else "|".join(sorted(scope))
+
+
+def cached(name, selection, scope, compute, *arguments, use_cache=True):
+    """compute() once per (database, function, selection, scope, data version, arguments).
+
+    Every aggregate here goes through it, and so can results built on top of them, such as
+    a view's rendered page body. use_cache=False computes afresh and stores nothing.
+    """
+    identity = data_identity() if use_cache else None
+    if identity is None:
+        return compute()
+    description = "\n".join([CACHE_FORMAT, name, selection.cache_key() if selection else "-",
+                             _scope_key(scope), identity, repr(arguments)])
+    key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
+    hits, misses = _counter_key(HITS_KEY, identity), _counter_key(MISSES_KEY, identity)
+    value = cache.get(key)
+    if value is not None:
+        _count(hits)
+        return value
+    # Many users open the same view at once: one request computes, the others wait for its
+    # result instead of running the same heavy queries side by side. Threads of a worker
+    # queue on a lock; workers and hosts on a marker in the shared cache.
+    with _COMPUTE_LOCKS[int(key[-8:], 16) % len(_COMPUTE_LOCKS)]:
+        value = cache.get(key)
+        if value is not None:
+            _count(hits)
+            return value
+        computing_key = key + ":computing"
+        if not cache.add(computing_key, 1, timeout=COMPUTE_WAIT_SECONDS):
+            deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                value = cache.get(key)
+                if value is not None:
+                    _count(hits)
+                    return value
+        _count(misses)
+        try:
+            value = compute()
+            cache.set(key, value)
+        finally:
+            cache.delete(computing_key)
+        return value
+
+
+def _count(counter_key):
+    # The backend's inc is atomic on Redis, so every worker adds to the same counter.
+    try:
+        cache.cache.inc(counter_key)
+    except Exception:  # a counter must never break a page
+        pass

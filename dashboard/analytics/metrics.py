@@ -1,0 +1,253 @@
+"""METRICS.md's ROI metrics from the grouped sums: ratios, score, timeseries, overview, brands."""
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Float, and_, cast, func, select, true
+
+from dashboard.analytics.cache import cached
+from dashboard.analytics.queries import (
+    SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, facts_from, group_column,
+    grouped_sums, platform_brand_campaign_cube, typed_sums, with_activity)
+from dashboard.extensions import db
+from models import Brand, DailyFact, Influencer
+
+# The columns of every metrics frame after its key, in order: sums, then ratios of sums.
+RATIO_COLUMNS = ["roas", "incremental_roas", "cpo", "aov", "engagement_rate"]
+METRIC_COLUMNS = ["revenue", "orders", "spend", "posts", "reach", "likes", "comments",
+                  *RATIO_COLUMNS]
+# Performance score weights (METRICS.md); cpo enters as 100 - scaled cpo.
+SCORE_WEIGHTS = {"roas": 0.30, "engagement_rate": 0.25, "orders": 0.25, "cpo": 0.20}
+# Overview charts switch from days to weeks above this many days.
+DAILY_CHART_MAX_DAYS = 120
+
+
+def with_ratios(sums, baseline):
+    """METRIC_COLUMNS from summed columns: ratios of sums, None where undefined."""
+    frame = sums.copy()
+    spend, orders, reach = frame["spend"], frame["orders"], frame["reach"]
+    frame["roas"] = ratio(frame["revenue"], spend)
+    frame["incremental_roas"] = ratio(frame["revenue"] * (1 - baseline), spend)
+    frame["cpo"] = ratio(spend, orders)
+    frame["aov"] = ratio(frame["revenue"], orders)
+    frame["engagement_rate"] = ratio(frame["likes"] + frame["comments"], reach)
+    return frame
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator as float64, NaN where the denominator is zero."""
+    values = numerator.astype("float64") / denominator.where(denominator != 0)
+    return values.astype("float64")
+
+
+def nulls_as_none(frame, columns):
+    """NaN in these columns as None: an undefined ratio is null in every output."""
+    for name in columns:
+        if name in frame:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
+
+
+def performance_scores(frame) -> pd.Series:
+    """METRICS.md's score per influencer row (NaN without spend): min-max scaled parts."""
+    scored = frame["spend"] > 0
+    scores = pd.Series(np.nan, index=frame.index, dtype="float64")
+    if not scored.any():
+        return scores
+    part = frame.loc[scored]
+    engagement = part["engagement_rate"].fillna(0.0)
+    if part["cpo"].notna().any():
+        cpo = _min_max(part["cpo"].fillna(part["cpo"].max()))
+    else:
+        cpo = pd.Series(50.0, index=part.index)
+    scores.loc[scored] = (
+        SCORE_WEIGHTS["roas"] * _min_max(part["roas"])
+        + SCORE_WEIGHTS["engagement_rate"] * _min_max(engagement)
+        + SCORE_WEIGHTS["orders"] * _min_max(part["orders"].astype("float64"))
+        + SCORE_WEIGHTS["cpo"] * (100 - cpo))
+    return scores
+
+
+def _min_max(values):
+    low, high = values.min(), values.max()
+    if high == low:
+        return pd.Series(50.0, index=values.index)
+    return (values - low) / (high - low) * 100
+
+
+def _metrics_frame(selection, by, scope, *, influencer_id=None):
+    return _finish(grouped_sums(selection, by, scope, influencer_id=influencer_id), by,
+                   selection.baseline)
+
+
+def _finish(sums, by, baseline):
+    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null."""
+    key = sums.columns[0]
+    frame = with_ratios(sums, baseline)
+    frame = frame.sort_values(key, key=lambda keys: keys.astype(str), kind="stable")
+    columns = [key] + METRIC_COLUMNS
+    if by == "influencer":
+        frame["performance_score"] = performance_scores(frame)
+        columns += ["name", "performance_score"]
+    frame = frame[columns].reset_index(drop=True)
+    return nulls_as_none(frame, RATIO_COLUMNS + ["performance_score"])
+
+
+def _roll_up(cube, by):
+    """The summed groups of `by` from the cube, keeping only groups that appear."""
+    if by == "overall":
+        sums = cube[SUM_COLUMNS].sum().to_frame().T if len(cube) else cube[SUM_COLUMNS]
+        sums.insert(0, "key", "all")
+    else:
+        present = cube[cube[by].notna()]
+        sums = present.groupby(by, as_index=False, sort=False)[SUM_COLUMNS].sum()
+    return typed_sums(with_activity(sums).reset_index(drop=True))
+
+
+# ------------------------------------------------------------------------------ the API
+
+def metrics(selection, by, *, scope, use_cache=True) -> pd.DataFrame:
+    """One row per group of `by` under the selection and scope, sorted by key."""
+    group_column(by)
+    return cached("metrics", selection, scope,
+                  lambda: _metrics_frame(selection, by, scope), by, use_cache=use_cache)
+
+
+def timeseries(selection, *, scope, freq="day", use_cache=True) -> pd.DataFrame:
+    """Metrics per day, week (starting Monday) or month; undated spend is left out.
+
+    `period` is 'YYYY-MM-DD' (the first day) for day and week, 'YYYY-MM' for month.
+    """
+    if freq not in ("day", "week", "month"):
+        raise ValueError(f"Unknown frequency {freq!r}: choose day, week or month.")
+    return cached("timeseries", selection, scope,
+                  lambda: timeseries_frame(selection, scope, freq), freq,
+                  use_cache=use_cache)
+
+
+def timeseries_frame(selection, scope, freq, influencer_id=None):
+    by = "month" if freq == "month" else "day"
+    sums = grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    return _timeseries_from_sums(sums, freq, selection.baseline)
+
+
+def _timeseries_from_sums(sums, freq, baseline):
+    """The timeseries frame from summed day (or month) groups."""
+    sums = sums.rename(columns={sums.columns[0]: "period"})
+    if freq != "month":
+        days = pd.to_datetime(sums["period"])
+        if freq == "week":
+            days = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+        sums["period"] = days.dt.strftime("%Y-%m-%d")
+        sums = sums.groupby("period", as_index=False, sort=True)[SUM_COLUMNS].sum()
+    frame = with_ratios(sums.sort_values("period"), baseline)
+    frame = frame[["period"] + METRIC_COLUMNS].reset_index(drop=True)
+    return nulls_as_none(frame, RATIO_COLUMNS)
+
+
+def brand_summaries(selection, *, scope, freq="week", use_cache=True) -> list[dict]:
+    """For each brand of metrics(selection, "brand"): its row, its timeseries and its
+    creators' metrics, each equal to what metrics() and timeseries() give for the
+    selection narrowed to that brand, from three queries instead of one plus two a brand.
+    """
+    return cached("brand_summaries", selection, scope,
+                  lambda: _brand_summaries(selection, scope, freq, use_cache), freq,
+                  use_cache=use_cache)
+
+
+def _brand_summaries(selection, scope, freq, use_cache):
+    brands = metrics(selection, "brand", scope=scope, use_cache=use_cache)
+    if brands.empty:
+        return []
+    narrowed = replace(selection, brands=frozenset(brands["brand"]))
+    by_day = brand_grouped_sums(narrowed, scope, "month" if freq == "month" else "day")
+    by_creator = brand_grouped_sums(narrowed, scope, "influencer")
+    ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
+    summaries = []
+    for row in brands.to_dict("records"):
+        brand_id = ids[row["brand"]]
+        summaries.append({
+            "brand": row,
+            "timeseries": _timeseries_from_sums(
+                _one_brand(by_day, brand_id, ["period"]), freq, selection.baseline),
+            "creators": _finish(_one_brand(by_creator, brand_id, ["influencer_id", "name"]),
+                                "influencer", selection.baseline),
+        })
+    return summaries
+
+
+def _one_brand(sums, brand_id, keys):
+    """One brand's groups: its own rows plus the unbranded ones, summed per key, keeping
+    the groups grouped_sums keeps."""
+    rows = sums[(sums["brand_id"] == brand_id) | sums["brand_id"].isna()]
+    frame = typed_sums(rows.groupby(keys, as_index=False, sort=False, dropna=False)[
+        SUM_COLUMNS].sum())
+    frame = with_activity(frame)
+    return frame[[keys[0]] + SUM_COLUMNS + keys[1:]].reset_index(drop=True)
+
+
+def overview(selection, *, scope) -> dict:
+    """Everything the overview page shows for one selection, cached as one object."""
+    return cached("overview", selection, scope, lambda: _overview(selection, scope))
+
+
+def _overview(selection, scope):
+    cube = platform_brand_campaign_cube(selection, scope)
+    previous = selection.previous_period()
+    previous_kpis = None
+    if previous is not None:
+        previous_kpis = kpis(metrics(previous, "overall", scope=scope))
+    campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
+    top_campaigns = campaigns.sort_values(
+        ["revenue", "campaign"], ascending=[False, True], kind="stable").head(10)
+    return {
+        "kpis": kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
+        "previous_kpis": previous_kpis,
+        "timeseries": timeseries(selection, scope=scope, freq=_chart_freq(selection, scope)),
+        "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
+        "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),
+        "top_campaigns": top_campaigns.reset_index(drop=True),
+    }
+
+
+def kpis(overall):
+    """The overall row as a dict; zeros and None when the selection holds nothing."""
+    if len(overall):
+        return overall.iloc[0].to_dict()
+    nothing = {"key": "all"}
+    for name in METRIC_COLUMNS:
+        nothing[name] = None if name in RATIO_COLUMNS else 0
+    return nothing
+
+
+def _chart_freq(selection, scope):
+    start, end = selection.start, selection.end
+    if start is None or end is None:
+        first, last = date_span(scope)
+        start, end = start or first, end or last
+    if start is None or end is None:
+        return "day"
+    return "day" if (end - start).days + 1 <= DAILY_CHART_MAX_DAYS else "week"
+
+
+def category_gender_roas(selection, *, scope) -> pd.DataFrame:
+    """Revenue, spend and ROAS per (category, gender) for the heatmap."""
+    return cached("category_gender_roas", selection, scope,
+                  lambda: _category_gender_roas(selection, scope))
+
+
+def _category_gender_roas(selection, scope):
+    statement = select(
+        Influencer.category, Influencer.gender,
+        cast(func.sum(DailyFact.revenue), Float).label("revenue"),
+        cast(func.sum(DailyFact.spend), Float).label("spend"),
+    ).select_from(facts_from("category", influencers=True)).where(
+        and_(true(), *fact_filters(selection, scope))).group_by(
+        Influencer.category, Influencer.gender)
+    frame = pd.DataFrame(db.session.execute(statement).all(),
+                         columns=["category", "gender", "revenue", "spend"])
+    frame["revenue"] = frame["revenue"].astype("float64")
+    frame["spend"] = frame["spend"].astype("float64")
+    frame["roas"] = ratio(frame["revenue"], frame["spend"])
+    frame = frame.sort_values(["category", "gender"], key=lambda keys: keys.astype(str))
+    return nulls_as_none(frame.reset_index(drop=True), ["roas"])
