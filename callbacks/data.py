@@ -7,7 +7,8 @@ from dash import Input, Output, State, html, no_update
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import auth, background, uploads
+from dashboard import auth
+from dashboard.web import background, uploads
 from layouts import components
 
 # The page lists this many problems; the CSV download has them all.

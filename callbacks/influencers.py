@@ -6,7 +6,8 @@ from flask_login import current_user
 from plotly.subplots import make_subplots
 
 from callbacks import common
-from dashboard import analytics, auth, exports
+from dashboard import analytics, auth
+from dashboard.web import exports
 from layouts import components
 
 GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "performance_score",

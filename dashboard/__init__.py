@@ -41,14 +41,15 @@ def configure_logging(app):
 
     Registered before the login check, so refused requests are logged and timed too.
     """
-    from dashboard import logs
+    from dashboard.web import logs
 
     logs.configure(level=app.config["LOG_LEVEL"], log_format=app.config["LOG_FORMAT"])
     logs.init_app(app)
 
 
 def register_extensions(app):
-    from dashboard import auth, security
+    from dashboard import auth
+    from dashboard.web import security
     from dashboard.extensions import cache, csrf, db, limiter
 
     db.init_app(app)
@@ -61,13 +62,13 @@ def register_extensions(app):
 
 
 def register_error_handlers(app):
-    from dashboard import errors
+    from dashboard.web import errors
 
     errors.init_app(app)
 
 
 def register_blueprints(app):
-    from dashboard import exports, health, uploads
+    from dashboard.web import exports, health, uploads
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(exports.blueprint)
@@ -82,6 +83,6 @@ def register_commands(app):
 
 def register_dash(app):
     # The single place the core imports the Dash side (layouts/, callbacks/).
-    from dashboard import dash_app
+    from dashboard.web import dash_app
 
     dash_app.init_app(app)

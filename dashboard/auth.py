@@ -214,7 +214,8 @@ def login():
 
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
-    from dashboard import audit, security, sessions
+    from dashboard import audit, sessions
+    from dashboard.web import security
 
     if current_user.is_authenticated:
         audit.record("logout", username=current_user.username)

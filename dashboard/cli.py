@@ -231,7 +231,7 @@ def run_command(host, port, debug, log_requests):
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    from dashboard import logs
+    from dashboard.web import logs
 
     config = current_app.config
     if log_requests:

@@ -3,7 +3,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import importer, uploads
+from dashboard import importer
+from dashboard.web import uploads
 
 DATASET_NOTES = {
     "influencers": "one row per creator; tier comes from follower_count",

@@ -9,7 +9,7 @@ import pytest
 from dashboard import auth, create_app
 from dashboard.config import DEFAULT_SECRET_KEY
 from dashboard.extensions import limiter
-from dashboard.security import CSRF_COOKIE
+from dashboard.web.security import CSRF_COOKIE
 from tests.conftest import (PASSWORDS, TEST_REDIS_URL, AuthActions, create_users,
                             make_test_app)
 from tests.test_auth import callback_body, callback_key

@@ -5,7 +5,7 @@ through a diskcache folder in the instance path (one host). With BACKGROUND=cele
 REDIS_URL set, callbacks run on Celery workers with Redis as broker and result store,
 so any web worker on any host can poll a job that another one started. Start workers with
 
-    celery -A dashboard.background:celery_app worker --loglevel=INFO
+    celery -A dashboard.web.background:celery_app worker --loglevel=INFO
 
 A background callback runs outside the request that triggered it, so declare it with
 `run_as_requesting_user` under `@app.callback(..., background=True)`: the callback then
@@ -134,7 +134,7 @@ def _forget_inherited_connections(server):
 
 
 def __getattr__(name):
-    # `celery -A dashboard.background:celery_app worker` lands here: building the app
+    # `celery -A dashboard.web.background:celery_app worker` lands here: building the app
     # registers every background callback as a Celery task.
     if name != "celery_app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import auth, exports, importer
+from dashboard import auth, importer
+from dashboard.web import exports
 from dashboard.extensions import csrf, db
 from models import ImportBatch
 
