@@ -11,7 +11,8 @@ def create_app(config=None):
 
     `config` is a mapping applied last (tests pass their database and cache here).
     """
-    app = Flask(__name__, instance_path=_instance_path(config))
+    # The plain pages Flask renders (sign-in, database down) belong to the web side.
+    app = Flask(__name__, instance_path=_instance_path(config), template_folder="web/templates")
     load_config(app, config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -48,14 +49,14 @@ def configure_logging(app):
 
 
 def register_extensions(app):
-    from dashboard import auth
-    from dashboard.web import security
     from dashboard.extensions import cache, csrf, db, limiter
+    from dashboard.web import guard, login, security
 
     db.init_app(app)
     cache.init_app(app)
+    login.init_app(app)
     # The sign-in guard runs first: an anonymous Dash POST gets 401, not a CSRF 400.
-    auth.init_app(app)
+    guard.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
     security.init_app(app)

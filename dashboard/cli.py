@@ -6,6 +6,8 @@ import sys
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from models.users import ROLES
+
 
 def _create_app():
     from dashboard import create_app
@@ -129,7 +131,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "manager", "analyst"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--brand", "brands", multiple=True, help="A brand the user may see (repeat).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext

@@ -10,7 +10,7 @@ so any web worker on any host can poll a job that another one started. Start wor
 A background callback runs outside the request that triggered it, so declare it with
 `run_as_requesting_user` under `@app.callback(..., background=True)`: the callback then
 runs inside the app, with its own database session, and `current_user` is the user who
-triggered it, so `auth.brand_scope(current_user)` and role checks hold as usual.
+triggered it, so `auth.current_scope()` and role checks hold as usual.
 """
 import functools
 import os
@@ -114,7 +114,7 @@ def _requesting_user_id():
 def _sign_in(user_id):
     from flask_login import login_user
 
-    from dashboard.auth import user_for_session
+    from dashboard.web.login import user_for_session
 
     if user_id is None:
         return

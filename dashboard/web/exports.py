@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
-from flask_login import current_user
 
 from dashboard import analytics, auth, insights
+from dashboard.web import guard
 
 blueprint = Blueprint("exports", __name__)
 
@@ -138,7 +138,7 @@ def selection_from_request():
 @blueprint.get("/export/<view>/<table>.csv")
 def export_table(view, table):
     # The view comes from the URL, so the permission check is built per request.
-    return auth.require_view(view, "export")(_export_table)(view, table)
+    return guard.require_view(view, "export")(_export_table)(view, table)
 
 
 def _export_table(view, table):
@@ -147,7 +147,7 @@ def _export_table(view, table):
         return jsonify(error=f"There is no table called {table!r} on the {view} view."), 404
     selection = selection_from_request()
     try:
-        frame = make_table(selection, auth.brand_scope(current_user), request.args)
+        frame = make_table(selection, auth.current_scope(), request.args)
     except NotFound as error:
         return jsonify(error=str(error)), 404
     suffix = f"-{request.args['influencer']}" if "influencer" in request.args else ""
