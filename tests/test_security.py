@@ -264,6 +264,22 @@ def test_csp_allows_dash_inline_scripts_by_hash_and_nothing_remote(sqlite_app):
     assert hashes <= set(directives["script-src"].split())
 
 
+def test_plain_pages_need_no_inline_style_or_script(sqlite_app):
+    # The sign-in and database-down pages are ours, not Dash's: they take their looks
+    # from assets/, so the CSP never has to make room for them.
+    from flask import render_template
+
+    create_users(sqlite_app)
+    client = sqlite_app.test_client()
+    pages = [client.get("/login?next=/roi").get_data(as_text=True),
+             AuthActions(client).login("analyst", "wrong-password").get_data(as_text=True)]
+    with sqlite_app.test_request_context("/"):
+        pages.append(render_template("database_down.html", message="Down."))
+    assert "Wrong username or password." in pages[1] and "Down." in pages[2]
+    for page in pages:
+        assert not re.search(r"<script|<style|\sstyle=", page), page
+
+
 def test_headers_on_every_response_and_no_store_for_signed_in_pages(sqlite_app):
     create_users(sqlite_app)
     client = sqlite_app.test_client()
