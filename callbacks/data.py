@@ -6,7 +6,8 @@ from flask import current_app
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import auth, background, importing, uploads
+from dashboard import auth, importing
+from dashboard.web import background, uploads
 from layouts import data as view
 
 

@@ -2,7 +2,8 @@
 from dash import Output, State
 
 from callbacks import common
-from dashboard import analytics, exports
+from dashboard import analytics
+from dashboard.web import exports
 from layouts import influencers as view
 
 

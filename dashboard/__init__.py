@@ -11,7 +11,8 @@ def create_app(config=None):
 
     `config` is a mapping applied last (tests pass their database and cache here).
     """
-    app = Flask(__name__, instance_path=_instance_path(config))
+    # The plain pages Flask renders (sign-in, database down) belong to the web side.
+    app = Flask(__name__, instance_path=_instance_path(config), template_folder="web/templates")
     load_config(app, config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,33 +42,34 @@ def configure_logging(app):
 
     Registered before the login check, so refused requests are logged and timed too.
     """
-    from dashboard import logs
+    from dashboard.web import logs
 
     logs.configure(level=app.config["LOG_LEVEL"], log_format=app.config["LOG_FORMAT"])
     logs.init_app(app)
 
 
 def register_extensions(app):
-    from dashboard import auth, security
     from dashboard.extensions import cache, csrf, db, limiter
+    from dashboard.web import guard, login, security
 
     db.init_app(app)
     cache.init_app(app)
+    login.init_app(app)
     # The sign-in guard runs first: an anonymous Dash POST gets 401, not a CSRF 400.
-    auth.init_app(app)
+    guard.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
 
 
 def register_error_handlers(app):
-    from dashboard import errors
+    from dashboard.web import errors
 
     errors.init_app(app)
 
 
 def register_blueprints(app):
-    from dashboard import exports, health, uploads
+    from dashboard.web import exports, health, uploads
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(exports.blueprint)
@@ -82,6 +84,6 @@ def register_commands(app):
 
 def register_dash(app):
     # The single place the core imports the Dash side (layouts/, callbacks/).
-    from dashboard import dash_app
+    from dashboard.web import dash_app
 
     dash_app.init_app(app)

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from dashboard.analytics import DEFAULT_BASELINE, DIMENSIONS
 from dashboard.importing.schemas import DATASETS
+from models.users import ROLES
 
 
 def _create_app():
@@ -134,7 +135,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "manager", "analyst"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--brand", "brands", multiple=True, help="A brand the user may see (repeat).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
@@ -292,7 +293,7 @@ def run_command(host, port, debug, log_requests):
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    from dashboard import logs
+    from dashboard.web import logs
 
     config = current_app.config
     if log_requests:

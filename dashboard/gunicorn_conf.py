@@ -29,7 +29,7 @@ max_requests = _int_env("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 200)
 # Trust X-Forwarded-Proto only from the reverse proxy in front (nginx on the same host).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# The app logs one JSON line per request (dashboard/logs.py); gunicorn's own access log
+# The app logs one JSON line per request (dashboard/web/logs.py); gunicorn's own access log
 # would say the same again without the request id and user.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"

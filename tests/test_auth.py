@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import auth
+from dashboard.web import guard, login
 from models import AuditEvent
 from tests.conftest import PASSWORDS, AuthActions, create_users, import_tiny
 
@@ -106,7 +107,7 @@ def test_wrong_username_or_password_get_one_generic_message(site, username, pass
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert auth.WRONG_CREDENTIALS in page
+    assert login.WRONG_CREDENTIALS in page
     assert client.get("/_dash-layout").status_code == 401
 
 
@@ -130,7 +131,7 @@ def test_deactivated_user_is_refused_and_loses_session(site):
     # The open session stops working on the next request.
     assert client.get("/_dash-layout").status_code == 401
     response = AuthActions(client).login("analyst")
-    assert auth.WRONG_CREDENTIALS in response.get_data(as_text=True)
+    assert login.WRONG_CREDENTIALS in response.get_data(as_text=True)
     assert audit_events(app, "login_failed")[-1].detail == "account is deactivated"
 
 
@@ -297,7 +298,7 @@ def test_require_view_answers_401_then_403(site):
     app, client = site
 
     @app.get("/test-only/admin-report")
-    @auth.require_view("audit")
+    @guard.require_view("audit")
     def admin_report():
         return "secret"
 

@@ -5,7 +5,8 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard import auth, exports
+from dashboard import auth
+from dashboard.web import exports
 from tests.conftest import TINY, import_tiny
 
 

@@ -705,7 +705,7 @@ def test_numbers_too_big_to_store_exactly_are_problems(app, tmp_path):
 
 def test_an_unexpected_failure_is_one_plain_problem_with_a_logged_number(
         app, tmp_path, monkeypatch, caplog):
-    from dashboard import uploads
+    from dashboard.web import uploads
 
     def broken(files, **options):
         raise RuntimeError("disk on fire")

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from dashboard import logs
+from dashboard.web import logs
 from tests.conftest import AuthActions, create_users, make_test_app
 
 

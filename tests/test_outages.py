@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from dashboard import auth as dashboard_auth
+from dashboard.web import login as dashboard_login
 from dashboard import create_app
 from layouts import components
 from tests.conftest import PASSWORDS, create_users, import_tiny
@@ -65,8 +65,8 @@ def test_redis_down_readyz_reports_the_cache_and_limits_as_degraded(redis_down_a
 def test_redis_down_sign_in_limits_still_count_in_the_process(redis_down_app):
     client = redis_down_app.test_client()
     statuses = [sign_in(client, "analyst", "wrong-password").status_code
-                for _ in range(dashboard_auth.LOGIN_FAILURES_PER_USERNAME + 1)]
-    assert statuses[:-1] == [200] * dashboard_auth.LOGIN_FAILURES_PER_USERNAME
+                for _ in range(dashboard_login.LOGIN_FAILURES_PER_USERNAME + 1)]
+    assert statuses[:-1] == [200] * dashboard_login.LOGIN_FAILURES_PER_USERNAME
     assert statuses[-1] == 429
 
 

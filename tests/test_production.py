@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from dashboard import auth as dashboard_auth
-from dashboard import background
+from dashboard.web import background
 from dashboard.extensions import make_engine
 from models import Base
 from tests.conftest import ROOT, AuthActions, create_users, make_test_app

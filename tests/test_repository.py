@@ -72,6 +72,23 @@ def test_migrations_are_declared_packages_so_installing_prints_no_warning():
         packages = read_configuration(ROOT / "setup.cfg")["options"]["packages"]
     finally:
         os.chdir(cwd)
-    assert {"dashboard", "dashboard.migrations", "dashboard.migrations.versions", "models",
-            "layouts", "callbacks"} <= set(packages)
+    assert {"dashboard", "dashboard.migrations", "dashboard.migrations.versions",
+            "dashboard.web", "dashboard.analytics", "dashboard.importing", "models", "layouts",
+            "callbacks"} <= set(packages)
     assert not [name for name in packages if "__pycache__" in name or "tests" in name]
+
+
+def test_page_templates_are_package_data_so_an_installed_copy_has_them():
+    # Outside a git checkout (a wheel, a non-editable install) only declared data files
+    # are copied; a template left out would break the sign-in page there.
+    from fnmatch import fnmatch
+
+    from setuptools.config.setupcfg import read_configuration
+
+    package_data = read_configuration(ROOT / "setup.cfg")["options"]["package_data"]
+    web = ROOT / "dashboard" / "web"
+    templates = [path.relative_to(web).as_posix() for path in (web / "templates").iterdir()]
+    assert "templates/login.html" in templates
+    patterns = package_data.get("dashboard.web", [])
+    assert [name for name in templates
+            if not any(fnmatch(name, pattern) for pattern in patterns)] == []

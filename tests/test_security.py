@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dashboard import auth, create_app
+from dashboard import create_app
 from dashboard.config import DEFAULT_SECRET_KEY
 from dashboard.extensions import limiter
-from dashboard.security import CSRF_COOKIE
+from dashboard.web import login
+from dashboard.web.security import CSRF_COOKIE
 from tests.conftest import (PASSWORDS, TEST_REDIS_URL, AuthActions, create_users,
                             make_test_app)
 from tests.test_auth import callback_body, callback_key
@@ -115,14 +116,14 @@ def rate_storage(request):
 def test_failed_logins_per_username_are_limited(sqlite_url, tmp_path, rate_storage):
     app = _limited_app(sqlite_url, tmp_path, rate_storage)
     client = app.test_client()
-    for _attempt in range(auth.LOGIN_FAILURES_PER_USERNAME):
+    for _attempt in range(login.LOGIN_FAILURES_PER_USERNAME):
         assert AuthActions(client).login("analyst", "wrong-password").status_code == 200
     # Even the right password waits now: the username is being guessed at.
     response = AuthActions(client).login("analyst")
     assert response.status_code == 429
     page = response.get_data(as_text=True)
     assert "Too many sign-in attempts" in page and "Wait a minute and try again." in page
-    assert f"more than {auth.LOGIN_FAILURES_PER_USERNAME} failed a minute" in page
+    assert f"more than {login.LOGIN_FAILURES_PER_USERNAME} failed a minute" in page
     # Another username from the same address is still served, usernames differing in
     # case only are one username.
     assert AuthActions(client).login("ANALYST ", "wrong").status_code == 429
@@ -190,7 +191,7 @@ def test_the_load_tests_sign_ins_pass_the_limits_as_shipped(sqlite_url, tmp_path
 def test_successful_logins_do_not_use_up_the_username_limit(sqlite_url, tmp_path):
     app = _limited_app(sqlite_url, tmp_path, "memory://")
     client = app.test_client()
-    for _attempt in range(auth.LOGIN_FAILURES_PER_USERNAME + 1):
+    for _attempt in range(login.LOGIN_FAILURES_PER_USERNAME + 1):
         assert AuthActions(client).login("analyst").status_code == 302
 
 
@@ -261,6 +262,22 @@ def test_csp_allows_dash_inline_scripts_by_hash_and_nothing_remote(sqlite_app):
     hashes = _inline_script_hashes(response.get_data(as_text=True))
     assert hashes, "the Dash index page should start the renderer inline"
     assert hashes <= set(directives["script-src"].split())
+
+
+def test_plain_pages_need_no_inline_style_or_script(sqlite_app):
+    # The sign-in and database-down pages are ours, not Dash's: they take their looks
+    # from assets/, so the CSP never has to make room for them.
+    from flask import render_template
+
+    create_users(sqlite_app)
+    client = sqlite_app.test_client()
+    pages = [client.get("/login?next=/roi").get_data(as_text=True),
+             AuthActions(client).login("analyst", "wrong-password").get_data(as_text=True)]
+    with sqlite_app.test_request_context("/"):
+        pages.append(render_template("database_down.html", message="Down."))
+    assert "Wrong username or password." in pages[1] and "Down." in pages[2]
+    for page in pages:
+        assert not re.search(r"<script|<style|\sstyle=", page), page
 
 
 def test_headers_on_every_response_and_no_store_for_signed_in_pages(sqlite_app):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import audit, users
-from dashboard.security import CSRF_COOKIE
+from dashboard.web.security import CSRF_COOKIE
 from tests.conftest import PASSWORDS, AuthActions, create_users, make_test_app
 from models import AuditEvent
 from tests.test_auth import callback_body, callback_key

@@ -8,7 +8,8 @@ import flask
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import analytics, uploads
+from dashboard import analytics
+from dashboard.web import uploads
 from dashboard.extensions import db
 from models import Order
 from tests.conftest import (PASSWORDS, AuthActions, create_users, import_tiny,

@@ -446,7 +446,7 @@ def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
 
 
 def test_a_one_output_callback_error_shows_the_plain_message(client, tiny, monkeypatch):
-    from dashboard import uploads
+    from dashboard.web import uploads
 
     def broken():
         raise RuntimeError("history exploded at secret_table")

@@ -1,7 +1,7 @@
 """What a user gets when the database does not answer: a plain 503, never a trace."""
 import logging
 
-from flask import g, jsonify, render_template_string, request
+from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -11,15 +11,6 @@ DATABASE_DOWN = "The database is not answering; try again in a minute."
 # Connection refused or lost, a timeout, a locked or missing SQLite file, a full pool:
 # errors about reaching the database, not about the request.
 DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
-
-DATABASE_DOWN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Try again in a minute · Influencer ROI</title>
-<link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width:520px;margin-top:10vh">
-<div class="alert alert-warning" role="alert" id="database-down">{{ message }}</div>
-</main></body></html>"""
-
 
 # SQLite reports a missing table or column as an OperationalError too: that is a schema
 # behind the code (run init-db), not an outage, so it stays an ordinary server error.
@@ -40,7 +31,7 @@ def database_down(error):
     # Dash callbacks and other machine requests read JSON, as with the 401 and 403 answers.
     if request.path.startswith("/_dash-"):
         return jsonify(error=DATABASE_DOWN), 503, headers
-    return render_template_string(DATABASE_DOWN_PAGE, message=DATABASE_DOWN), 503, headers
+    return render_template("database_down.html", message=DATABASE_DOWN), 503, headers
 
 
 def init_app(app):

@@ -4,7 +4,7 @@ import uuid
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from dashboard import auth
+from dashboard.web import guard
 from dashboard.extensions import cache, db, limiter
 
 blueprint = Blueprint("health", __name__)
@@ -40,7 +40,7 @@ def readyz():
 
 @blueprint.get("/admin/cache-stats")
 # Operational counters go to whoever may read the audit log: admins.
-@auth.require_view("audit")
+@guard.require_view("audit")
 def cache_stats():
     """Hits and misses of the analytics cache (counted in the shared cache), with the rate."""
     from dashboard import analytics

@@ -5,11 +5,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def init_app(server):
-    from dashboard import background
+    from dashboard.web import background
 
     app = dash.Dash(
         __name__,
@@ -21,7 +21,7 @@ def init_app(server):
         title="Influencer ROI",
         update_title=None,
         # Long work (imports) runs off the request thread, so no request nears the
-        # gunicorn timeout; see dashboard/background.py.
+        # gunicorn timeout; see dashboard/web/background.py.
         background_callback_manager=background.make_manager(server),
     )
     app.layout = shell_layout

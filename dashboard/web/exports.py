@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from dashboard import analytics, auth, planner
 from dashboard.analytics import insights
+from dashboard.web import guard
 
 blueprint = Blueprint("exports", __name__)
 
@@ -149,7 +150,7 @@ def selection_from_request():
 @blueprint.get("/export/<view>/<table>.csv")
 def export_table(view, table):
     # The view comes from the URL, so the permission check is built per request.
-    return auth.require_view(view, "export")(_export_table)(view, table)
+    return guard.require_view(view, "export")(_export_table)(view, table)
 
 
 def _export_table(view, table):

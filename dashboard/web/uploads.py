@@ -17,7 +17,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import auth, exports, importing, planner
+from dashboard import importing, planner
+from dashboard.web import exports, guard
 from dashboard.extensions import csrf, db
 from models import ImportBatch
 
@@ -198,7 +199,7 @@ def _check_csrf_header():
 
 @blueprint.post("/data/upload")
 @csrf.exempt  # checked below from the header, before a byte of the body is read
-@auth.require_view("data", "upload")
+@guard.require_view("data", "upload")
 def upload():
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         _check_csrf_header()
@@ -223,7 +224,7 @@ def upload():
 
 
 @blueprint.post("/data/commit")
-@auth.require_view("data", "upload")
+@guard.require_view("data", "upload")
 def commit():
     body = request.get_json(silent=True) or {}
     report, status = commit_upload(body.get("token") or request.form.get("token"),
@@ -254,7 +255,7 @@ def commit_upload(token, username):
 
 
 @blueprint.get("/data/problems/<token>.csv")
-@auth.require_view("data", "upload")
+@guard.require_view("data", "upload")
 def problems_csv(token):
     folder = _pending_folder(token)
     if folder is None:
@@ -266,7 +267,7 @@ def problems_csv(token):
 
 
 @blueprint.get("/data/templates/<dataset>.csv")
-@auth.require_view("data")
+@guard.require_view("data")
 def template_csv(dataset):
     columns = importing.SCHEMAS.get(dataset)
     if columns is None:

@@ -5,12 +5,12 @@ through a diskcache folder in the instance path (one host). With BACKGROUND=cele
 REDIS_URL set, callbacks run on Celery workers with Redis as broker and result store,
 so any web worker on any host can poll a job that another one started. Start workers with
 
-    celery -A dashboard.background:celery_app worker --loglevel=INFO
+    celery -A dashboard.web.background:celery_app worker --loglevel=INFO
 
 A background callback runs outside the request that triggered it, so declare it with
 `run_as_requesting_user` under `@app.callback(..., background=True)`: the callback then
 runs inside the app, with its own database session, and `current_user` is the user who
-triggered it, so `auth.brand_scope(current_user)` and role checks hold as usual.
+triggered it, so `auth.current_scope()` and role checks hold as usual.
 """
 import functools
 import os
@@ -114,7 +114,7 @@ def _requesting_user_id():
 def _sign_in(user_id):
     from flask_login import login_user
 
-    from dashboard.auth import user_for_session
+    from dashboard.web.login import user_for_session
 
     if user_id is None:
         return
@@ -134,7 +134,7 @@ def _forget_inherited_connections(server):
 
 
 def __getattr__(name):
-    # `celery -A dashboard.background:celery_app worker` lands here: building the app
+    # `celery -A dashboard.web.background:celery_app worker` lands here: building the app
     # registers every background callback as a Celery task.
     if name != "celery_app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
