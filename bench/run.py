@@ -238,7 +238,8 @@ def measure_queries(out, url, database, scale, warm_repeats, pandas_repeats):
 
 def measure_planner(app, repeats):
     """Budget planner: cold fit, a plan on the cached fit (plan_ms), and the backtest."""
-    from dashboard import analytics, planner
+    from dashboard import analytics
+    from dashboard.analytics import planner
 
     everything = analytics.Selection()
     with app.app_context():

@@ -5,9 +5,10 @@ from dash import Input, Output, no_update
 from flask_login import current_user
 
 from callbacks import common
-from dashboard import analytics, auth, planner
+from dashboard import analytics, auth
+from dashboard.analytics import planner
 from dashboard.analytics import insights
-from dashboard.planner import PLATFORMS
+from dashboard.analytics.planner import PLATFORMS
 from layouts import plan as view
 
 LIMIT_INPUTS = [Input(f"plan-{kind}-{platform}", "value") for kind in ("min", "max")

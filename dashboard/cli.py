@@ -226,7 +226,8 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
 def plan_command(budget, days, brands, platforms, keep, exclude, platform_min, platform_max,
                  widen, whole_posts, output_format):
     """Spread a budget over creators for the next days (docs/planner.md). No brand scope."""
-    from dashboard import analytics, planner
+    from dashboard import analytics
+    from dashboard.analytics import planner
 
     constraints = planner.Constraints(
         keep=frozenset(keep), exclude=frozenset(exclude),

@@ -3,8 +3,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import planner
-from dashboard.planner import PLATFORMS
+from dashboard.analytics import planner
+from dashboard.analytics.planner import PLATFORMS
 from layouts import components, figures
 
 PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",

@@ -112,7 +112,8 @@ def test_performers_on_the_planner_are_labelled_and_keep_the_raw_score(client, d
 
 def test_an_upload_commit_fits_the_planner_for_every_scope_in_use(
         app, client, demo_data, monkeypatch):
-    from dashboard import analytics, planner
+    from dashboard import analytics
+    from dashboard.analytics import planner
     from tests.test_uploads import upload
 
     one_order = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"

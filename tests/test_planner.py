@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import analytics, demo, planner, planner_fit
+from dashboard import analytics, demo
+from dashboard.analytics import planner, planner_fit
 from tests.conftest import make_test_app
 
 # The planted set the planner learns from in these tests (seed differs from the sample's).

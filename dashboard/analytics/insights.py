@@ -1,7 +1,8 @@
 """Insights on the metrics: performers, platform comparison, payout checks, recommendations."""
 import numpy as np
 import pandas as pd
-from dashboard import analytics, planner
+from dashboard import analytics
+from dashboard.analytics import planner
 
 # A creator's cost per order this many times the median is "far above" it.
 RENEGOTIATE_CPO_FACTOR = 1.5

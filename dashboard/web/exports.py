@@ -5,7 +5,8 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard import analytics, auth, planner
+from dashboard import analytics, auth
+from dashboard.analytics import planner
 from dashboard.analytics import insights
 from dashboard.web import guard
 

@@ -17,7 +17,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from dashboard import importing, planner
+from dashboard import importing
+from dashboard.analytics import planner
 from dashboard.web import exports, guard
 from dashboard.extensions import csrf, db
 from models import ImportBatch

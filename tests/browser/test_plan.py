@@ -2,7 +2,8 @@
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from dashboard import analytics, auth, planner
+from dashboard import analytics, auth
+from dashboard.analytics import planner
 from layouts import components
 from tests.browser.conftest import open_page, sign_in
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from dashboard import analytics, planner_fit
+from dashboard import analytics
+from dashboard.analytics import planner_fit
 from dashboard.extensions import db
 from models import User
 from models.influencers import PLATFORMS  # noqa: F401 (the platforms a plan can limit)
