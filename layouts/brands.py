@@ -7,9 +7,10 @@ from dash import html
 
 from layouts import components, figures
 
-BRAND_KPIS = [("revenue", "Revenue", "money"), ("spend", "Spend", "money"),
-              ("roas", "ROAS", "ratio"), ("incremental_roas", "Incremental ROAS", "ratio"),
-              ("orders", "Orders", "count"), ("cpo", "Cost per order", "money")]
+# A brand card shows these of the overview's KPIs, with the same words and formats.
+BRAND_METRICS = ("revenue", "spend", "roas", "incremental_roas", "orders", "cpo")
+BRAND_KPIS = [(metric, label, kind) for metric, label, kind, _rise_is_good in components.KPIS
+              if metric in BRAND_METRICS]
 TOP_CREATORS = 3
 
 

@@ -22,7 +22,7 @@ def layout(datasets, upload_limit):
         for dataset in datasets], className="small mb-0")
     dropzone = html.Div([
         html.Div("Drag the CSV files here, or click to choose them", className="fw-semibold"),
-        html.Div("influencers.csv, posts.csv, tracking_data.csv, payouts.csv. Up to "
+        html.Div(", ".join(f"{dataset}.csv" for dataset in datasets) + ". Up to "
                  f"{upload_limit} per upload. Nothing is saved until you press Commit import.",
                  className="small text-muted", id="data-limit"),
     ], id="data-dropzone", className="dropzone", tabIndex="0", role="button",

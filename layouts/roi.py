@@ -3,11 +3,13 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard.analytics import ROI_DIMENSIONS
 from layouts import components, figures
 
-DIMENSIONS = [("influencer", "Creator"), ("campaign", "Campaign"), ("platform", "Platform"),
-              ("tier", "Creator tier")]
-DIMENSION_LABELS = dict(DIMENSIONS)
+# The words for the dimensions the ROI view groups by (analytics.ROI_DIMENSIONS).
+DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform": "Platform",
+                    "tier": "Creator tier"}
+DIMENSIONS = [(dimension, DIMENSION_LABELS[dimension]) for dimension in ROI_DIMENSIONS]
 # Bars beyond this many groups are unreadable at 1280 px; the table holds the rest.
 MAX_BARS = 25
 
