@@ -1,0 +1,128 @@
+"""Where one cold view's server time goes: SQL, the rest of analytics, figures, serialisation."""
+import statistics
+import time
+from dataclasses import dataclass
+
+from plotly.io.json import to_json_plotly
+from sqlalchemy import event
+
+from dashboard import analytics
+from dashboard.extensions import cache
+from layouts import overview as overview_layout
+from layouts import roi as roi_layout
+
+# The ROI view opens on creators; that is the dimension the issue measures.
+ROI_DIMENSION = "influencer"
+
+
+class SqlClock:
+    """Seconds spent inside the driver's execute, summed over every statement.
+
+    SQLite runs a grouped query to its end before execute returns its first row, so
+    nearly all of the database's work is counted; fetching rows counts as Python.
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.seconds = 0.0
+        self.statements = 0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, connection, cursor, statement, parameters, context, executemany):
+        connection.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, connection, cursor, statement, parameters, context, executemany):
+        self.seconds += time.perf_counter() - connection.info["bench_started"].pop()
+        self.statements += 1
+
+    def reset(self):
+        self.seconds, self.statements = 0.0, 0
+
+    def close(self):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+@dataclass
+class ColdView:
+    """One cold view: its numbers and the four parts of its server time, in ms."""
+
+    numbers: object
+    numbers_ms: float
+    sql_ms: float
+    figures_ms: float
+    serialise_ms: float
+    body_bytes: int
+    statements: int
+
+    def breakdown(self):
+        return {"sql": round(self.sql_ms, 1),
+                "python": round(max(0.0, self.numbers_ms - self.sql_ms), 1),
+                "figures": round(self.figures_ms, 1),
+                "serialise": round(self.serialise_ms, 1)}
+
+
+def overview_numbers(selection):
+    return analytics.overview(selection, scope=None)
+
+
+def overview_body(selection, numbers):
+    return overview_layout.body(selection, numbers, True)
+
+
+def roi_numbers(selection):
+    """What the ROI view's callback reads, in its order (callbacks/roi.py)."""
+    groups = analytics.metrics(selection, ROI_DIMENSION, scope=None)
+    overall = analytics.metrics(selection, "overall", scope=None)
+    baseline = analytics.measured_baseline(selection, ROI_DIMENSION, scope=None)
+    return groups, overall, baseline
+
+
+def roi_body(selection, numbers):
+    groups, overall, baseline = numbers
+    return roi_layout.body(selection, ROI_DIMENSION, groups, overall, baseline, True)
+
+
+VIEWS = {"overview": (overview_numbers, overview_body), "roi": (roi_numbers, roi_body)}
+
+
+def cold_view(app, clock, view, selection):
+    """Compute one view with an empty cache, draw its body and encode it as Dash does."""
+    compute, draw = VIEWS[view]
+    with app.app_context():
+        cache.clear()
+        clock.reset()
+        started = time.perf_counter()
+        numbers = compute(selection)
+        numbers_ms = (time.perf_counter() - started) * 1000
+        sql_ms, statements = clock.seconds * 1000, clock.statements
+    # The body is drawn in a request, as in a callback (export links, summaries).
+    with app.test_request_context():
+        started = time.perf_counter()
+        body = draw(selection, numbers)
+        drawn = time.perf_counter()
+        payload = to_json_plotly(body)
+        encoded = time.perf_counter()
+    return ColdView(numbers, numbers_ms, sql_ms, (drawn - started) * 1000,
+                    (encoded - drawn) * 1000, len(payload.encode()), statements)
+
+
+def warm_ms(app, view, selection, repeats):
+    """Median time to read the view's numbers again once they are cached."""
+    compute, _ = VIEWS[view]
+    runs = []
+    with app.app_context():
+        compute(selection)
+        for _ in range(max(1, repeats)):
+            started = time.perf_counter()
+            compute(selection)
+            runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs)
+
+
+def measure_view(app, clock, view, selection, cold_repeats, warm_repeats):
+    """The median cold run (of cold_repeats, cache emptied before each) and warm reads."""
+    runs = [cold_view(app, clock, view, selection) for _ in range(max(1, cold_repeats))]
+    median = sorted(runs, key=lambda run: run.numbers_ms)[(len(runs) - 1) // 2]
+    return median, warm_ms(app, view, selection, warm_repeats)
