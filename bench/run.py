@@ -261,6 +261,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
                         f"{view}_warm_ms": round(warm, 2),
                         f"{view}_cold_breakdown_ms": cold.breakdown(),
                         f"{view}_cold_statements": cold.statements,
+                        f"{view}_cold_steps_ms": cold.steps,
                         f"{view}_body_bytes": cold.body_bytes})
         # What the serving process holds once it has answered both views cold.
         row["serving_rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
@@ -375,6 +376,11 @@ def breakdowns(results):
                 + ", ".join(f"{name} {value:.1f}" for name, value in parts.items())
                 + f" = {total:.1f} in all; {row[f'{view}_cold_statements']} statements, "
                 f"body {row[f'{view}_body_bytes'] / 1024:,.0f} KB")
+            steps = row.get(f"{view}_cold_steps_ms") or {}
+            if len(steps) > 1:
+                lines.append("      " + ", ".join(
+                    f"{name} {step['ms']:.1f} (SQL {step['sql_ms']:.1f})"
+                    for name, step in steps.items()))
     return "\n".join(lines)
 
 

@@ -55,6 +55,8 @@ class ColdView:
     serialise_ms: float
     body_bytes: int
     statements: int
+    steps: dict
+
 
     def breakdown(self):
         return {"sql": round(self.sql_ms, 1),
@@ -63,19 +65,38 @@ class ColdView:
                 "serialise": round(self.serialise_ms, 1)}
 
 
-def overview_numbers(selection):
-    return analytics.overview(selection, scope=None)
+class Steps:
+    """Milliseconds and SQL milliseconds of each analytics call a view makes."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.timings = {}
+
+    def run(self, name, compute, *arguments, **options):
+        sql_before = self.clock.seconds
+        started = time.perf_counter()
+        result = compute(*arguments, **options)
+        self.timings[name] = {
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "sql_ms": round((self.clock.seconds - sql_before) * 1000, 1)}
+        return result
+
+
+def overview_numbers(selection, steps):
+    return steps.run("overview", analytics.overview, selection, scope=None)
 
 
 def overview_body(selection, numbers):
     return overview_layout.body(selection, numbers, True)
 
 
-def roi_numbers(selection):
+def roi_numbers(selection, steps):
     """What the ROI view's callback reads, in its order (callbacks/roi.py)."""
-    groups = analytics.metrics(selection, ROI_DIMENSION, scope=None)
-    overall = analytics.metrics(selection, "overall", scope=None)
-    baseline = analytics.measured_baseline(selection, ROI_DIMENSION, scope=None)
+    groups = steps.run("metrics", analytics.metrics, selection, ROI_DIMENSION, scope=None)
+    overall = steps.run("overall", analytics.metrics, selection, "overall", scope=None)
+    # Reads the per-creator metrics above from the cache, as the view does.
+    baseline = steps.run("measured_baseline", analytics.measured_baseline, selection,
+                         ROI_DIMENSION, scope=None)
     return groups, overall, baseline
 
 
@@ -93,8 +114,9 @@ def cold_view(app, clock, view, selection):
     with app.app_context():
         cache.clear()
         clock.reset()
+        steps = Steps(clock)
         started = time.perf_counter()
-        numbers = compute(selection)
+        numbers = compute(selection, steps)
         numbers_ms = (time.perf_counter() - started) * 1000
         sql_ms, statements = clock.seconds * 1000, clock.statements
     # The body is drawn in a request, as in a callback (export links, summaries).
@@ -105,18 +127,19 @@ def cold_view(app, clock, view, selection):
         payload = to_json_plotly(body)
         encoded = time.perf_counter()
     return ColdView(numbers, numbers_ms, sql_ms, (drawn - started) * 1000,
-                    (encoded - drawn) * 1000, len(payload.encode()), statements)
+                    (encoded - drawn) * 1000, len(payload.encode()), statements,
+                    steps.timings)
 
 
-def warm_ms(app, view, selection, repeats):
+def warm_ms(app, clock, view, selection, repeats):
     """Median time to read the view's numbers again once they are cached."""
     compute, _ = VIEWS[view]
     runs = []
     with app.app_context():
-        compute(selection)
+        compute(selection, Steps(clock))
         for _ in range(max(1, repeats)):
             started = time.perf_counter()
-            compute(selection)
+            compute(selection, Steps(clock))
             runs.append((time.perf_counter() - started) * 1000)
     return statistics.median(runs)
 
@@ -125,4 +148,4 @@ def measure_view(app, clock, view, selection, cold_repeats, warm_repeats):
     """The median cold run (of cold_repeats, cache emptied before each) and warm reads."""
     runs = [cold_view(app, clock, view, selection) for _ in range(max(1, cold_repeats))]
     median = sorted(runs, key=lambda run: run.numbers_ms)[(len(runs) - 1) // 2]
-    return median, warm_ms(app, view, selection, warm_repeats)
+    return median, warm_ms(app, clock, view, selection, warm_repeats)

@@ -36,7 +36,9 @@ def loaded(app, tmp_path):
 def test_roi_recompute_in_pandas_matches_the_engine_and_notices_a_difference(loaded):
     app, folder = loaded
     with app.app_context():
-        groups, overall, baseline = views.roi_numbers(SELECTION)
+        clock = views.SqlClock(app.extensions["database_engine"])
+        groups, overall, baseline = views.roi_numbers(SELECTION, views.Steps(clock))
+        clock.close()
     recomputed = pandas_way.pandas_roi(folder, SELECTION)
     assert len(groups) > 40
     assert recomputed["measured_baseline_share"].notna().sum() > 40
@@ -67,6 +69,9 @@ def test_cold_view_counts_sql_and_draws_and_encodes_the_body(loaded):
             assert cold.body_bytes > 10_000
             # The cache is emptied before each run, so the database is asked again.
             assert again.statements == cold.statements
+            assert sum(step["sql_ms"] for step in cold.steps.values()) == pytest.approx(
+                cold.sql_ms, abs=0.5)
+        assert set(cold.steps) == {"metrics", "overall", "measured_baseline"}
     finally:
         clock.close()
 
