@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from plotly.io.json import to_json_plotly
 from sqlalchemy import event
+from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
 
 from dashboard import analytics
 from dashboard.extensions import cache
@@ -16,10 +17,11 @@ ROI_DIMENSION = "influencer"
 
 
 class SqlClock:
-    """Seconds spent inside the driver's execute, summed over every statement.
+    """Seconds spent in the database driver, summed over every statement.
 
-    SQLite runs a grouped query to its end before execute returns its first row, so
-    nearly all of the database's work is counted; fetching rows counts as Python.
+    SQLite may hand back the first row of a query before it has read the rest (a GROUP
+    BY that follows an index), so execute alone undercounts: the rows are fetched here,
+    inside the clock, and handed to SQLAlchemy as an already-read result.
     """
 
     def __init__(self, engine):
@@ -33,6 +35,9 @@ class SqlClock:
         connection.info.setdefault("bench_started", []).append(time.perf_counter())
 
     def _after(self, connection, cursor, statement, parameters, context, executemany):
+        if cursor.description is not None and context is not None and not executemany:
+            context.cursor_fetch_strategy = FullyBufferedCursorFetchStrategy(
+                cursor, initial_buffer=cursor.fetchall())
         self.seconds += time.perf_counter() - connection.info["bench_started"].pop()
         self.statements += 1
 

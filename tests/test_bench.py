@@ -76,6 +76,28 @@ def test_cold_view_counts_sql_and_draws_and_encodes_the_body(loaded):
         clock.close()
 
 
+def test_sql_clock_reads_every_row_inside_the_clock(sqlite_app):
+    from sqlalchemy import text
+    from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
+
+    engine = sqlite_app.extensions["database_engine"]
+    clock = views.SqlClock(engine)
+    counting = text("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                    "WHERE x < 1000) SELECT x FROM n")
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(counting)
+            # SQLite would step through the rows while they are fetched, after execute.
+            assert isinstance(result.cursor_strategy, FullyBufferedCursorFetchStrategy)
+            assert [row.x for row in result] == list(range(1, 1001))
+    finally:
+        clock.close()
+    assert clock.statements == 1
+    with engine.connect() as connection:
+        assert connection.execute(counting).all()[-1].x == 1000
+    assert clock.statements == 1
+
+
 def test_bench_rows_carry_shape_roi_breakdown_and_memory(tmp_path, capsys):
     code = run.main(["--scales", "2000", "--shapes", "demo wide", "--out", str(tmp_path),
                      "--cold-repeats", "1", "--warm-repeats", "1", "--pandas-repeats", "1"])
