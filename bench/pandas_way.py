@@ -109,7 +109,7 @@ def grouped(orders, spend_events, posts, keys, baseline, with_posts=True):
         parts.append(counted.groupby(keys or (lambda _: "all")).agg(
             posts=("date", "size"), reach=("reach", "sum"), likes=("likes", "sum"),
             comments=("comments", "sum")))
-    frame = pd.concat(parts, axis=1).fillna(0)
+    frame = pd.concat(parts, axis=1, sort=True).fillna(0)
     for column in ("posts", "reach", "likes", "comments"):
         if column not in frame:
             frame[column] = 0
