@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCALES ?= 1000000 10000000
+SHAPES ?= demo
 PORT ?= 8050
 HOST ?= http://127.0.0.1:8050
 USERS ?= 50
@@ -30,7 +31,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py --scales "$(SCALES)"
+	$(BIN)/python bench/run.py --scales "$(SCALES)" --shapes "$(SHAPES)"
 
 # Production-style server: schema upgraded first, then gunicorn (see docs/deployment.md).
 serve: $(VENV)/.installed

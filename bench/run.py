@@ -1,17 +1,27 @@
-"""`make bench`: generate demo data, import it, and time the overview against a pandas recompute.
+"""`make bench`: generate demo data, import it, and time the views against a pandas recompute.
 
-For each scale (tracking rows) and each database (SQLite always; Postgres as well when
-BENCH_DATABASE_URL is set — that database's schema `public` is dropped and recreated):
-  1. generate the four CSVs once per (scale, seed) under bench/out/data (reruns reuse them);
+For each scale (tracking rows), each shape and each database (SQLite always; Postgres as
+well when BENCH_DATABASE_URL is set — that database's schema `public` is dropped and
+recreated):
+  1. generate the four CSVs once per (shape, scale, seed) under bench/out/data (reruns
+     reuse them). Shapes: `demo`, the generator's default (one creator per 2,000 orders),
+     and `wide`, 10,000 creators and 200,000 posts from 1M orders up; below 1M both
+     shrink with the orders (20,000 orders: 200 creators, 4,000 posts), so a small run
+     keeps the wide shape's orders and posts per creator;
   2. import them with `dashboard import` in a subprocess: wall time and the peak RSS of its
      process tree (psutil, polled every 50 ms);
-  3. call analytics.overview for the last 90 days, all brands: cold (empty cache) and warm
-     (median of repeated calls);
-  4. compute the same overview numbers the original brief's way — read the rows into pandas,
-     merge and group — and check they agree with the engine;
+  3. the overview and the ROI view (by creator, with the measured baseline) for the last
+     90 days, all brands: cold (cache emptied before each run, the median of
+     --cold-repeats; `*_first_ms` is the first run of a fresh process) and warm (median of
+     repeated calls); for the median cold run, where its time went: SQL (inside the
+     driver's execute), Python (the rest of analytics), figures (the layouts body) and
+     serialise (Dash's JSON encoding), and the body's size in bytes; then the process RSS;
+  4. compute the same numbers the quick-script way (bench/pandas_way.py) and check they
+     agree with the engine;
   5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
      (`plan_ms`, median), and the backtest's forecast error and creators inside their range.
-Prints a table, then, as the last line, one JSON list with a row per (scale, database).
+Prints a table and each cold view's breakdown, then, as the last line, one JSON list with
+a row per (scale, shape, database).
 """
 import argparse
 import json
@@ -25,85 +35,118 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import psutil
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import create_app, demo, schema  # noqa: E402
+from bench import pandas_way, views  # noqa: E402
+from dashboard import analytics, create_app, demo, schema  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SELECTION_DAYS = 90
 POLL_SECONDS = 0.05
-# KPIs compared between the engine and the pandas recompute (relative tolerance).
-COMPARED_KPIS = ("revenue", "orders", "spend", "posts", "reach", "likes", "comments")
-AGREEMENT_TOLERANCE = 1e-6
-UNATTRIBUTED = "Unattributed"
+# The wide shape (issue 12): the creators and posts of a large brand's program, reached
+# at WIDE_FULL_ORDERS; smaller runs scale both down with the orders.
+WIDE_CREATORS = 10_000
+WIDE_POSTS = 200_000
+WIDE_FULL_ORDERS = 1_000_000
+SHAPES = ("demo", "wide")
+VIEW_NAMES = ("overview", "roi")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1000000 10000000",
                         help="Tracking-row counts, separated by spaces or commas.")
+    parser.add_argument("--shapes", default="demo",
+                        help=f"Data shapes, separated by spaces or commas: {', '.join(SHAPES)}.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cold-repeats", type=int, default=3)
     parser.add_argument("--warm-repeats", type=int, default=5)
     parser.add_argument("--pandas-repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT,
                         help="Where generated data, databases and caches go.")
     arguments = parser.parse_args(argv)
     scales = [int(part) for part in arguments.scales.replace(",", " ").split()]
+    shapes = arguments.shapes.replace(",", " ").split()
+    unknown = sorted(set(shapes) - set(SHAPES))
+    if unknown:
+        parser.error(f"unknown shape {', '.join(unknown)}: choose from {', '.join(SHAPES)}")
 
     databases = ["sqlite"] + (["postgres"] if os.environ.get("BENCH_DATABASE_URL") else [])
     results = []
     for scale in scales:
-        folder, generation = generated_data(arguments.out, scale, arguments.seed)
-        state = "reused from an earlier run" if generation["cached"] else "generated"
-        print(f"{scale:,} orders: data {state} in {generation['seconds']:.1f} s "
-              f"({generation['total_rows']:,} rows in four files) at {folder}", flush=True)
-        for database in databases:
-            url = fresh_database(arguments.out, database, scale)
-            row = {"database": database, "orders": scale, "seed": arguments.seed,
-                   "total_rows": generation["total_rows"],
-                   "generate_s": round(generation["seconds"], 2),
-                   "generate_cached": generation["cached"]}
-            row.update(measure_import(arguments.out, folder, url, generation["total_rows"]))
-            if row["import_ok"]:
-                row.update(measure_queries(arguments.out, url, database, scale,
-                                           arguments.warm_repeats, arguments.pandas_repeats))
-            else:
-                row.update(overview_cold_ms=None, overview_warm_ms=None,
-                           pandas_recompute_ms=None, speedup_cold_vs_pandas=None,
-                           pandas_matches_engine=None, plan_fit_ms=None, plan_ms=None,
-                           backtest_error=None, backtest_in_range=None)
-            results.append(row)
-            print(f"  {database}: {describe(row)}", flush=True)
+        for shape in shapes:
+            results += measure_shape(arguments, databases, scale, shape)
     print()
     print(table(results))
+    print()
+    print(breakdowns(results))
     print(json.dumps(results))
     return 0 if all(row["import_ok"] for row in results) else 1
 
 
+def measure_shape(arguments, databases, scale, shape):
+    """The rows of one (scale, shape): one per database."""
+    folder, generation = generated_data(arguments.out, scale, shape, arguments.seed)
+    state = "reused from an earlier run" if generation["cached"] else "generated"
+    print(f"{scale:,} orders, {shape} shape ({generation['creators']:,} creators, "
+          f"{generation['posts']:,} posts): data {state} in {generation['seconds']:.1f} s "
+          f"({generation['total_rows']:,} rows in four files) at {folder}", flush=True)
+    rows = []
+    for database in databases:
+        url = fresh_database(arguments.out, database, scale, shape)
+        row = {"database": database, "shape": shape, "orders": scale,
+               "creators": generation["creators"], "posts": generation["posts"],
+               "seed": arguments.seed, "total_rows": generation["total_rows"],
+               "generate_s": round(generation["seconds"], 2),
+               "generate_cached": generation["cached"]}
+        row.update(measure_import(arguments.out, folder, url, generation["total_rows"]))
+        if row["import_ok"]:
+            row.update(measure_queries(arguments, folder, url, database, scale, shape))
+        else:
+            row.update({key: None for key, _, _ in TABLE_COLUMNS if key not in row})
+        rows.append(row)
+        print(f"  {database}: {describe(row)}", flush=True)
+    return rows
+
+
 # ------------------------------------------------------------------ 1. generated data
 
-def generated_data(out, scale, seed):
-    """The folder of CSVs for (scale, seed), generating it only when it is not there yet."""
-    folder = out / "data" / f"scale-{scale}-seed-{seed}"
+def shape_size(shape, scale):
+    """(creators, posts) to generate; None and None for the generator's default."""
+    if shape == "demo":
+        return None, None
+    share = min(1.0, scale / WIDE_FULL_ORDERS)
+    creators = max(demo.MIN_CREATORS, round(WIDE_CREATORS * share))
+    return creators, max(creators, round(WIDE_POSTS * share))
+
+
+def generated_data(out, scale, shape, seed):
+    """The folder of CSVs for (shape, scale, seed), generating it only when it is not there."""
+    name = f"scale-{scale}-seed-{seed}" if shape == "demo" else f"{shape}-{scale}-seed-{seed}"
+    folder = out / "data" / name
     record = folder / "generation.json"
     if record.exists():
         generation = json.loads(record.read_text())
+        # Sets written before shapes existed did not record these.
+        for dataset, key in (("influencers", "creators"), ("posts", "posts")):
+            if key not in generation:
+                generation[key] = count_rows(folder / demo.FILE_NAMES[dataset])
         generation["cached"] = True
         return folder, generation
     out.joinpath("data").mkdir(parents=True, exist_ok=True)
     # Written aside and renamed, so an interrupted run never leaves a half set behind.
     partial = Path(tempfile.mkdtemp(prefix=folder.name + ".partial-", dir=out / "data"))
     started = time.perf_counter()
-    paths = demo.write_demo(partial, scale=scale, seed=seed)
+    creators, posts = shape_size(shape, scale)
+    paths = demo.write_demo(partial, scale=scale, seed=seed, creators=creators, posts=posts)
     seconds = time.perf_counter() - started
-    total_rows = sum(count_rows(paths[name]) for name in demo.FILE_NAMES)
-    generation = {"seconds": seconds, "total_rows": total_rows, "scale": scale, "seed": seed}
+    counts = {dataset: count_rows(paths[dataset]) for dataset in demo.FILE_NAMES}
+    generation = {"seconds": seconds, "total_rows": sum(counts.values()), "scale": scale,
+                  "shape": shape, "seed": seed, "creators": counts["influencers"],
+                  "posts": counts["posts"]}
     (partial / "generation.json").write_text(json.dumps(generation) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)
@@ -122,12 +165,12 @@ def count_rows(path):
 
 # ------------------------------------------------------------------------- 2. import
 
-def fresh_database(out, database, scale):
+def fresh_database(out, database, scale, shape):
     """An empty, migrated database: a new SQLite file, or Postgres with schema reset."""
     if database == "sqlite":
         folder = out / "db"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"bench-{scale}.sqlite3"
+        path = folder / f"bench-{shape}-{scale}.sqlite3"
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
@@ -193,52 +236,68 @@ def tree_peak_rss(process):
     return peak
 
 
-# -------------------------------------------------------------- 3. and 4. the overview
+# ------------------------------------------------------- 3. and 4. the overview and ROI
 
-def measure_queries(out, url, database, scale, warm_repeats, pandas_repeats):
-    try:
-        from dashboard import analytics
-    except ImportError:
-        return {"overview_cold_ms": None, "overview_warm_ms": None,
-                "pandas_recompute_ms": None, "speedup_cold_vs_pandas": None,
-                "pandas_matches_engine": None}
-    cache_dir = out / "cache" / f"{database}-{scale}"
+def measure_queries(arguments, folder, url, database, scale, shape):
+    cache_dir = arguments.out / "cache" / f"{database}-{shape}-{scale}"
     shutil.rmtree(cache_dir, ignore_errors=True)
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(out / "instance"),
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(arguments.out / "instance"),
                       "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(cache_dir),
                       "LOG_LEVEL": "WARNING"})
     end = date.fromisoformat(str(demo.END_DAY))
     selection = analytics.Selection(start=end - timedelta(days=SELECTION_DAYS - 1), end=end)
+    engine = app.extensions["database_engine"]
+    clock = views.SqlClock(engine)
+    row = {}
+    measured = {}
     try:
-        with app.app_context():
-            started = time.perf_counter()
-            engine_overview = analytics.overview(selection, scope=None)
-            cold_ms = (time.perf_counter() - started) * 1000
-            warm = []
-            for _ in range(warm_repeats):
-                started = time.perf_counter()
-                analytics.overview(selection, scope=None)
-                warm.append((time.perf_counter() - started) * 1000)
-        planner_numbers = measure_planner(app, warm_repeats)
-        pandas_runs = []
-        for _ in range(pandas_repeats):
-            started = time.perf_counter()
-            recomputed = pandas_overview(app.extensions["database_engine"], selection)
-            pandas_runs.append((time.perf_counter() - started) * 1000)
+        for view in VIEW_NAMES:
+            first = views.cold_view(app, clock, view, selection)
+            cold, warm = views.measure_view(app, clock, view, selection,
+                                            arguments.cold_repeats, arguments.warm_repeats)
+            measured[view] = cold
+            row.update({f"{view}_first_ms": round(first.numbers_ms, 1),
+                        f"{view}_cold_ms": round(cold.numbers_ms, 1),
+                        f"{view}_warm_ms": round(warm, 2),
+                        f"{view}_cold_breakdown_ms": cold.breakdown(),
+                        f"{view}_cold_statements": cold.statements,
+                        f"{view}_cold_steps_ms": cold.steps,
+                        f"{view}_body_bytes": cold.body_bytes})
+        # What the serving process holds once it has answered both views cold.
+        row["serving_rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        clock.close()
+        row.update(measure_planner(app, arguments.warm_repeats))
+        overview_ms, recomputed = timed(arguments.pandas_repeats, pandas_way.pandas_overview,
+                                        engine, selection)
+        roi_ms, roi_recomputed = timed(arguments.pandas_repeats, pandas_way.pandas_roi,
+                                       folder, selection)
     finally:
-        app.extensions["database_engine"].dispose()
-    pandas_ms = statistics.median(pandas_runs)
-    return {"overview_cold_ms": round(cold_ms, 1),
-            "overview_warm_ms": round(statistics.median(warm), 2),
-            "pandas_recompute_ms": round(pandas_ms, 1),
-            "speedup_cold_vs_pandas": round(pandas_ms / cold_ms, 1),
-            "pandas_matches_engine": overviews_agree(engine_overview, recomputed),
-            **planner_numbers}
+        engine.dispose()
+    groups, _overall, baseline = measured["roi"].numbers
+    row.update({
+        "pandas_recompute_ms": round(overview_ms, 1),
+        "speedup_cold_vs_pandas": round(overview_ms / row["overview_cold_ms"], 1),
+        "pandas_matches_engine": pandas_way.overviews_agree(measured["overview"].numbers,
+                                                            recomputed),
+        "roi_pandas_ms": round(roi_ms, 1),
+        "roi_speedup_cold_vs_pandas": round(roi_ms / row["roi_cold_ms"], 1),
+        "roi_pandas_matches_engine": pandas_way.rois_agree(groups, baseline, roi_recomputed),
+    })
+    return row
+
+
+def timed(repeats, compute, *arguments):
+    """(median ms over repeats, the last result) of compute(*arguments)."""
+    runs = []
+    for _ in range(max(1, repeats)):
+        started = time.perf_counter()
+        result = compute(*arguments)
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs), result
 
 
 def measure_planner(app, repeats):
     """Budget planner: cold fit, a plan on the cached fit (plan_ms), and the backtest."""
-    from dashboard import analytics
     from dashboard.analytics import planner
 
     everything = analytics.Selection()
@@ -258,130 +317,10 @@ def measure_planner(app, repeats):
             if check else None}
 
 
-def pandas_overview(engine, selection):
-    """The overview's numbers the original brief's way: every row into pandas, then group.
-
-    A fair version of it: rows are narrowed to the two periods as soon as the all-time
-    totals that spread payouts over time (METRICS.md) are known.
-    """
-    with engine.connect() as connection:
-        orders = pd.read_sql_query(text(
-            "SELECT o.influencer_id, o.date, o.orders, o.revenue, b.name AS brand, "
-            "c.name AS campaign FROM orders o JOIN brands b ON b.id = o.brand_id "
-            "JOIN campaigns c ON c.id = o.campaign_id"), connection)
-        posts = pd.read_sql_query(text(
-            "SELECT p.influencer_id, p.date, p.reach, p.likes, p.comments, b.name AS brand "
-            "FROM posts p LEFT JOIN brands b ON b.id = p.brand_id"), connection)
-        influencers = pd.read_sql_query(text(
-            "SELECT id AS influencer_id, platform FROM influencers"), connection)
-        payouts = pd.read_sql_query(text(
-            "SELECT influencer_id, basis, total_payout FROM payouts"), connection)
-    orders["date"] = pd.to_datetime(orders["date"])
-    posts["date"] = pd.to_datetime(posts["date"])
-
-    spend_events = time_phased_spend(orders, posts, payouts)
-    previous = selection.previous_period()
-    first_day = pd.Timestamp(previous.start)
-    orders = orders[orders["date"] >= first_day]
-    posts = posts[posts["date"] >= first_day]
-    spend_events = spend_events[spend_events["date"] >= first_day]
-    platform_of = influencers.set_index("influencer_id")["platform"]
-    for frame in (orders, posts, spend_events):
-        frame["platform"] = frame["influencer_id"].map(platform_of)
-
-    def in_period(period):
-        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
-        return [frame[(frame["date"] >= start) & (frame["date"] <= end)]
-                for frame in (orders, spend_events, posts)]
-
-    current = in_period(selection)
-    overall = grouped(*current, [], selection.baseline)
-    campaigns = grouped(*current, ["campaign"], selection.baseline, with_posts=False)
-    return {
-        "kpis": overall.iloc[0].to_dict() if len(overall) else None,
-        "previous_kpis": grouped(*in_period(previous), [], selection.baseline).iloc[0].to_dict(),
-        "timeseries": grouped(*current, ["date"], selection.baseline),
-        "by_platform": grouped(*current, ["platform"], selection.baseline),
-        "by_brand": grouped(*current, ["brand"], selection.baseline),
-        "top_campaigns": campaigns.sort_values("revenue", ascending=False).head(10),
-    }
-
-
-def time_phased_spend(orders, posts, payouts):
-    """Dated spend events per METRICS.md (undated ones never count in a dated selection)."""
-    orders_of = orders.groupby("influencer_id")["orders"].sum()
-    by_order = payouts[payouts["basis"] == "order"][["influencer_id", "total_payout"]]
-    order_spend = orders.merge(by_order, on="influencer_id")
-    all_orders = order_spend["influencer_id"].map(orders_of)
-    order_spend = order_spend[all_orders > 0].assign(
-        amount=lambda frame: frame["total_payout"] * frame["orders"]
-        / frame["influencer_id"].map(orders_of))
-
-    revenue_pairs = orders.groupby(["influencer_id", "brand", "campaign"],
-                                   as_index=False)["revenue"].sum()
-    revenue_of = revenue_pairs.groupby("influencer_id")["revenue"].transform("sum")
-    revenue_pairs = revenue_pairs[revenue_of > 0].assign(
-        share=lambda frame: frame["revenue"] / revenue_of[revenue_of > 0])
-    by_post = payouts[payouts["basis"] == "post"][["influencer_id", "total_payout"]]
-    post_spend = posts[["influencer_id", "date"]].merge(by_post, on="influencer_id")
-    post_spend["amount"] = post_spend["total_payout"] / post_spend["influencer_id"].map(
-        posts.groupby("influencer_id").size())
-    post_spend = post_spend.merge(revenue_pairs[["influencer_id", "brand", "campaign", "share"]],
-                                  on="influencer_id", how="left")
-    post_spend["amount"] *= post_spend["share"].fillna(1.0)
-    post_spend[["brand", "campaign"]] = post_spend[["brand", "campaign"]].fillna(UNATTRIBUTED)
-    columns = ["influencer_id", "date", "brand", "campaign", "amount"]
-    return pd.concat([order_spend[columns], post_spend[columns]], ignore_index=True)
-
-
-def grouped(orders, spend_events, posts, keys, baseline, with_posts=True):
-    """METRICS.md's sums and ratios per group of `keys` ([] for overall)."""
-    parts = [orders.groupby(keys or (lambda _: "all"))[["revenue", "orders"]].sum(),
-             spend_events.groupby(keys or (lambda _: "all"))[["amount"]].sum()
-             .rename(columns={"amount": "spend"})]
-    if with_posts:
-        # Posts without a brand stay out of brand groups.
-        counted = posts.dropna(subset=keys) if keys else posts
-        parts.append(counted.groupby(keys or (lambda _: "all")).agg(
-            posts=("date", "size"), reach=("reach", "sum"), likes=("likes", "sum"),
-            comments=("comments", "sum")))
-    frame = pd.concat(parts, axis=1).fillna(0)
-    for column in ("posts", "reach", "likes", "comments"):
-        if column not in frame:
-            frame[column] = 0
-    spend = frame["spend"].where(frame["spend"] != 0)
-    orders_count = frame["orders"].where(frame["orders"] != 0)
-    frame["roas"] = frame["revenue"] / spend
-    frame["incremental_roas"] = frame["revenue"] * (1 - baseline) / spend
-    frame["cpo"] = frame["spend"] / orders_count
-    frame["aov"] = frame["revenue"] / orders_count
-    frame["engagement_rate"] = ((frame["likes"] + frame["comments"])
-                                / frame["reach"].where(frame["reach"] != 0))
-    return frame.reset_index()
-
-
-def overviews_agree(engine_overview, recomputed):
-    """True when the KPIs of both periods and the per-platform revenue match."""
-    for name in ("kpis", "previous_kpis"):
-        engine_kpis, pandas_kpis = engine_overview[name], recomputed[name]
-        if engine_kpis is None or pandas_kpis is None:
-            if engine_kpis != pandas_kpis:
-                return False
-            continue
-        for kpi in COMPARED_KPIS:
-            if not np.isclose(float(engine_kpis[kpi] or 0), float(pandas_kpis[kpi]),
-                              rtol=AGREEMENT_TOLERANCE, atol=1e-6):
-                return False
-    engine_platforms = engine_overview["by_platform"].set_index("platform")["revenue"]
-    pandas_platforms = recomputed["by_platform"].set_index("platform")["revenue"]
-    return bool(np.allclose(engine_platforms.sort_index(), pandas_platforms.sort_index(),
-                            rtol=AGREEMENT_TOLERANCE))
-
-
 # ------------------------------------------------------------------------------ output
 
 TABLE_COLUMNS = [
-    ("database", "database", "{}"), ("orders", "orders", "{:,}"),
+    ("database", "database", "{}"), ("shape", "shape", "{}"), ("orders", "orders", "{:,}"),
     ("generate_s", "generate s", "{:.1f}"), ("import_s", "import s", "{:.1f}"),
     ("import_rows_per_s", "import rows/s", "{:,}"),
     ("import_peak_rss_mb", "import peak MB", "{:.0f}"),
@@ -390,6 +329,12 @@ TABLE_COLUMNS = [
     ("pandas_recompute_ms", "pandas ms", "{:.0f}"),
     ("speedup_cold_vs_pandas", "speedup", "{:.1f}x"),
     ("pandas_matches_engine", "same numbers", "{}"),
+    ("roi_cold_ms", "ROI cold ms", "{:.1f}"),
+    ("roi_warm_ms", "ROI warm ms", "{:.2f}"),
+    ("roi_pandas_ms", "ROI pandas ms", "{:.0f}"),
+    ("roi_speedup_cold_vs_pandas", "ROI speedup", "{:.1f}x"),
+    ("roi_pandas_matches_engine", "ROI same", "{}"),
+    ("serving_rss_mb", "serving MB", "{:.0f}"),
     ("plan_fit_ms", "plan fit ms", "{:.0f}"),
     ("plan_ms", "plan ms", "{:.0f}"),
     ("backtest_error", "backtest error", "{:+.1%}"),
@@ -404,7 +349,7 @@ def cell(row, key, pattern):
 
 def describe(row):
     return ", ".join(f"{title} {cell(row, key, pattern)}"
-                     for key, title, pattern in TABLE_COLUMNS[2:])
+                     for key, title, pattern in TABLE_COLUMNS[3:])
 
 
 def table(results):
@@ -415,6 +360,28 @@ def table(results):
     lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths))
              for line in [header] + rows]
     return "\n".join([lines[0], "-" * len(lines[0])] + lines[1:])
+
+
+def breakdowns(results):
+    """Where each cold view's server time went, one line per view and row."""
+    lines = ["Where one cold view spends its time (ms; the median cold run):"]
+    for row in results:
+        for view in VIEW_NAMES:
+            parts = row.get(f"{view}_cold_breakdown_ms")
+            if not parts:
+                continue
+            total = sum(parts.values())
+            lines.append(
+                f"  {row['database']} {row['shape']} {row['orders']:,} {view}: "
+                + ", ".join(f"{name} {value:.1f}" for name, value in parts.items())
+                + f" = {total:.1f} in all; {row[f'{view}_cold_statements']} statements, "
+                f"body {row[f'{view}_body_bytes'] / 1024:,.0f} KB")
+            steps = row.get(f"{view}_cold_steps_ms") or {}
+            if len(steps) > 1:
+                lines.append("      " + ", ".join(
+                    f"{name} {step['ms']:.1f} (SQL {step['sql_ms']:.1f})"
+                    for name, step in steps.items()))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -65,20 +65,28 @@ def import_command(paths, dataset, dry_run):
 @main.command("demo")
 @click.option("--scale", type=int, default=None,
               help="Number of orders to generate (default: the small sample's size).")
+@click.option("--creators", type=click.IntRange(min=1), default=None,
+              help="Number of creators (default: one per 2,000 orders, at least 40).")
+@click.option("--posts", type=click.IntRange(min=1), default=None,
+              help="Number of posts in all (default: each creator's usual count).")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write the four CSVs here instead of importing them.")
 @with_appcontext
-def demo_command(scale, seed, out_dir):
+def demo_command(scale, creators, posts, seed, out_dir):
     """Generate realistic demo data: write CSVs (--out) or import them."""
     from dashboard import demo
 
-    if out_dir:
-        paths = demo.write_demo(out_dir, scale=scale, seed=seed)
-        for path in paths.values():
-            click.echo(f"Wrote {path}")
-        return
-    result = demo.load_demo(scale=scale, seed=seed)
+    shape = {"scale": scale, "seed": seed, "creators": creators, "posts": posts}
+    try:
+        if out_dir:
+            paths = demo.write_demo(out_dir, **shape)
+            for path in paths.values():
+                click.echo(f"Wrote {path}")
+            return
+        result = demo.load_demo(**shape)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     for error in result.errors:
         click.echo(str(error), err=True)
     for report in result.files:

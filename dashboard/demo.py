@@ -31,6 +31,8 @@ MONTH_ACTIVITY_SHAPE = 0.7
 # Orders per tracking row on average, and the average paid share of list price.
 MEAN_ORDERS_PER_ROW = 1.16
 MEAN_PRICE_PAID = 0.925
+# Fewer creators cannot fill every tier and still leave some without posts or orders.
+MIN_CREATORS = 10
 # Tracking rows are produced and written this many at a time, so memory stays bounded.
 CHUNK_ROWS = 200_000
 
@@ -142,11 +144,12 @@ class DemoPlan:
     shoppers: int                    # distinct user ids orders are drawn from
 
 
-def generate(scale=None, seed=7):
+def generate(scale=None, seed=7, creators=None, posts=None):
     """The four data sets as DataFrames, in DATASETS.md's columns (for small scales)."""
     tracking_chunks = []
     influencers, posts, payouts, _truth = _produce(
-        scale, seed, lambda chunk: tracking_chunks.append(chunk), as_csv=False)
+        scale, seed, lambda chunk: tracking_chunks.append(chunk), as_csv=False,
+        creators=creators, posts=posts)
     tracking = pd.concat(tracking_chunks, ignore_index=True)
     for column in ("source", "campaign", "influencer_id", "user_id", "product", "brand",
                    "date"):
@@ -155,15 +158,21 @@ def generate(scale=None, seed=7):
             "payouts": payouts}
 
 
-def write_demo(out_dir, scale=None, seed=7):
-    """Write the four CSVs and demo_truth.json into out_dir, streaming tracking rows."""
+def write_demo(out_dir, scale=None, seed=7, creators=None, posts=None):
+    """Write the four CSVs and demo_truth.json into out_dir, streaming tracking rows.
+
+    creators and posts set the shape (default: about one creator per 2,000 orders and
+    each creator's usual number of posts); the bench's wide shape is 10,000 and 200,000.
+    """
+    _shape(scale, creators, posts)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / file_name for name, file_name in FILE_NAMES.items()}
     with open(paths["tracking_data"], "w", encoding="utf-8", newline="") as tracking_file:
         tracking_file.write(",".join(COLUMNS["tracking_data"]) + "\n")
         influencers, posts, payouts, truth = _produce(scale, seed, tracking_file.write,
-                                                      as_csv=True)
+                                                      as_csv=True, creators=creators,
+                                                      posts=posts)
     for name, frame in (("influencers", influencers), ("posts", posts),
                         ("payouts", payouts)):
         frame.to_csv(paths[name], index=False, lineterminator="\n")
@@ -172,14 +181,14 @@ def write_demo(out_dir, scale=None, seed=7):
     return paths
 
 
-def load_demo(scale=None, seed=7):
+def load_demo(scale=None, seed=7, creators=None, posts=None):
     """Generate demo data of this size and import it through the real import pipeline."""
     from flask import current_app
 
     from dashboard import importing
 
     with tempfile.TemporaryDirectory(prefix="demo-") as out_dir:
-        paths = write_demo(out_dir, scale=scale, seed=seed)
+        paths = write_demo(out_dir, scale=scale, seed=seed, creators=creators, posts=posts)
         return importing.import_paths([str(paths[name]) for name in FILE_NAMES],
                                       limits=importing.ImportLimits.from_app(current_app),
                                       username="demo")
@@ -238,13 +247,12 @@ def ensure_demo_users():
     return usable
 
 
-def _produce(scale, seed, on_tracking_chunk, as_csv):
+def _produce(scale, seed, on_tracking_chunk, as_csv, creators=None, posts=None):
     """Build creators and posts, stream tracking chunks to the callback, then payouts."""
-    scale = DEFAULT_SCALE if scale is None else int(scale)
-    if scale < 1:
-        raise ValueError(f"The demo scale must be at least 1 tracking row, not {scale}.")
+    scale, creator_count, post_total = _shape(scale, creators, posts)
     seed = int(seed)
-    plan, influencers, posts, tiers, post_counts, curves = _plan_creators(scale, seed)
+    plan, influencers, posts, tiers, post_counts, curves = _plan_creators(
+        scale, seed, creator_count, post_total)
 
     creator_count = len(plan.influencer_ids)
     orders_by_creator = np.zeros(creator_count, dtype=np.int64)
@@ -262,9 +270,30 @@ def _produce(scale, seed, on_tracking_chunk, as_csv):
     return influencers, posts, payouts, truth
 
 
-def _plan_creators(scale, seed):
+def _shape(scale, creators, posts):
+    """(tracking rows, creators, posts or None) after checking they can be generated."""
+    scale = DEFAULT_SCALE if scale is None else int(scale)
+    if scale < 1:
+        raise ValueError(f"The demo scale must be at least 1 tracking row, not {scale}.")
+    creator_count = max(40, scale // 2000) if creators is None else int(creators)
+    if creator_count < MIN_CREATORS:
+        raise ValueError(f"The demo needs at least {MIN_CREATORS} creators, not "
+                         f"{creator_count}.")
+    if posts is None:
+        return scale, creator_count, None
+    posting = creator_count - _without_posts_count(creator_count)
+    if int(posts) < posting:
+        raise ValueError(f"{posting:,} of the creators post, so the demo needs at least "
+                         f"{posting:,} posts, not {int(posts):,}.")
+    return scale, creator_count, int(posts)
+
+
+def _without_posts_count(creator_count):
+    return max(1, round(NO_POSTS_SHARE * creator_count))
+
+
+def _plan_creators(scale, seed, creator_count, post_total=None):
     rng = np.random.default_rng([seed, 0])
-    creator_count = max(40, scale // 2000)
     ids = np.array([f"INF{number:05d}" for number in range(1, creator_count + 1)],
                    dtype=object)
 
@@ -287,7 +316,7 @@ def _plan_creators(scale, seed):
     # Some creators are paid for posts that posts.csv does not hold, some sell nothing;
     # both are smaller creators, so no one such case dominates spend.
     order = rng.permutation(np.flatnonzero(tiers <= TIERS.index("mid")))
-    without_posts_count = max(1, round(NO_POSTS_SHARE * creator_count))
+    without_posts_count = _without_posts_count(creator_count)
     without_orders_count = max(1, round(NO_ORDERS_SHARE * creator_count))
     without_posts = np.zeros(creator_count, dtype=bool)
     without_posts[order[:without_posts_count]] = True
@@ -296,6 +325,8 @@ def _plan_creators(scale, seed):
 
     post_counts = np.maximum(1, rng.poisson(PLATFORM_POSTS[platform]))
     post_counts[without_posts] = 0
+    if post_total is not None:
+        post_counts = _posts_per_creator(seed, post_total, platform, without_posts)
     # Creators with posts sell partly because of them; the rest of their orders would
     # happen anyway (the planted organic baseline, spread over every day).
     baseline_share = np.clip(rng.beta(2.5, 5.5, creator_count), 0.05, 0.85)
@@ -362,6 +393,18 @@ def _plan_creators(scale, seed):
         "brand": BRANDS[post_brand],
     }).iloc[chronological].reset_index(drop=True)
     return plan, influencers, posts, tiers, post_counts, curves
+
+
+def _posts_per_creator(seed, post_total, platform, without_posts):
+    """Exactly post_total posts over the creators who post, at least one each, in
+    proportion to their platform's usual count. A stream of its own, so the other
+    columns are drawn as they would be without it."""
+    posting = np.flatnonzero(~without_posts)
+    weights = PLATFORM_POSTS[platform[posting]]
+    counts = np.zeros(len(platform), dtype=np.int64)
+    counts[posting] = 1 + np.random.default_rng([seed, 4]).multinomial(
+        post_total - len(posting), weights / weights.sum())
+    return counts
 
 
 def _busy_months(rng, post_owner, platform, tiers, creator_count):

@@ -225,6 +225,63 @@ def test_shipped_sample_is_the_default_generation(tmp_path):
             (SAMPLE / file_name).read_text(encoding="utf-8"), dataset
 
 
+def test_creators_and_posts_set_the_shape():
+    default = demo.generate(scale=3_000, seed=5)
+    wide = demo.generate(scale=3_000, seed=5, creators=300, posts=6_000)
+    assert len(default["influencers"]) == 40
+    assert len(wide["influencers"]) == 300 and len(wide["posts"]) == 6_000
+    assert len(wide["tracking_data"]) == 3_000
+    # Every creator who posts keeps at least one post, and some still post nothing.
+    posting = wide["posts"]["influencer_id"].value_counts()
+    assert posting.min() >= 1
+    assert 0 < len(wide["influencers"]) - len(posting) < 30
+    assert set(wide["tracking_data"]["influencer_id"]) <= set(wide["influencers"]["influencer_id"])
+
+
+def test_posts_alone_keep_the_default_creators_and_their_columns():
+    default = demo.generate(scale=2_000, seed=5)
+    more_posts = demo.generate(scale=2_000, seed=5, posts=4_000)
+    assert len(more_posts["posts"]) == 4_000
+    # Post counts come from a stream of their own: the creators stay as they were.
+    pd.testing.assert_frame_equal(default["influencers"], more_posts["influencers"])
+
+
+def test_planted_curves_cover_a_wide_shape(tmp_path):
+    paths = demo.write_demo(tmp_path, scale=5_000, seed=4, creators=200, posts=5_000)
+    truth = json.loads(paths["truth"].read_text())
+    posts = pd.read_csv(paths["posts"])
+    tracking = pd.read_csv(paths["tracking_data"])
+    sellers_with_posts = set(posts["influencer_id"]) & set(tracking["influencer_id"])
+    # Creators planned to sell may draw no order in 5,000 rows; they keep their curve.
+    assert sellers_with_posts <= set(truth["curves"]) <= set(posts["influencer_id"])
+    assert len(truth["curves"]) > 150
+    for key, curve in truth["curves"].items():
+        assert curve["saturation_revenue"] > 0 and curve["posts_scale"] > 0, key
+        assert curve["most_posts_in_a_month"] >= 1, key
+
+
+@pytest.mark.parametrize("shape, message", [
+    ({"creators": 5}, "at least 10 creators, not 5"),
+    ({"creators": 100, "posts": 20}, "least 96 posts, not 20"),
+])
+def test_impossible_shapes_are_refused_in_plain_words(shape, message):
+    with pytest.raises(ValueError, match=message):
+        demo.generate(scale=1_000, seed=1, **shape)
+
+
+def test_demo_command_writes_the_shape_asked_for(sqlite_app, tmp_path):
+    runner = sqlite_app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--scale", "1500", "--creators", "60", "--posts",
+                                 "900", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "influencers.csv")) == 60
+    assert len(pd.read_csv(tmp_path / "posts.csv")) == 900
+    refused = runner.invoke(args=["demo", "--creators", "3", "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 2
+    assert "at least 10 creators, not 3" in refused.output
+    assert not (tmp_path / "no").exists()
+
+
 def test_campaign_names_follow_brand_and_month():
     campaigns = set(demo.generate(scale=500, seed=1)["tracking_data"]["campaign"])
     assert all(re.fullmatch(r"(MB|HKV|GZ)_20(24|25)_(0[1-9]|1[0-2])", c) for c in campaigns)
