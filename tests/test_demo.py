@@ -72,7 +72,9 @@ def test_scale_is_the_number_of_tracking_rows():
 
 def test_chunked_streaming_honours_scale_and_seed(tmp_path, monkeypatch):
     # Small chunks force the multi-chunk path (worker processes) that big scales take.
-    monkeypatch.setattr(demo, "CHUNK_ROWS", 700)
+    from dashboard.demo import generator
+
+    monkeypatch.setattr(generator, "CHUNK_ROWS", 700)
     demo.write_demo(tmp_path / "first", scale=2_000, seed=9)
     demo.write_demo(tmp_path / "second", scale=2_000, seed=9)
     first = (tmp_path / "first" / "tracking_data.csv").read_bytes()

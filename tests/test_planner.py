@@ -144,7 +144,7 @@ def planted(tmp_path_factory, sqlite_template):
     with app.app_context():
         result = demo.load_demo(scale=PLANTED_SCALE, seed=PLANTED_SEED)
         assert not result.errors
-    truth = demo._produce(PLANTED_SCALE, PLANTED_SEED, lambda chunk: None, as_csv=False)[3]
+    truth = demo.produce(PLANTED_SCALE, PLANTED_SEED, lambda chunk: None, as_csv=False)[3]
     yield app, truth
     app.extensions["database_engine"].dispose()
 
