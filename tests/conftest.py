@@ -1,21 +1,13 @@
 """Fixtures: a fresh app per test on SQLite (and on Postgres when TEST_DATABASE_URL is set)."""
-import os
 import shutil
-from pathlib import Path
+from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import event
 
-from dashboard import create_app, schema
-from models import Base
-
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "fixtures" / "tiny"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-
-PASSWORDS = {"admin": "admin-pass-123", "manager": "manager-pass-123",
-             "analyst": "analyst-pass-123"}
+from dashboard import schema
+from tests.helpers import (TEST_DATABASE_URL, AuthActions, create_users, import_tiny,
+                           make_test_app, truncate_postgres)
 
 
 @pytest.fixture(autouse=True)
@@ -43,29 +35,6 @@ def postgres_url():
     return TEST_DATABASE_URL
 
 
-def _truncate_postgres(url):
-    engine = create_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
-def make_test_app(database_url, tmp_path, **overrides):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "CACHE_TYPE": "FileSystemCache",
-        "CACHE_DIR": str(tmp_path / "cache"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "WTF_CSRF_ENABLED": False,
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, tmp_path, sqlite_template):
     if request.param == "sqlite":
@@ -73,7 +42,7 @@ def database_url(request, tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
+    truncate_postgres(url)
     return url
 
 
@@ -110,40 +79,37 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def create_users(app):
-    """An admin, an analyst (all brands) and a manager of MuscleBlaze only."""
-    from dashboard import users
-
-    with app.app_context():
-        users.create_user("admin", PASSWORDS["admin"], "admin")
-        users.create_user("analyst", PASSWORDS["analyst"], "analyst")
-        users.create_user("manager", PASSWORDS["manager"], "manager", ["MuscleBlaze"])
-
-
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, username="admin", password=None):
-        password = password or PASSWORDS.get(username, "")
-        return self._client.post("/login", data={"username": username, "password": password})
-
-    def logout(self):
-        return self._client.get("/logout")
-
-
 @pytest.fixture
 def auth(app, client):
     create_users(app)
     return AuthActions(client)
 
 
-def import_tiny(app):
-    """Load tests/fixtures/tiny through the real import pipeline."""
-    from dashboard import importing
+@pytest.fixture
+def tiny(app, auth):
+    """The tiny data set imported into `app`'s database; returns the AuthActions."""
+    import_tiny(app)
+    return auth
 
-    with app.app_context():
-        result = importing.import_paths([str(TINY)], limits=importing.ImportLimits.from_app(app),
-                                        username="test")
-    assert not result.errors, [str(e) for e in result.errors]
-    return result
+
+@pytest.fixture
+def fixed_today(monkeypatch):
+    """Today pinned, so 'a year ahead' is a known day."""
+    from dashboard.importing import dates
+
+    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
+    return date(2026, 12, 1)
+
+
+@pytest.fixture
+def app_that_waits_briefly_for_locks(database_url, tmp_path):
+    """An app that gives up on a held lock after a fifth of a second, not 30 or 60."""
+    app = make_test_app(database_url, tmp_path, DB_STATEMENT_TIMEOUT_MS=200)
+    engine = app.extensions["database_engine"]
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        # Runs after the engine's own PRAGMAs, so this busy timeout is the one that holds.
+        event.listen(engine, "connect", lambda connection, _record: connection.execute(
+            "PRAGMA busy_timeout=200"))
+    yield app
+    engine.dispose()

@@ -1,7 +1,7 @@
 """The tiny data set with imported text that tries to become markup: links in names and ids."""
 import csv
 
-from tests.conftest import TINY
+from tests.helpers import TINY
 
 # Plotly draws <a href> in chart text; markdown turns [text](url) into a link.
 NAME = '<a href="https://evil.example/">Asha</a>'

@@ -17,7 +17,7 @@ from dashboard.extensions import db
 from models import (Brand, Campaign, DailyFact, DataState, Influencer, Order, Payout, Post,
                     Product)
 from tests import oracle
-from tests.conftest import TEST_REDIS_URL, TINY, create_users, import_tiny, make_test_app
+from tests.helpers import TEST_REDIS_URL, TINY, create_users, import_tiny, make_test_app
 
 BRANDS = ["MuscleBlaze", "HKVitals", "Gritzo"]
 CAMPAIGNS = ["MB_Jan", "HKV_Feb", "GZ_Feb"]
@@ -214,13 +214,6 @@ def test_previous_period_has_the_same_length_just_before():
     assert analytics.Selection(start=date(2025, 1, 1)).previous_period() is None
 
 
-@pytest.fixture
-def fixed_today(monkeypatch):
-    from dashboard.importing import dates
-
-    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
-
-
 @pytest.mark.parametrize("start, why", [
     ("0001-01-01", "is not between 2000-01-01 and 2027-12-01"),
     ("9999-12-31", "is not between 2000-01-01 and 2027-12-01"),
@@ -341,7 +334,7 @@ def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
         tmp_path, sqlite_template, shared_cache):
     # The demo, then DATABASE_URL pointed at real data, with the cache left in place: both
     # databases are at data version 1, and only the cache key's database id tells them apart.
-    from tests.test_views import body_of, find, text_of, update_view
+    from tests.helpers import body_of, find, text_of, update_view
 
     if shared_cache == "redis" and not TEST_REDIS_URL:
         pytest.skip("Redis tests skipped: TEST_REDIS_URL is not set")

@@ -8,8 +8,7 @@ from dashboard.extensions import db
 from callbacks import audit as audit_callbacks
 from layouts import audit as audit_layout
 from models import AuditEvent
-from tests.conftest import AuthActions, create_users
-from tests.test_auth import run_callback
+from tests.helpers import AuthActions, create_users, run_callback
 
 
 def test_record_and_read_newest_first_with_filter(app):

@@ -2,72 +2,17 @@
 import re
 
 import pytest
-from sqlalchemy import select
 
 from dashboard import auth
 from dashboard.web import guard, login
-from models import AuditEvent
-from tests.conftest import PASSWORDS, AuthActions, create_users, import_tiny
+from tests.helpers import (PASSWORDS, AuthActions, audit_events, callback_body, callback_key,
+                           create_users, import_tiny, output_ids, run_callback)
 
 # Paths an anonymous visitor may reach; everything else must refuse them.
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 ADMIN_ONLY_VIEWS = ("users", "audit", "data")
 ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
-
-
-# ---- helpers other test modules use ---------------------------------------------------------
-
-def output_ids(callback):
-    outputs = callback["output"]
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return [output.component_id for output in outputs]
-
-
-def callback_body(dash_app, key, values=None, changed=None):
-    """The JSON the Dash renderer would POST to run the callback registered under `key`,
-    with input and state values from `values` ({"id.property": value})."""
-    callback = dash_app.callback_map[key]
-    values = values or {}
-    outputs = callback["output"]
-    multi = isinstance(outputs, (list, tuple))
-    described = [{"id": output.component_id, "property": output.component_property}
-                 for output in (outputs if multi else [outputs])]
-
-    def with_values(dependencies):
-        return [dict(dependency, value=values.get(
-            f"{dependency['id']}.{dependency['property']}")) for dependency in dependencies]
-
-    inputs = with_values(callback["inputs"])
-    return {"output": key, "outputs": described if multi else described[0],
-            "inputs": inputs, "state": with_values(callback["state"]),
-            "changedPropIds": changed or [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
-
-
-def callback_key(dash_app, component_id, prop):
-    """The callback_map key of the callback that writes `component_id.prop`."""
-    for key, callback in dash_app.callback_map.items():
-        outputs = callback["output"]
-        for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
-            if output.component_id == component_id and output.component_property.split(
-                    "@")[0] == prop and not output.allow_duplicate:
-                return key
-    raise KeyError(f"no callback writes {component_id}.{prop}")
-
-
-def run_callback(client, dash_app, component_id, prop, values=None, changed=None,
-                 headers=None):
-    key = callback_key(dash_app, component_id, prop)
-    return client.post("/_dash-update-component?endId=1", headers=headers,
-                       json=callback_body(dash_app, key, values, changed))
-
-
-def audit_events(app, action):
-    from dashboard.extensions import db
-
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                  .order_by(AuditEvent.id)).all()
 
 
 @pytest.fixture

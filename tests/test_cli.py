@@ -1,20 +1,14 @@
 """The `dashboard` command end to end: what `make run` does, in a real process."""
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, free_port
+
 DASHBOARD = Path(sys.executable).parent / "dashboard"
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_setup_demo_then_run_serves_the_app(tmp_path):
@@ -28,7 +22,7 @@ def test_setup_demo_then_run_serves_the_app(tmp_path):
                            text=True, timeout=60, cwd=ROOT)
     assert "manager\tmanager\tHKVitals, MuscleBlaze\tactive" in users.stdout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(DASHBOARD), "run", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

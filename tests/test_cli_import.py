@@ -3,8 +3,7 @@ from sqlalchemy import func, select
 
 from dashboard.extensions import db
 from models import Order
-from tests.conftest import TINY
-from tests.test_importer import WriteLockHolder, app_that_waits_briefly_for_locks
+from tests.helpers import TINY, WriteLockHolder
 
 
 def orders_stored(app):
@@ -57,8 +56,9 @@ def test_bad_calls_exit_2(app, runner, tmp_path):
     assert named.exit_code == 0, named.output
 
 
-def test_refused_while_another_import_runs_exit_1_in_plain_words(database_url, tmp_path):
-    app = app_that_waits_briefly_for_locks(database_url, tmp_path)
+def test_refused_while_another_import_runs_exit_1_in_plain_words(
+        database_url, app_that_waits_briefly_for_locks):
+    app = app_that_waits_briefly_for_locks
     holder = WriteLockHolder(database_url)
     try:
         result = app.test_cli_runner().invoke(args=["import", str(TINY)])

@@ -9,8 +9,8 @@ import pytest
 
 from dashboard import demo
 from models.influencers import TIERS, tier_for
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data"
 FILES = ("influencers.csv", "posts.csv", "tracking_data.csv", "payouts.csv", "demo_truth.json")
 

@@ -7,13 +7,7 @@ import pytest
 
 from dashboard import auth
 from dashboard.web import exports
-from tests.conftest import TINY, import_tiny
-
-
-@pytest.fixture
-def tiny(app, auth):
-    import_tiny(app)
-    return auth
+from tests.helpers import TINY
 
 
 def read_csv(response):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import create_app
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_healthz_reports_database(client):
@@ -48,7 +48,7 @@ def test_wsgi_application_serves_dash_layout_once_logged_in(monkeypatch, tmp_pat
     importlib.reload(wsgi)
     application = wsgi.application
     application.config.update(WTF_CSRF_ENABLED=False, TESTING=True)
-    from tests.conftest import AuthActions, create_users
+    from tests.helpers import AuthActions, create_users
 
     create_users(application)
     client = application.test_client()

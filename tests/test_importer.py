@@ -1,24 +1,22 @@
 """The import pipeline: every rule of DATASETS.md, all-or-nothing, dry runs, refused files."""
 import hashlib
 import os
-import sqlite3
 import threading
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
-import psycopg
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from dashboard import importing
 from dashboard.importing import orders, pipeline, reading, schemas, validation
 from dashboard.extensions import db
 from models import (AuditEvent, Brand, Campaign, DataState, ImportBatch, Influencer, Order,
                     Payout, Post, Product)
-from tests.conftest import TINY, import_tiny, make_test_app
+from tests.helpers import TINY, WriteLockHolder, import_tiny, make_test_app
 
 INFLUENCERS = """influencer_id,name,category,gender,follower_count,platform
 1,Asha,Fitness,F,85000,Instagram
@@ -539,40 +537,6 @@ def test_usage_errors(sqlite_app, tmp_path):
 
 # ---------------------------------------------------------------------------- two imports at once
 
-class WriteLockHolder:
-    """Another import's transaction: holds the write lock (and a new campaign) until released."""
-
-    def __init__(self, database_url):
-        if database_url.startswith("sqlite"):
-            self.connection = sqlite3.connect(database_url.removeprefix("sqlite:///"),
-                                              isolation_level=None, check_same_thread=False)
-            self.connection.execute("BEGIN IMMEDIATE")
-        else:
-            self.connection = psycopg.connect(database_url.replace("+psycopg", ""))
-            self.connection.execute(f"SELECT pg_advisory_xact_lock({pipeline.IMPORT_LOCK_KEY})")
-        self.connection.execute("INSERT INTO campaigns (name) VALUES ('MB_Jan')")
-
-    def commit(self):
-        self.connection.commit()
-        self.connection.close()
-
-    def rollback(self):
-        self.connection.rollback()
-        self.connection.close()
-
-
-def app_that_waits_briefly_for_locks(database_url, tmp_path):
-    """An app that gives up on a held lock after a fifth of a second, not 30 or 60."""
-    app = make_test_app(database_url, tmp_path, DB_STATEMENT_TIMEOUT_MS=200)
-    engine = app.extensions["database_engine"]
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        # Runs after the engine's own PRAGMAs, so this busy timeout is the one that holds.
-        event.listen(engine, "connect", lambda connection, _record: connection.execute(
-            "PRAGMA busy_timeout=200"))
-    return app
-
-
 def test_an_import_waits_for_one_in_progress_then_sees_its_rows(app, database_url, tmp_path):
     with_influencers(app, tmp_path)
     # The other import has created the campaign this file names and not yet committed:
@@ -584,9 +548,9 @@ def test_an_import_waits_for_one_in_progress_then_sees_its_rows(app, database_ur
     assert count(app, Campaign) == 1 and count(app, Order) == 1
 
 
-def test_an_import_refused_while_another_holds_the_lock_changes_nothing(database_url,
-                                                                        tmp_path):
-    app = app_that_waits_briefly_for_locks(database_url, tmp_path)
+def test_an_import_refused_while_another_holds_the_lock_changes_nothing(
+        database_url, tmp_path, app_that_waits_briefly_for_locks):
+    app = app_that_waits_briefly_for_locks
     with_influencers(app, tmp_path)
     before = snapshot(app)
     holder = WriteLockHolder(database_url)
@@ -969,17 +933,6 @@ def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, fi
 
 # ---------------------------------------------------------------------------- dates
 
-@pytest.fixture
-def fixed_today(monkeypatch):
-    """Today pinned, so 'a year ahead' is a known day."""
-    from datetime import date
-
-    from dashboard.importing import dates
-
-    monkeypatch.setattr(dates, "today", lambda: date(2026, 12, 1))
-    return date(2026, 12, 1)
-
-
 def date_rows(values):
     return "".join(f"instagram,X,1,u{i},Whey Protein,MuscleBlaze,{value},1,100\n"
                    for i, value in enumerate(values))
@@ -1040,7 +993,7 @@ def test_an_upload_with_year_zero_is_a_report_not_an_error_number(client, auth, 
 
 
 def test_docs_state_every_limit_the_importer_enforces():
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     docs = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
     for dataset, columns in schemas.SCHEMAS.items():

@@ -6,16 +6,15 @@ import pytest
 
 from dashboard import analytics
 from dashboard.analytics import insights
-from tests.conftest import import_tiny
 
 EVERYTHING = analytics.Selection()
 
 
 @pytest.fixture
-def tiny_app(sqlite_app):
-    import_tiny(sqlite_app)
-    with sqlite_app.app_context():
-        yield sqlite_app
+def tiny_app(app, tiny):
+    """The tiny data set on each backend, with the app context open for the analytics calls."""
+    with app.app_context():
+        yield app
 
 
 def test_performers_split_at_the_quartiles(tiny_app):

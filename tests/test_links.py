@@ -3,14 +3,7 @@ import json
 
 import pytest
 
-from tests.conftest import import_tiny
-from tests.test_views import body_of, find, route, update_view
-
-
-@pytest.fixture
-def tiny(app, auth):
-    import_tiny(app)
-    return auth
+from tests.helpers import body_of, find, route, update_view
 
 
 def page_of(response):

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard.web import logs
-from tests.conftest import AuthActions, create_users, make_test_app
+from tests.helpers import AuthActions, create_users, make_test_app
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from tests.conftest import TINY, import_tiny
+from tests.helpers import TINY, import_tiny
 
 EXPECTED = TINY / "expected"
 # expected file -> the metrics command's arguments (expected/README.md).

@@ -6,8 +6,8 @@ import pytest
 from dashboard.web import login as dashboard_login
 from dashboard import create_app
 from layouts import components
-from tests.conftest import PASSWORDS, create_users, import_tiny
-from tests.test_views import body_of, expected_rows, find, text_of, update_view
+from tests.helpers import (PASSWORDS, body_of, create_users, expected_rows, find, import_tiny,
+                           text_of, update_view)
 
 # Nothing listens on port 1.
 DEAD_REDIS = "redis://127.0.0.1:1/0"

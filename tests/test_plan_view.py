@@ -7,7 +7,7 @@ import pytest
 
 from dashboard import demo
 from models.influencers import PLATFORMS
-from tests.test_views import find, ids_in, route
+from tests.helpers import find, ids_in, route, upload
 
 
 def update_plan(client, budget=None, brands=(), platforms=(), keep=(), exclude=(),
@@ -114,7 +114,6 @@ def test_an_upload_commit_fits_the_planner_for_every_scope_in_use(
         app, client, demo_data, monkeypatch):
     from dashboard import analytics
     from dashboard.analytics import planner
-    from tests.test_uploads import upload
 
     one_order = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
                  b"instagram,MB_2025_12,INF00001,u9,Whey Protein,MuscleBlaze,2025-12-01,2,"

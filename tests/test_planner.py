@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dashboard import analytics, demo
 from dashboard.analytics import planner, planner_fit
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 # The planted set the planner learns from in these tests (seed differs from the sample's).
 PLANTED_SCALE = 60_000

@@ -2,7 +2,6 @@
 import hashlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from dashboard import auth as dashboard_auth
 from dashboard.web import background
 from dashboard.extensions import make_engine
 from models import Base
-from tests.conftest import ROOT, AuthActions, create_users, make_test_app
+from tests.helpers import ROOT, AuthActions, create_users, free_port, make_test_app
 
 BIN = Path(sys.executable).parent
 BRANDS = ("MuscleBlaze", "HKVitals", "Gritzo")
@@ -84,12 +83,6 @@ def test_cache_stats_without_lookups_have_no_hit_rate(app, client, auth, monkeyp
 
 # --- gunicorn ---------------------------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _server_env(database_url, tmp_path, **extra):
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "BACKGROUND", "DASHBOARD_ENV")}
@@ -115,7 +108,7 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
 
 
 def test_gunicorn_serves_the_app_and_logs_json_per_request(sqlite_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = _server_env(sqlite_url, tmp_path, PORT=str(port), GUNICORN_WORKERS="1",
                       GUNICORN_THREADS="2")
     server = subprocess.Popen(

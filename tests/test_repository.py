@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # Built from parts so this file does not name what it looks for.
 OUTSIDE_FOLDERS = ["../" + "shared", "/work/" + "shared", "shared" + "/spec",

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from dashboard import reset, schema
 from dashboard.extensions import cache
-from tests.conftest import TEST_REDIS_URL, import_tiny, make_test_app
+from tests.helpers import TEST_REDIS_URL, import_tiny, make_test_app
 
 
 def _uploads(app):
@@ -48,7 +48,7 @@ def test_reset_with_yes_deletes_database_uploads_and_cache(sqlite_app):
 def test_reset_deletes_the_sign_in_sessions_with_the_database(sqlite_app):
     # A new database numbers its users from 1 again: a session left behind would sign a
     # stranger in as whoever gets that number.
-    from tests.conftest import AuthActions, create_users
+    from tests.helpers import AuthActions, create_users
 
     create_users(sqlite_app)
     client = sqlite_app.test_client()

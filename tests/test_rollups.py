@@ -10,7 +10,7 @@ from dashboard.extensions import db
 from models import Brand, Campaign, DailyFact, Influencer
 from models.catalogue import UNATTRIBUTED
 from tests import oracle
-from tests.conftest import TINY, import_tiny
+from tests.helpers import TINY, import_tiny
 
 COLUMNS = ["influencer_id", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
            "revenue", "spend_events", "spend", "posts", "reach", "in_post_window"]

@@ -11,9 +11,8 @@ from dashboard.config import DEFAULT_SECRET_KEY
 from dashboard.extensions import limiter
 from dashboard.web import login
 from dashboard.web.security import CSRF_COOKIE
-from tests.conftest import (PASSWORDS, TEST_REDIS_URL, AuthActions, create_users,
-                            make_test_app)
-from tests.test_auth import callback_body, callback_key
+from tests.helpers import (PASSWORDS, TEST_REDIS_URL, AuthActions, create_users, make_test_app,
+                           router_body)
 
 PRODUCTION = {"DASHBOARD_ENV": "production", "SECRET_KEY": "a-long-random-test-secret-value"}
 
@@ -32,12 +31,6 @@ def _set_cookies(response):
 def _form_token(client):
     page = client.get("/login").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def _router_body(app):
-    dash_app = app.extensions["dash_app"]
-    return callback_body(dash_app, callback_key(dash_app, "app-page", "children"),
-                         {"app-url.pathname": "/overview", "app-url.search": ""})
 
 
 # ---- CSRF ------------------------------------------------------------------------------------
@@ -61,7 +54,7 @@ def test_login_with_form_token_then_dash_post_needs_the_cookie_header(csrf_app):
         "username": "analyst", "password": PASSWORDS["analyst"],
         "csrf_token": _form_token(client)})
     assert response.status_code == 302
-    body = _router_body(csrf_app)
+    body = router_body(csrf_app)
     refused = client.post("/_dash-update-component?endId=1", json=body)
     assert refused.status_code == 400
     assert refused.is_json
@@ -76,7 +69,7 @@ def test_login_with_form_token_then_dash_post_needs_the_cookie_header(csrf_app):
 
 def test_anonymous_dash_post_is_401_before_csrf(csrf_app):
     response = csrf_app.test_client().post("/_dash-update-component?endId=1",
-                                           json=_router_body(csrf_app))
+                                           json=router_body(csrf_app))
     assert response.status_code == 401
 
 

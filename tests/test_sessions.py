@@ -2,13 +2,11 @@
 import time
 
 import pytest
-from sqlalchemy import select
 
 from dashboard import audit, users
 from dashboard.web.security import CSRF_COOKIE
-from tests.conftest import PASSWORDS, AuthActions, create_users, make_test_app
-from models import AuditEvent
-from tests.test_auth import callback_body, callback_key
+from tests.helpers import (PASSWORDS, AuthActions, audit_events, create_users, make_test_app,
+                           router_body)
 
 REMEMBER = "remember_token"
 
@@ -27,12 +25,6 @@ def _sign_in(client, username="analyst", remember=False, **form):
     response = client.post("/login", data=fields)
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
-
-
-def _router_body(app):
-    dash_app = app.extensions["dash_app"]
-    return callback_body(dash_app, callback_key(dash_app, "app-page", "children"),
-                         {"app-url.pathname": "/overview", "app-url.search": ""})
 
 
 def _client_with(app, cookies):
@@ -127,7 +119,7 @@ def test_keep_me_signed_in_survives_a_browser_restart(sqlite_url, tmp_path):
     assert restarted.get("/_dash-layout").status_code == 200
     assert restarted.get("/_dash-dependencies").status_code == 200
     csrf = restarted.get_cookie(CSRF_COOKIE).value
-    response = restarted.post("/_dash-update-component?endId=1", json=_router_body(app),
+    response = restarted.post("/_dash-update-component?endId=1", json=router_body(app),
                               headers={"X-CSRFToken": csrf})
     assert response.status_code == 200
     assert restarted.get("/_dash-layout").status_code == 200
@@ -149,14 +141,6 @@ def import_lock(sqlite_app, sqlite_url):
     holder.close()
 
 
-def _events(app, action):
-    from dashboard.extensions import db
-
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                  .order_by(AuditEvent.id)).all()
-
-
 def test_sign_in_and_pages_do_not_wait_behind_an_import_on_sqlite(sqlite_app, import_lock):
     client = sqlite_app.test_client()
     _sign_in(client, remember=True)
@@ -165,12 +149,12 @@ def test_sign_in_and_pages_do_not_wait_behind_an_import_on_sqlite(sqlite_app, im
     refused = AuthActions(sqlite_app.test_client()).login("analyst", "wrong-password")
     assert "Wrong username or password." in refused.get_data(as_text=True)
     # Nothing could be written yet: the import has the lock.
-    assert _events(sqlite_app, "login") == []
+    assert audit_events(sqlite_app, "login") == []
     import_lock.rollback()
     # The next write after the import puts the waiting lines down first, in order.
     _sign_in(sqlite_app.test_client(), "manager")
-    assert [e.username for e in _events(sqlite_app, "login")] == ["analyst", "manager"]
-    assert [e.username for e in _events(sqlite_app, "login_failed")] == ["analyst"]
+    assert [e.username for e in audit_events(sqlite_app, "login")] == ["analyst", "manager"]
+    assert [e.username for e in audit_events(sqlite_app, "login_failed")] == ["analyst"]
     with sqlite_app.app_context():
         assert users.get_user("analyst").last_login_at is not None
 
@@ -184,17 +168,17 @@ def test_sign_out_ends_the_session_while_an_import_runs_on_sqlite(sqlite_app, im
     import_lock.rollback()
     with sqlite_app.app_context():
         audit.write_waiting()
-    assert [e.username for e in _events(sqlite_app, "logout")] == ["analyst"]
+    assert [e.username for e in audit_events(sqlite_app, "logout")] == ["analyst"]
 
 
 def test_waiting_audit_lines_are_written_after_the_import_without_another_request(
         sqlite_app, import_lock):
     _sign_in(sqlite_app.test_client())
-    assert _events(sqlite_app, "login") == []
+    assert audit_events(sqlite_app, "login") == []
     import_lock.rollback()
     # Nobody else signs in: the worker retries on its own. Poll rather than time it.
     for _attempt in range(200):
-        if _events(sqlite_app, "login"):
+        if audit_events(sqlite_app, "login"):
             break
         time.sleep(0.05)
-    assert [e.username for e in _events(sqlite_app, "login")] == ["analyst"]
+    assert [e.username for e in audit_events(sqlite_app, "login")] == ["analyst"]

@@ -12,8 +12,8 @@ from dashboard import analytics
 from dashboard.web import uploads
 from dashboard.extensions import db
 from models import Order
-from tests.conftest import (PASSWORDS, AuthActions, create_users, import_tiny,
-                            make_test_app)
+from tests.helpers import (PASSWORDS, AuthActions, create_users, import_tiny, make_test_app,
+                           upload)
 
 BAD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orders,revenue\n"
                 b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n"
@@ -22,16 +22,10 @@ GOOD_TRACKING = (b"source,campaign,influencer_id,user_id,product,brand,date,orde
                  b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\n")
 
 
-def upload(client, *files):
-    data = {"files": [(io.BytesIO(content), name) for name, content in files]}
-    return client.post("/data/upload", data=data, content_type="multipart/form-data")
-
-
 @pytest.fixture
-def admin(app, auth):
-    import_tiny(app)
-    auth.login("admin")
-    return auth
+def admin(tiny):
+    tiny.login("admin")
+    return tiny
 
 
 def test_good_file_dry_run_reports_counts_and_writes_nothing(app, client, admin):

@@ -5,8 +5,7 @@ from sqlalchemy import select
 from dashboard import users
 from dashboard.extensions import db
 from models import AuditEvent, Brand
-from tests.conftest import PASSWORDS, AuthActions, create_users
-from tests.test_auth import run_callback
+from tests.helpers import PASSWORDS, AuthActions, create_users, run_callback
 
 
 def _events(app):

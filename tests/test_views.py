@@ -1,5 +1,4 @@
 """The dashboard views: layouts per role, callbacks through Dash's HTTP endpoint, brand scope."""
-import csv
 import json
 import pathlib
 import pickle
@@ -10,89 +9,11 @@ import pytest
 from dashboard import analytics, auth
 from layouts import components
 from tests import hostile as hostile_data
-from tests.conftest import TINY, import_tiny
+from tests.helpers import (body_of, expected_rows, find, ids_in, import_tiny, route, text_of,
+                           update_view)
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
                    "/brands"]
-NO_FILTERS = {"start": None, "end": None, "brands": [], "platforms": [], "categories": [],
-              "tiers": [], "baseline": 0.2}
-
-
-def expected_rows(name):
-    with open(TINY / "expected" / name, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def route(client, pathname, search=""):
-    """The router callback, as the browser calls it; returns the response JSON."""
-    body = {"output": "..app-page.children...app-navbar.children..",
-            "outputs": [{"id": "app-page", "property": "children"},
-                        {"id": "app-navbar", "property": "children"}],
-            "inputs": [{"id": "app-url", "property": "pathname", "value": pathname},
-                       {"id": "app-url", "property": "search", "value": search}],
-            "changedPropIds": ["app-url.pathname"]}
-    return client.post("/_dash-update-component", json=body)
-
-
-def update_view(client, view, filters=None, inputs=(), state=()):
-    """A view's main callback (body + URL) with the given filter values."""
-    values = dict(NO_FILTERS, **(filters or {}))
-    filter_inputs = [{"id": component_id, "property": prop, "value": values[name]}
-                     for (component_id, prop), (name, _) in zip(
-                         components.filter_ids(view), components.FILTER_CONTROLS)]
-    body = {"output": f"..{view}-body.children...{view}-url.search..",
-            "outputs": [{"id": f"{view}-body", "property": "children"},
-                        {"id": f"{view}-url", "property": "search"}],
-            "inputs": list(inputs) + filter_inputs, "state": list(state),
-            "changedPropIds": []}
-    return client.post("/_dash-update-component", json=body)
-
-
-def find(tree, component_id):
-    """The component with `component_id` in a Dash JSON tree, or None."""
-    if isinstance(tree, dict):
-        props = tree.get("props")
-        if isinstance(props, dict) and props.get("id") == component_id:
-            return tree
-        for value in tree.values():
-            found = find(value, component_id)
-            if found is not None:
-                return found
-    elif isinstance(tree, list):
-        for item in tree:
-            found = find(item, component_id)
-            if found is not None:
-                return found
-    return None
-
-
-def ids_in(tree):
-    found = set()
-    if isinstance(tree, dict):
-        props = tree.get("props")
-        if isinstance(props, dict) and isinstance(props.get("id"), str):
-            found.add(props["id"])
-        for value in tree.values():
-            found |= ids_in(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            found |= ids_in(item)
-    return found
-
-
-def body_of(response, view):
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()["response"][f"{view}-body"]["children"]
-
-
-def text_of(component):
-    return component["props"]["children"]
-
-
-@pytest.fixture
-def tiny(app, auth):
-    import_tiny(app)
-    return auth
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "manager"])

@@ -3,9 +3,8 @@ import os
 
 import pytest
 from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.common.by import By
 
-from tests.conftest import PASSWORDS, create_users, import_tiny, make_test_app
+from tests.helpers import create_users, import_tiny, make_test_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -50,27 +49,3 @@ def browser(dash_duo, live_app):
     """dash_duo with the live app started (not yet signed in)."""
     dash_duo.start_server(live_app.extensions["dash_app"], navigate=False)
     return dash_duo
-
-
-def sign_in(dash_duo, username):
-    """Sign in through the /login form and wait for the role's home page."""
-    dash_duo.driver.get(dash_duo.server.url + "/login")
-    dash_duo.wait_for_element("#username").send_keys(username)
-    dash_duo.find_element("#password").send_keys(PASSWORDS[username])
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#app-page .view-body, #page-forbidden", timeout=15)
-
-
-def sign_out(dash_duo):
-    dash_duo.driver.get(dash_duo.server.url + "/logout")
-    dash_duo.wait_for_element("#login-submit")
-
-
-def open_page(dash_duo, path):
-    dash_duo.driver.get(dash_duo.server.url + path)
-    dash_duo.wait_for_element("#app-page > *", timeout=15)
-
-
-def texts(dash_duo, selector):
-    return [element.text for element in dash_duo.driver.find_elements(By.CSS_SELECTOR,
-                                                                       selector)]

@@ -10,7 +10,7 @@ from dashboard import analytics
 from dashboard.analytics import insights
 from layouts import components
 from tests import hostile
-from tests.browser.conftest import open_page, sign_in, sign_out, texts
+from tests.browser.helpers import open_page, sign_in, sign_out, texts
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 import pytest
 
 from dashboard.extensions import make_engine
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

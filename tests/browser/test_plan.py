@@ -5,7 +5,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard import analytics, auth
 from dashboard.analytics import planner
 from layouts import components
-from tests.browser.conftest import open_page, sign_in
+from tests.browser.helpers import open_page, sign_in
 
 pytestmark = pytest.mark.browser
 SCOPES = {"admin": None, "analyst": None, "manager": frozenset({"MuscleBlaze"})}

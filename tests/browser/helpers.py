@@ -1,0 +1,28 @@
+"""What the browser test modules share: signing in and out, opening a page, reading texts."""
+from selenium.webdriver.common.by import By
+
+from tests.helpers import PASSWORDS
+
+
+def sign_in(dash_duo, username):
+    """Sign in through the /login form and wait for the role's home page."""
+    dash_duo.driver.get(dash_duo.server.url + "/login")
+    dash_duo.wait_for_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(PASSWORDS[username])
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_element("#app-page .view-body, #page-forbidden", timeout=15)
+
+
+def sign_out(dash_duo):
+    dash_duo.driver.get(dash_duo.server.url + "/logout")
+    dash_duo.wait_for_element("#login-submit")
+
+
+def open_page(dash_duo, path):
+    dash_duo.driver.get(dash_duo.server.url + path)
+    dash_duo.wait_for_element("#app-page > *", timeout=15)
+
+
+def texts(dash_duo, selector):
+    return [element.text for element in dash_duo.driver.find_elements(By.CSS_SELECTOR,
+                                                                       selector)]
