@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # folder -> the top-level packages its modules must never import
 NEVER_IMPORTS = {
