@@ -40,13 +40,13 @@ class Influencer(Base):
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_influencer_id_date", "influencer_id", "date"),)
+    __table_args__ = (Index("ix_posts_influencer_pk_date", "influencer_pk", "date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # post_id when the file has one, else the url: the natural key.
     post_key: Mapped[str] = mapped_column(String(2000), unique=True)
     post_id: Mapped[str | None] = mapped_column(String(200))
-    influencer_id: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
+    influencer_pk: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
     platform: Mapped[str] = mapped_column(String(20))
     date: Mapped[date] = mapped_column(Date, index=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
