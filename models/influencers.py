@@ -27,7 +27,8 @@ class Influencer(Base):
     __tablename__ = "influencers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The CSV's influencer_id: the natural key users see.
+    # The CSV's influencer_id: the natural key users see. Tables that point at a creator
+    # call their integer column influencer_pk, so influencer_id never means this id.
     influencer_key: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(200), index=True)
