@@ -30,28 +30,28 @@ def pandas_overview(engine, selection):
     """
     with engine.connect() as connection:
         orders = pd.read_sql_query(text(
-            "SELECT o.influencer_id, o.date, o.orders, o.revenue, b.name AS brand, "
+            "SELECT o.influencer_pk, o.date, o.orders, o.revenue, b.name AS brand, "
             "c.name AS campaign FROM orders o JOIN brands b ON b.id = o.brand_id "
             "JOIN campaigns c ON c.id = o.campaign_id"), connection)
         posts = pd.read_sql_query(text(
-            "SELECT p.influencer_id, p.date, p.reach, p.likes, p.comments, b.name AS brand "
+            "SELECT p.influencer_pk, p.date, p.reach, p.likes, p.comments, b.name AS brand "
             "FROM posts p LEFT JOIN brands b ON b.id = p.brand_id"), connection)
         influencers = pd.read_sql_query(text(
-            "SELECT id AS influencer_id, platform FROM influencers"), connection)
+            "SELECT id AS influencer_pk, platform FROM influencers"), connection)
         payouts = pd.read_sql_query(text(
-            "SELECT influencer_id, basis, total_payout FROM payouts"), connection)
+            "SELECT influencer_pk, basis, total_payout FROM payouts"), connection)
     orders["date"] = pd.to_datetime(orders["date"])
     posts["date"] = pd.to_datetime(posts["date"])
 
-    spend_events = time_phased_spend(orders, posts, payouts)
+    spend_events = time_phased_spend(orders, posts, payouts, "influencer_pk")
     previous = selection.previous_period()
     first_day = pd.Timestamp(previous.start)
     orders = orders[orders["date"] >= first_day]
     posts = posts[posts["date"] >= first_day]
     spend_events = spend_events[spend_events["date"] >= first_day]
-    platform_of = influencers.set_index("influencer_id")["platform"]
+    platform_of = influencers.set_index("influencer_pk")["platform"]
     for frame in (orders, posts, spend_events):
-        frame["platform"] = frame["influencer_id"].map(platform_of)
+        frame["platform"] = frame["influencer_pk"].map(platform_of)
 
     def in_period(period):
         start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
@@ -71,30 +71,33 @@ def pandas_overview(engine, selection):
     }
 
 
-def time_phased_spend(orders, posts, payouts):
-    """Dated spend events per METRICS.md (undated ones never count in a dated selection)."""
-    orders_of = orders.groupby("influencer_id")["orders"].sum()
-    by_order = payouts[payouts["basis"] == "order"][["influencer_id", "total_payout"]]
-    order_spend = orders.merge(by_order, on="influencer_id")
-    all_orders = order_spend["influencer_id"].map(orders_of)
+def time_phased_spend(orders, posts, payouts, creator="influencer_id"):
+    """Dated spend events per METRICS.md (undated ones never count in a dated selection).
+
+    `creator` names the column that tells creators apart: the CSV key or the database's.
+    """
+    orders_of = orders.groupby(creator)["orders"].sum()
+    by_order = payouts[payouts["basis"] == "order"][[creator, "total_payout"]]
+    order_spend = orders.merge(by_order, on=creator)
+    all_orders = order_spend[creator].map(orders_of)
     order_spend = order_spend[all_orders > 0].assign(
         amount=lambda frame: frame["total_payout"] * frame["orders"]
-        / frame["influencer_id"].map(orders_of))
+        / frame[creator].map(orders_of))
 
-    revenue_pairs = orders.groupby(["influencer_id", "brand", "campaign"],
+    revenue_pairs = orders.groupby([creator, "brand", "campaign"],
                                    as_index=False)["revenue"].sum()
-    revenue_of = revenue_pairs.groupby("influencer_id")["revenue"].transform("sum")
+    revenue_of = revenue_pairs.groupby(creator)["revenue"].transform("sum")
     revenue_pairs = revenue_pairs[revenue_of > 0].assign(
         share=lambda frame: frame["revenue"] / revenue_of[revenue_of > 0])
-    by_post = payouts[payouts["basis"] == "post"][["influencer_id", "total_payout"]]
-    post_spend = posts[["influencer_id", "date"]].merge(by_post, on="influencer_id")
-    post_spend["amount"] = post_spend["total_payout"] / post_spend["influencer_id"].map(
-        posts.groupby("influencer_id").size())
-    post_spend = post_spend.merge(revenue_pairs[["influencer_id", "brand", "campaign", "share"]],
-                                  on="influencer_id", how="left")
+    by_post = payouts[payouts["basis"] == "post"][[creator, "total_payout"]]
+    post_spend = posts[[creator, "date"]].merge(by_post, on=creator)
+    post_spend["amount"] = post_spend["total_payout"] / post_spend[creator].map(
+        posts.groupby(creator).size())
+    post_spend = post_spend.merge(revenue_pairs[[creator, "brand", "campaign", "share"]],
+                                  on=creator, how="left")
     post_spend["amount"] *= post_spend["share"].fillna(1.0)
     post_spend[["brand", "campaign"]] = post_spend[["brand", "campaign"]].fillna(UNATTRIBUTED)
-    columns = ["influencer_id", "date", "brand", "campaign", "amount"]
+    columns = [creator, "date", "brand", "campaign", "amount"]
     return pd.concat([order_spend[columns], post_spend[columns]], ignore_index=True)
 
 

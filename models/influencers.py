@@ -27,7 +27,8 @@ class Influencer(Base):
     __tablename__ = "influencers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The CSV's influencer_id: the natural key users see.
+    # The CSV's influencer_id: the natural key users see. Tables that point at a creator
+    # call their integer column influencer_pk, so influencer_id never means this id.
     influencer_key: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(200), index=True)
@@ -40,13 +41,13 @@ class Influencer(Base):
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_influencer_id_date", "influencer_id", "date"),)
+    __table_args__ = (Index("ix_posts_influencer_pk_date", "influencer_pk", "date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # post_id when the file has one, else the url: the natural key.
     post_key: Mapped[str] = mapped_column(String(2000), unique=True)
     post_id: Mapped[str | None] = mapped_column(String(200))
-    influencer_id: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
+    influencer_pk: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
     platform: Mapped[str] = mapped_column(String(20))
     date: Mapped[date] = mapped_column(Date, index=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)

@@ -20,7 +20,7 @@ class Order(Base):
               postgresql_where=text("tracking_id IS NOT NULL")),
         # Covering for the rollup rebuild, which groups orders by these keys: SQLite reads
         # them in index order instead of sorting every order again.
-        Index("ix_orders_influencer_id_date", "influencer_id", "date", "brand_id",
+        Index("ix_orders_influencer_pk_date", "influencer_pk", "date", "brand_id",
               "campaign_id", "orders", "revenue"),
     )
 
@@ -30,7 +30,7 @@ class Order(Base):
     dup_index: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(100))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    influencer_id: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
+    influencer_pk: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
     user_id: Mapped[str] = mapped_column(String(200))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))

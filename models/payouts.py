@@ -9,10 +9,10 @@ BASES = ("post", "order")
 
 class Payout(Base):
     __tablename__ = "payouts"
-    __table_args__ = (UniqueConstraint("influencer_id", "basis"),)
+    __table_args__ = (UniqueConstraint("influencer_pk", "basis"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    influencer_id: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
+    influencer_pk: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
     basis: Mapped[str] = mapped_column(String(10))
     rate: Mapped[float] = mapped_column(Float)
     orders: Mapped[int | None] = mapped_column(BigInteger)

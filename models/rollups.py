@@ -21,11 +21,11 @@ class DailyFact(Base):
     __tablename__ = "daily_facts"
     __table_args__ = (
         Index("ix_daily_facts_day_brand_id", "day", "brand_id"),
-        Index("ix_daily_facts_influencer_id_day", "influencer_id", "day"),
+        Index("ix_daily_facts_influencer_pk_day", "influencer_pk", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    influencer_id: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
+    influencer_pk: Mapped[int] = mapped_column(ForeignKey("influencers.id"))
     day: Mapped[date | None] = mapped_column(Date)
     month: Mapped[str | None] = mapped_column(String(7))
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"))

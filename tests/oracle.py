@@ -217,7 +217,7 @@ def write_frames(session, frames):
              follower_count=int(r.follower_count), platform=r.platform,
              tier=tier(int(r.follower_count)))
         for r in influencers.itertuples(index=False)])
-    influencer_ids = dict(session.execute(select(Influencer.influencer_key, Influencer.id)).all())
+    influencer_pks = dict(session.execute(select(Influencer.influencer_key, Influencer.id)).all())
     tracking, posts = frames["tracking_data"], frames["posts"]
     post_brands = ([b for b in posts["brand"] if isinstance(b, str)]
                    if "brand" in posts.columns else [])
@@ -234,7 +234,7 @@ def write_frames(session, frames):
     product_ids = dict(session.execute(select(Product.name, Product.id)).all())
     if len(posts):
         session.execute(insert(Post), [
-            dict(post_key=r.url, url=r.url, influencer_id=influencer_ids[str(r.influencer_id)],
+            dict(post_key=r.url, url=r.url, influencer_pk=influencer_pks[str(r.influencer_id)],
                  platform=r.platform, date=_day(r.date), caption=None, reach=int(r.reach),
                  likes=int(r.likes), comments=int(r.comments),
                  brand_id=brand_ids[r.brand] if isinstance(getattr(r, "brand", None), str)
@@ -243,14 +243,14 @@ def write_frames(session, frames):
     if len(tracking):
         session.execute(insert(Order), [
             dict(source=r.source, campaign_id=campaign_ids[r.campaign],
-                 influencer_id=influencer_ids[str(r.influencer_id)], user_id=str(r.user_id),
+                 influencer_pk=influencer_pks[str(r.influencer_id)], user_id=str(r.user_id),
                  product_id=product_ids[r.product], brand_id=brand_ids[r.brand],
                  date=_day(r.date), orders=int(r.orders), revenue=float(r.revenue))
             for r in tracking.itertuples(index=False)])
     payouts = frames["payouts"]
     if len(payouts):
         session.execute(insert(Payout), [
-            dict(influencer_id=influencer_ids[str(r.influencer_id)], basis=r.basis,
+            dict(influencer_pk=influencer_pks[str(r.influencer_id)], basis=r.basis,
                  rate=float(r.rate), orders=None if pd.isna(r.orders) else int(r.orders),
                  total_payout=float(r.total_payout))
             for r in payouts.itertuples(index=False)])

@@ -181,7 +181,7 @@ def test_rebuild_of_some_influencers_equals_full_rebuild(sqlite_app):
     from dashboard.importing import rollups
 
     import_tiny(sqlite_app)
-    columns = ["influencer_id", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
+    columns = ["influencer_pk", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
                "revenue", "spend_events", "spend", "posts", "reach", "in_post_window"]
 
     def facts():

@@ -12,7 +12,7 @@ from models.catalogue import UNATTRIBUTED
 from tests import oracle
 from tests.helpers import TINY, import_tiny
 
-COLUMNS = ["influencer_id", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
+COLUMNS = ["influencer_pk", "day", "brand_id", "campaign_id", "tracking_rows", "orders",
            "revenue", "spend_events", "spend", "posts", "reach", "in_post_window"]
 # A fact's key in the words of the CSV files, and what is summed under it.
 KEY = ["influencer", "day", "brand", "campaign"]
@@ -30,7 +30,7 @@ def stored_facts():
     query = (select(Influencer.influencer_key.label("influencer"), DailyFact.day,
                     Brand.name.label("brand"), Campaign.name.label("campaign"),
                     *[getattr(DailyFact, name) for name in SUMS], DailyFact.in_post_window)
-             .join(Influencer, Influencer.id == DailyFact.influencer_id)
+             .join(Influencer, Influencer.id == DailyFact.influencer_pk)
              .outerjoin(Brand, Brand.id == DailyFact.brand_id)
              .outerjoin(Campaign, Campaign.id == DailyFact.campaign_id))
     frame = pd.read_sql(query, db.engine)
@@ -167,7 +167,7 @@ def test_payout_without_revenue_goes_to_unattributed(sqlite_app):
         campaign = db.session.execute(
             select(Campaign.id).where(Campaign.name == UNATTRIBUTED)).scalar()
         rows = facts()
-        own = rows[rows["influencer_id"] == esha]
+        own = rows[rows["influencer_pk"] == esha]
         assert own[["brand_id", "campaign_id", "spend"]].values.tolist() == [
             [brand, campaign, 700.0]]
         assert own["day"].isna().all()
@@ -177,7 +177,7 @@ def test_post_windows_cover_days_zero_to_six(sqlite_app):
     import_tiny(sqlite_app)
     with sqlite_app.app_context():
         rows = facts()
-        orders = rows[rows["tracking_rows"] > 0].set_index(["influencer_id", "day"])
+        orders = rows[rows["tracking_rows"] > 0].set_index(["influencer_pk", "day"])
         # Asha posted on Jan 5 and Feb 10: her Jan 6/7 and Feb 11 orders are in windows.
         assert orders.loc[(1, pd.Timestamp("2025-01-06").date()), "in_post_window"].all()
         # Bilal posted Jan 20; his Feb 2 order is 13 days later.

@@ -26,9 +26,9 @@ def _measured_baseline(selection, by, scope):
     rates = _revenue_outside_windows(selection, by, scope)
     expected = {}
     for row in _revenue_in_selection(selection, by, scope).itertuples(index=False):
-        span = spans.get(row.influencer_id)
+        span = spans.get(row.influencer_pk)
         outside_revenue = rates.get((None if by in ("overall", "month") else row.group,
-                                     row.influencer_id), 0.0)
+                                     row.influencer_pk), 0.0)
         if span is None or span[2] == 0:
             # Every active day lies in a post window: nothing to measure, assume b.
             organic_revenue = selection.baseline * row.revenue
@@ -62,18 +62,18 @@ def _month_end(month_start):
 def _influencer_spans():
     """influencer id -> (first day, last day, days in that span outside every post window)."""
     first_last = db.session.execute(
-        select(DailyFact.influencer_id, func.min(DailyFact.day), func.max(DailyFact.day))
-        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_id)).all()
-    post_days = pd.DataFrame(db.session.execute(select(Post.influencer_id, Post.date)).all(),
-                             columns=["influencer_id", "date"])
+        select(DailyFact.influencer_pk, func.min(DailyFact.day), func.max(DailyFact.day))
+        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_pk)).all()
+    post_days = pd.DataFrame(db.session.execute(select(Post.influencer_pk, Post.date)).all(),
+                             columns=["influencer_pk", "date"])
     windows = {}
-    for influencer_id, dates in post_days.groupby("influencer_id")["date"]:
-        windows[influencer_id] = sorted({as_date(d) for d in dates})
+    for influencer_pk, dates in post_days.groupby("influencer_pk")["date"]:
+        windows[influencer_pk] = sorted({as_date(d) for d in dates})
     spans = {}
-    for influencer_id, first, last in first_last:
+    for influencer_pk, first, last in first_last:
         first, last = as_date(first), as_date(last)
-        covered = _covered_days(windows.get(influencer_id, []), first, last)
-        spans[influencer_id] = (first, last, (last - first).days + 1 - covered)
+        covered = _covered_days(windows.get(influencer_pk, []), first, last)
+        spans[influencer_pk] = (first, last, (last - first).days + 1 - covered)
     return spans
 
 
@@ -103,7 +103,7 @@ def _revenue_outside_windows(selection, by, scope):
     """(group or None, influencer id) -> all-time revenue on days outside post windows."""
     group = None if by in ("overall", "month") else group_column(by)[1]
     from_clause, conditions = _baseline_query(selection, by, scope, dates=False)
-    keys = ([group] if group is not None else []) + [DailyFact.influencer_id]
+    keys = ([group] if group is not None else []) + [DailyFact.influencer_pk]
     statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
         from_clause).where(*conditions, DailyFact.in_post_window == false()).group_by(*keys)
     rates = {}
@@ -119,9 +119,9 @@ def _revenue_in_selection(selection, by, scope):
     """Revenue per (group, influencer) inside the selection."""
     group = group_column(by)[1]
     from_clause, conditions = _baseline_query(selection, by, scope, dates=True)
-    keys = ([group] if group is not None else []) + [DailyFact.influencer_id]
+    keys = ([group] if group is not None else []) + [DailyFact.influencer_pk]
     statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
         from_clause).where(*conditions).group_by(*keys)
     rows = [(("all",) if group is None else ()) + tuple(row)
             for row in db.session.execute(statement).all()]
-    return pd.DataFrame(rows, columns=["group", "influencer_id", "revenue"])
+    return pd.DataFrame(rows, columns=["group", "influencer_pk", "revenue"])

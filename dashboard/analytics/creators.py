@@ -42,7 +42,7 @@ def influencer_profile(influencer_key, selection, *, scope) -> dict | None:
         return None
     if scope is not None:
         visible = db.session.execute(influencers_in_scope(scope).where(
-            DailyFact.influencer_id == influencer.id).limit(1)).first()
+            DailyFact.influencer_pk == influencer.id).limit(1)).first()
         if visible is None:
             return None
     return cached("influencer_profile", selection, scope,
@@ -67,13 +67,13 @@ def _influencer_profile(influencer, selection, scope):
                     "platform": influencer.platform, "tier": influencer.tier},
         "metrics": row,
         "posts": _posts_frame(influencer, selection, scope),
-        "timeseries": timeseries_frame(selection, scope, "day", influencer_id=influencer.id),
-        "payouts": reconciliation_frame(influencer_ids=[influencer.id], scope=scope),
+        "timeseries": timeseries_frame(selection, scope, "day", influencer_pk=influencer.id),
+        "payouts": reconciliation_frame(influencer_pks=[influencer.id], scope=scope),
     }
 
 
 def _posts_frame(influencer, selection, scope):
-    conditions = [Post.influencer_id == influencer.id]
+    conditions = [Post.influencer_pk == influencer.id]
     if selection.start is not None:
         conditions.append(Post.date >= selection.start)
     if selection.end is not None:
@@ -92,7 +92,7 @@ def _posts_frame(influencer, selection, scope):
     return nulls_as_none(frame, ["engagement_rate"])
 
 
-def reconciliation_frame(*, scope, influencer_ids=None) -> pd.DataFrame:
+def reconciliation_frame(*, scope, influencer_pks=None) -> pd.DataFrame:
     """Each payout against rate x units: posts for basis post, orders for basis order.
 
     Orders are the payout row's own `orders` when the file gave them, else every stored
@@ -100,23 +100,23 @@ def reconciliation_frame(*, scope, influencer_ids=None) -> pd.DataFrame:
     Only scope None sees whole payouts; a brand-limited scope gets payouts_in_scope.
     """
     if scope is not None:
-        return payouts_in_scope(scope, influencer_ids=influencer_ids)
-    stored_orders = select(DailyFact.influencer_id,
+        return payouts_in_scope(scope, influencer_pks=influencer_pks)
+    stored_orders = select(DailyFact.influencer_pk,
                            cast(func.sum(DailyFact.orders), BigInteger).label("orders")
-                           ).group_by(DailyFact.influencer_id).subquery()
-    post_counts = select(Post.influencer_id, func.count().label("posts")).group_by(
-        Post.influencer_id).subquery()
+                           ).group_by(DailyFact.influencer_pk).subquery()
+    post_counts = select(Post.influencer_pk, func.count().label("posts")).group_by(
+        Post.influencer_pk).subquery()
     statement = select(
         Influencer.influencer_key.label("influencer_id"), Influencer.name, Payout.basis,
         Payout.rate, Payout.orders.label("payout_orders"),
         stored_orders.c.orders.label("stored_orders"), post_counts.c.posts,
         Payout.total_payout,
     ).select_from(Payout.__table__.join(Influencer.__table__,
-                                        Influencer.id == Payout.influencer_id)
-                  .outerjoin(stored_orders, stored_orders.c.influencer_id == Payout.influencer_id)
-                  .outerjoin(post_counts, post_counts.c.influencer_id == Payout.influencer_id))
-    if influencer_ids is not None:
-        statement = statement.where(Payout.influencer_id.in_(list(influencer_ids)))
+                                        Influencer.id == Payout.influencer_pk)
+                  .outerjoin(stored_orders, stored_orders.c.influencer_pk == Payout.influencer_pk)
+                  .outerjoin(post_counts, post_counts.c.influencer_pk == Payout.influencer_pk))
+    if influencer_pks is not None:
+        statement = statement.where(Payout.influencer_pk.in_(list(influencer_pks)))
     frame = pd.DataFrame(db.session.execute(statement).all(),
                          columns=[c.name for c in statement.selected_columns])
     posts = frame["posts"].fillna(0).astype("int64")
@@ -135,7 +135,7 @@ def reconciliation_frame(*, scope, influencer_ids=None) -> pd.DataFrame:
                   "expected", "total_payout", "difference"]].reset_index(drop=True)
 
 
-def payouts_in_scope(scope, *, influencer_ids=None) -> pd.DataFrame:
+def payouts_in_scope(scope, *, influencer_pks=None) -> pd.DataFrame:
     """Per paid creator, only the spend, orders and posts booked to the scope's brands.
 
     A payout carries no brand: its total, rate x units and difference would show the
@@ -143,19 +143,19 @@ def payouts_in_scope(scope, *, influencer_ids=None) -> pd.DataFrame:
     sums are all time, under the same brand rule as every other view of this scope.
     """
     in_scope = select(
-        DailyFact.influencer_id,
+        DailyFact.influencer_pk,
         cast(func.sum(DailyFact.orders), BigInteger).label("orders"),
         cast(func.sum(DailyFact.posts), BigInteger).label("posts"),
         cast(func.sum(DailyFact.spend), Float).label("spend"),
-    ).where(*fact_filters(Selection(), scope)).group_by(DailyFact.influencer_id).subquery()
+    ).where(*fact_filters(Selection(), scope)).group_by(DailyFact.influencer_pk).subquery()
     statement = select(
         Influencer.influencer_key.label("influencer_id"), Influencer.name, Payout.basis,
         in_scope.c.orders, in_scope.c.posts, in_scope.c.spend,
     ).select_from(Payout.__table__.join(Influencer.__table__,
-                                        Influencer.id == Payout.influencer_id)
-                  .join(in_scope, in_scope.c.influencer_id == Payout.influencer_id))
-    if influencer_ids is not None:
-        statement = statement.where(Payout.influencer_id.in_(list(influencer_ids)))
+                                        Influencer.id == Payout.influencer_pk)
+                  .join(in_scope, in_scope.c.influencer_pk == Payout.influencer_pk))
+    if influencer_pks is not None:
+        statement = statement.where(Payout.influencer_pk.in_(list(influencer_pks)))
     paid = pd.DataFrame(db.session.execute(statement).all(),
                         columns=[c.name for c in statement.selected_columns])
     # One row per creator: the in-scope spend mixes both bases, so a row per payout would

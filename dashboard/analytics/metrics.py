@@ -75,8 +75,8 @@ def _min_max(values):
     return (values - low) / (high - low) * 100
 
 
-def _metrics_frame(selection, by, scope, *, influencer_id=None):
-    return _finish(grouped_sums(selection, by, scope, influencer_id=influencer_id), by,
+def _metrics_frame(selection, by, scope, *, influencer_pk=None):
+    return _finish(grouped_sums(selection, by, scope, influencer_pk=influencer_pk), by,
                    selection.baseline)
 
 
@@ -125,9 +125,9 @@ def timeseries(selection, *, scope, freq="day", use_cache=True) -> pd.DataFrame:
                   use_cache=use_cache)
 
 
-def timeseries_frame(selection, scope, freq, influencer_id=None):
+def timeseries_frame(selection, scope, freq, influencer_pk=None):
     by = "month" if freq == "month" else "day"
-    sums = grouped_sums(selection, by, scope, influencer_id=influencer_id)
+    sums = grouped_sums(selection, by, scope, influencer_pk=influencer_pk)
     return _timeseries_from_sums(sums, freq, selection.baseline)
 
 

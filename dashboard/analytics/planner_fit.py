@@ -35,15 +35,15 @@ def history(selection, scope, *, as_of=None):
     if as_of is not None:
         conditions.append(DailyFact.day <= as_of)
     statement = (
-        select(DailyFact.influencer_id, DailyFact.day, DailyFact.in_post_window,
+        select(DailyFact.influencer_pk, DailyFact.day, DailyFact.in_post_window,
                cast(func.sum(DailyFact.revenue), Float), cast(func.sum(DailyFact.orders),
                                                               BigInteger),
                cast(func.sum(DailyFact.spend), Float), cast(func.sum(DailyFact.posts),
                                                             BigInteger))
         .select_from(DailyFact.__table__.join(Influencer.__table__,
-                                              Influencer.id == DailyFact.influencer_id))
+                                              Influencer.id == DailyFact.influencer_pk))
         .where(and_(*conditions))
-        .group_by(DailyFact.influencer_id, DailyFact.day, DailyFact.in_post_window))
+        .group_by(DailyFact.influencer_pk, DailyFact.day, DailyFact.in_post_window))
     daily = pd.DataFrame(db.session.execute(statement).all(),
                          columns=["creator", "day", "in_window", "revenue", "orders", "spend",
                                   "posts"])
@@ -53,7 +53,7 @@ def history(selection, scope, *, as_of=None):
         select(Influencer.id, Influencer.influencer_key, Influencer.name, Influencer.platform,
                Influencer.tier, Influencer.category).where(Influencer.id.in_(ids))).all(),
         columns=["creator", "influencer_id", "name", "platform", "tier", "category"])
-    post_statement = select(Post.influencer_id, Post.date).where(Post.influencer_id.in_(ids))
+    post_statement = select(Post.influencer_pk, Post.date).where(Post.influencer_pk.in_(ids))
     if as_of is not None:
         post_statement = post_statement.where(Post.date <= as_of)
     post_days = pd.DataFrame(db.session.execute(post_statement).all(),

@@ -36,7 +36,7 @@ def group_column(by):
     raise ValueError(f"Unknown dimension {by!r}: choose one of {', '.join(DIMENSIONS)}.")
 
 
-def fact_filters(selection, scope, *, influencer_id=None, dates=True):
+def fact_filters(selection, scope, *, influencer_pk=None, dates=True):
     """WHERE conditions on daily_facts (joined to influencers) for a selection and scope."""
     conditions = []
     if dates and selection.dated:
@@ -53,15 +53,15 @@ def fact_filters(selection, scope, *, influencer_id=None, dates=True):
         # for a brand-limited user, only those of creators who work with the user's brands.
         unbranded = DailyFact.brand_id.is_(None)
         if scope is not None:
-            unbranded = and_(unbranded, DailyFact.influencer_id.in_(influencers_in_scope(scope)))
+            unbranded = and_(unbranded, DailyFact.influencer_pk.in_(influencers_in_scope(scope)))
         conditions.append(or_(unbranded, DailyFact.brand_id.in_(
             select(Brand.id).where(Brand.name.in_(sorted(brands))).scalar_subquery())))
     for attribute, wanted in zip(CREATOR_COLUMNS, (selection.platforms, selection.categories,
                                                    selection.tiers)):
         if wanted:
             conditions.append(getattr(Influencer, attribute).in_(sorted(wanted)))
-    if influencer_id is not None:
-        conditions.append(DailyFact.influencer_id == influencer_id)
+    if influencer_pk is not None:
+        conditions.append(DailyFact.influencer_pk == influencer_pk)
     return conditions
 
 
@@ -73,7 +73,7 @@ def influencers_in_scope(scope):
     """
     if scope is None:
         return select(Influencer.id)
-    return select(DailyFact.influencer_id).where(DailyFact.brand_id.in_(
+    return select(DailyFact.influencer_pk).where(DailyFact.brand_id.in_(
         select(Brand.id).where(Brand.name.in_(sorted(scope))).scalar_subquery())).distinct()
 
 
@@ -82,7 +82,7 @@ def facts_from(by, *, influencers):
     from_clause = DailyFact.__table__
     if influencers:
         from_clause = from_clause.join(Influencer.__table__,
-                                       Influencer.id == DailyFact.influencer_id)
+                                       Influencer.id == DailyFact.influencer_pk)
     if by == "brand":
         from_clause = from_clause.join(Brand.__table__, Brand.id == DailyFact.brand_id)
     if by == "campaign":
@@ -105,11 +105,11 @@ def sum_columns():
     return columns
 
 
-def grouped_sums(selection, by, scope, *, influencer_id=None):
+def grouped_sums(selection, by, scope, *, influencer_pk=None):
     """Summed fact columns per group, straight from the database (no ratios yet)."""
     key_label, key_column = group_column(by)
     from_clause = facts_from(by, influencers=_needs_influencers(selection, by))
-    conditions = fact_filters(selection, scope, influencer_id=influencer_id)
+    conditions = fact_filters(selection, scope, influencer_pk=influencer_pk)
     if by in ("month", "day"):
         # Undated spend never belongs to a month or a day.
         conditions.append(DailyFact.day.is_not(None))

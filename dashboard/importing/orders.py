@@ -19,7 +19,7 @@ ROW_HASH_SEPARATOR = "\x1f"
 _FNV_PRIME = np.uint64(0x100000001B3)
 SQLITE_IN_LIMIT = 10_000
 ORDER_COLUMNS = ("tracking_id", "row_hash", "dup_index", "source", "campaign_id",
-                 "influencer_id", "user_id", "product_id", "brand_id", "date", "orders",
+                 "influencer_pk", "user_id", "product_id", "brand_id", "date", "orders",
                  "revenue", "import_batch_id")
 # What a tracking_id row is compared on to tell updated from unchanged.
 ORDER_VALUES = ORDER_COLUMNS[3:12]
@@ -105,7 +105,7 @@ class TrackingWriter:
 
     def write(self, checked):
         context, values = self.context, checked.values
-        influencer_ids = resolve_influencers(context, self.job, checked)
+        influencer_pks = resolve_influencers(context, self.job, checked)
         ok = ~checked.bad
         campaigns, products, brands = values["campaign"], values["product"], values["brand"]
         context.ensure(Campaign, context.campaigns, campaigns[ok].unique().tolist())
@@ -152,7 +152,7 @@ class TrackingWriter:
             "date": values["date"].to_numpy(dtype=object)[kept],
             "orders": values["orders"][kept].astype(np.int64),
             "revenue": values["revenue"][kept],
-            "influencer_id": influencer_ids[kept].astype(np.int64),
+            "influencer_pk": influencer_pks[kept].astype(np.int64),
             "campaign_id": lookup(campaign_names, context.campaigns).astype(np.int64),
             "product_id": lookup(product_names, context.products).astype(np.int64),
             "brand_id": brand_ids,
@@ -181,7 +181,7 @@ class TrackingWriter:
         self.report.new += inserted
         self.report.unchanged += count - inserted
         if inserted:
-            self.context.changed_influencers.update(np.unique(rows["influencer_id"]).tolist())
+            self.context.changed_influencers.update(np.unique(rows["influencer_pk"]).tolist())
 
     def _upsert_keyed(self, rows):
         """Rows with a tracking_id: insert, update in place, or leave as they are."""
@@ -211,14 +211,14 @@ class TrackingWriter:
                 fresh.append(i)
             elif tuple(getattr(previous, c) for c in ORDER_VALUES) != tuple(values.values()):
                 changed.append({**values, "id": previous.id, "import_batch_id": this_batch})
-                context.changed_influencers.update((previous.influencer_id,
-                                                    values["influencer_id"]))
+                context.changed_influencers.update((previous.influencer_pk,
+                                                    values["influencer_pk"]))
             else:
                 self.report.unchanged += 1
         if fresh:
             new_rows = rows.iloc[fresh].reset_index(drop=True)
             self.report.new += self.sink.insert(new_rows)
-            context.changed_influencers.update(new_rows["influencer_id"].unique().tolist())
+            context.changed_influencers.update(new_rows["influencer_pk"].unique().tolist())
         if changed:
             context.session.execute(update(Order), changed)
             self.report.updated += len(changed)

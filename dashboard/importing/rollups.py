@@ -24,37 +24,37 @@ FLOAT_FACTS = ("revenue", "spend")
 _scratch = MetaData()
 ORDER_GROUPS = Table(
     "rollup_order_groups", _scratch,
-    Column("influencer_id", Integer), Column("day", Date), Column("brand_id", Integer),
+    Column("influencer_pk", Integer), Column("day", Date), Column("brand_id", Integer),
     Column("campaign_id", Integer), Column("tracking_rows", BigInteger),
     Column("orders", BigInteger), Column("revenue", Float), prefixes=["TEMPORARY"])
 PAIR_REVENUE = Table(
     "rollup_pair_revenue", _scratch,
-    Column("influencer_id", Integer), Column("brand_id", Integer),
+    Column("influencer_pk", Integer), Column("brand_id", Integer),
     Column("campaign_id", Integer), Column("orders", BigInteger), Column("revenue", Float),
     prefixes=["TEMPORARY"])
 INFLUENCER_TOTALS = Table(
     "rollup_influencer_totals", _scratch,
-    Column("influencer_id", Integer), Column("all_orders", BigInteger),
+    Column("influencer_pk", Integer), Column("all_orders", BigInteger),
     Column("all_revenue", Float), prefixes=["TEMPORARY"])
 REVENUE_SPLIT = Table(
     "rollup_revenue_split", _scratch,
-    Column("influencer_id", Integer), Column("brand_id", Integer),
+    Column("influencer_pk", Integer), Column("brand_id", Integer),
     Column("campaign_id", Integer), Column("share", Float), prefixes=["TEMPORARY"])
 POST_DAYS = Table(
     "rollup_post_days", _scratch,
-    Column("influencer_id", Integer), Column("day", Date), Column("posts", BigInteger),
+    Column("influencer_pk", Integer), Column("day", Date), Column("posts", BigInteger),
     prefixes=["TEMPORARY"])
 SCRATCH_TABLES = (ORDER_GROUPS, PAIR_REVENUE, INFLUENCER_TOTALS, REVENUE_SPLIT, POST_DAYS)
 
 
-def rebuild(session, influencer_ids=None):
+def rebuild(session, influencer_pks=None):
     """Rebuild derived rows for these influencers (None: all), in the caller's transaction.
 
     Spend of an influencer depends only on that influencer's own orders, posts and
     payouts, so rebuilding a subset leaves every other row correct.
     """
     session.flush()
-    slices = _influencer_slices(session, influencer_ids)
+    slices = _influencer_slices(session, influencer_pks)
     if not slices:
         return
     dialect = session.get_bind().dialect.name
@@ -66,7 +66,7 @@ def rebuild(session, influencer_ids=None):
             _rebuild_everything_on_sqlite(session, connection)
             continue
         session.execute(delete(DailyFact).where(
-            _only(DailyFact.influencer_id, influencer_slice)))
+            _only(DailyFact.influencer_pk, influencer_slice)))
         _insert_facts(session, connection, dialect, influencer_slice)
 
 
@@ -94,11 +94,11 @@ def _rebuild_everything_on_sqlite(session, connection):
             index.create(connection)
 
 
-def _influencer_slices(session, influencer_ids):
+def _influencer_slices(session, influencer_pks):
     """[None] for every influencer, else lists of ids small enough for one statement."""
-    if influencer_ids is None:
+    if influencer_pks is None:
         return [None]
-    wanted = sorted({int(i) for i in influencer_ids})
+    wanted = sorted({int(i) for i in influencer_pks})
     if not wanted:
         return []
     if len(wanted) > INFLUENCERS_PER_STATEMENT:
@@ -131,26 +131,26 @@ def _insert_facts(session, connection, dialect, influencer_slice):
 
 def _fill_scratch_tables(connection, dialect, influencer_slice):
     orders, posts = Order.__table__, Post.__table__
-    # Grouped in the order of the orders index on (influencer_id, date): with brand_id,
+    # Grouped in the order of the orders index on (influencer_pk, date): with brand_id,
     # campaign_id, orders and revenue in that index too, this is a scan with no sort.
-    order_keys = (orders.c.influencer_id, orders.c.date, orders.c.brand_id,
+    order_keys = (orders.c.influencer_pk, orders.c.date, orders.c.brand_id,
                   orders.c.campaign_id)
     _fill(connection, dialect, ORDER_GROUPS, select(
         *order_keys, func.count(), func.sum(orders.c.orders), func.sum(orders.c.revenue),
-    ).where(_only(orders.c.influencer_id, influencer_slice)).group_by(*order_keys))
+    ).where(_only(orders.c.influencer_pk, influencer_slice)).group_by(*order_keys))
     groups = ORDER_GROUPS.c
     _fill(connection, dialect, PAIR_REVENUE, select(
-        groups.influencer_id, groups.brand_id, groups.campaign_id, func.sum(groups.orders),
+        groups.influencer_pk, groups.brand_id, groups.campaign_id, func.sum(groups.orders),
         func.sum(groups.revenue),
-    ).group_by(groups.influencer_id, groups.brand_id, groups.campaign_id))
+    ).group_by(groups.influencer_pk, groups.brand_id, groups.campaign_id))
     pairs = PAIR_REVENUE.c
     _fill(connection, dialect, INFLUENCER_TOTALS, select(
-        pairs.influencer_id, func.sum(pairs.orders), func.sum(pairs.revenue),
-    ).group_by(pairs.influencer_id))
+        pairs.influencer_pk, func.sum(pairs.orders), func.sum(pairs.revenue),
+    ).group_by(pairs.influencer_pk))
     _fill(connection, dialect, POST_DAYS, select(
-        posts.c.influencer_id, posts.c.date, func.count(),
-    ).where(_only(posts.c.influencer_id, influencer_slice)).group_by(
-        posts.c.influencer_id, posts.c.date))
+        posts.c.influencer_pk, posts.c.date, func.count(),
+    ).where(_only(posts.c.influencer_pk, influencer_slice)).group_by(
+        posts.c.influencer_pk, posts.c.date))
 
 
 def _fill(connection, dialect, table, rows):
@@ -166,8 +166,8 @@ def _unattributed_ids(session, influencer_slice):
     totals = INFLUENCER_TOTALS.c
     needed = session.execute(
         select(Payout.id).select_from(Payout.__table__.outerjoin(
-            INFLUENCER_TOTALS, totals.influencer_id == Payout.influencer_id)).where(
-            _only(Payout.influencer_id, influencer_slice),
+            INFLUENCER_TOTALS, totals.influencer_pk == Payout.influencer_pk)).where(
+            _only(Payout.influencer_pk, influencer_slice),
             func.coalesce(totals.all_revenue, 0) == 0).limit(1)).first()
     if needed is None:
         return None
@@ -189,10 +189,10 @@ def _revenue_split(influencer_slice, unattributed):
     campaign) pair's share, or all of it to Unattributed when there is no revenue."""
     pairs, totals = PAIR_REVENUE.c, INFLUENCER_TOTALS.c
     split_parts = [select(
-        pairs.influencer_id, pairs.brand_id, pairs.campaign_id,
+        pairs.influencer_pk, pairs.brand_id, pairs.campaign_id,
         cast(pairs.revenue, Float) / totals.all_revenue,
     ).select_from(PAIR_REVENUE.join(
-        INFLUENCER_TOTALS, totals.influencer_id == pairs.influencer_id)).where(
+        INFLUENCER_TOTALS, totals.influencer_pk == pairs.influencer_pk)).where(
         totals.all_revenue != 0)]
     if unattributed is not None:
         brand_id, campaign_id = unattributed
@@ -200,7 +200,7 @@ def _revenue_split(influencer_slice, unattributed):
             Influencer.id, cast(literal(brand_id), Integer),
             cast(literal(campaign_id), Integer), cast(literal_column("1.0"), Float),
         ).select_from(Influencer.__table__.outerjoin(
-            INFLUENCER_TOTALS, totals.influencer_id == Influencer.id)).where(
+            INFLUENCER_TOTALS, totals.influencer_pk == Influencer.id)).where(
             _only(Influencer.id, influencer_slice),
             func.coalesce(totals.all_revenue, 0) == 0))
     return union_all(*split_parts) if len(split_parts) > 1 else split_parts[0]
@@ -209,14 +209,14 @@ def _revenue_split(influencer_slice, unattributed):
 def _post_counts():
     """All-time posts per influencer of the slice (N_i of METRICS.md)."""
     post_days = POST_DAYS.c
-    return select(post_days.influencer_id,
+    return select(post_days.influencer_pk,
                   cast(func.sum(post_days.posts), Float).label("post_count"),
-                  ).group_by(post_days.influencer_id).subquery("post_counts")
+                  ).group_by(post_days.influencer_pk).subquery("post_counts")
 
 
-def _fact_row(influencer_id, day, brand_id, campaign_id, in_post_window, **values):
+def _fact_row(influencer_pk, day, brand_id, campaign_id, in_post_window, **values):
     """A SELECT list in daily_facts' column order, zero where the source has nothing."""
-    columns = [influencer_id.label("influencer_id"), day.label("day"),
+    columns = [influencer_pk.label("influencer_pk"), day.label("day"),
                brand_id.label("brand_id"), campaign_id.label("campaign_id")]
     for name in FACT_COLUMNS:
         value = values.get(name)
@@ -230,7 +230,7 @@ def _fact_row(influencer_id, day, brand_id, campaign_id, in_post_window, **value
 def _insert(dialect, rows):
     """INSERT … SELECT of fact rows, with the month derived from the day."""
     rows = rows.subquery("fact_rows")
-    names = ["influencer_id", "day", "brand_id", "campaign_id", *FACT_COLUMNS,
+    names = ["influencer_pk", "day", "brand_id", "campaign_id", *FACT_COLUMNS,
              "in_post_window"]
     return DailyFact.__table__.insert().from_select(
         [*names, "month"],
@@ -243,18 +243,18 @@ def _order_rows(dialect):
     paid_by_order = and_(payouts.c.id.is_not(None), totals.all_orders > 0)
     window_post = Post.__table__.alias("window_post")
     in_window = exists().where(
-        window_post.c.influencer_id == groups.influencer_id,
+        window_post.c.influencer_pk == groups.influencer_pk,
         window_post.c.date <= groups.day,
         window_post.c.date >= _days_before(dialect, groups.day, POST_WINDOW_DAYS - 1))
     return select(*_fact_row(
-        groups.influencer_id, groups.day, groups.brand_id, groups.campaign_id, in_window,
+        groups.influencer_pk, groups.day, groups.brand_id, groups.campaign_id, in_window,
         tracking_rows=groups.tracking_rows, orders=groups.orders, revenue=groups.revenue,
         spend_events=case((paid_by_order, groups.tracking_rows), else_=0),
         spend=case((paid_by_order, payouts.c.total_payout * cast(groups.orders, Float)
                     / cast(totals.all_orders, Float)), else_=0.0),
     )).select_from(ORDER_GROUPS.join(
-        INFLUENCER_TOTALS, totals.influencer_id == groups.influencer_id).outerjoin(
-        payouts, and_(payouts.c.influencer_id == groups.influencer_id,
+        INFLUENCER_TOTALS, totals.influencer_pk == groups.influencer_pk).outerjoin(
+        payouts, and_(payouts.c.influencer_pk == groups.influencer_pk,
                       payouts.c.basis == "order")))
 
 
@@ -267,15 +267,15 @@ def _post_spend_rows():
     post_days, split, payouts = POST_DAYS.c, REVENUE_SPLIT.c, Payout.__table__
     post_counts = _post_counts()
     return select(*_fact_row(
-        post_days.influencer_id, post_days.day, split.brand_id, split.campaign_id, true(),
+        post_days.influencer_pk, post_days.day, split.brand_id, split.campaign_id, true(),
         spend_events=post_days.posts,
         spend=payouts.c.total_payout / post_counts.c.post_count * split.share
         * post_days.posts,
     )).select_from(POST_DAYS.join(
-        payouts, and_(payouts.c.influencer_id == post_days.influencer_id,
+        payouts, and_(payouts.c.influencer_pk == post_days.influencer_pk,
                       payouts.c.basis == "post")).join(
-        post_counts, post_counts.c.influencer_id == post_days.influencer_id).join(
-        REVENUE_SPLIT, split.influencer_id == post_days.influencer_id))
+        post_counts, post_counts.c.influencer_pk == post_days.influencer_pk).join(
+        REVENUE_SPLIT, split.influencer_pk == post_days.influencer_pk))
 
 
 def _undated_rows():
@@ -288,25 +288,25 @@ def _undated_rows():
         and_(payouts.c.basis == "order", func.coalesce(totals.all_orders, 0) == 0),
         and_(payouts.c.basis == "post", func.coalesce(post_counts.c.post_count, 0) == 0))
     return select(*_fact_row(
-        payouts.c.influencer_id, cast(null(), Date), split.brand_id, split.campaign_id,
+        payouts.c.influencer_pk, cast(null(), Date), split.brand_id, split.campaign_id,
         false(),
         spend_events=func.count(), spend=func.sum(payouts.c.total_payout * split.share),
     )).select_from(Payout.__table__.join(
-        REVENUE_SPLIT, split.influencer_id == payouts.c.influencer_id).outerjoin(
-        INFLUENCER_TOTALS, totals.influencer_id == payouts.c.influencer_id).outerjoin(
-        post_counts, post_counts.c.influencer_id == payouts.c.influencer_id)).where(
-        nothing_to_date).group_by(payouts.c.influencer_id, split.brand_id, split.campaign_id)
+        REVENUE_SPLIT, split.influencer_pk == payouts.c.influencer_pk).outerjoin(
+        INFLUENCER_TOTALS, totals.influencer_pk == payouts.c.influencer_pk).outerjoin(
+        post_counts, post_counts.c.influencer_pk == payouts.c.influencer_pk)).where(
+        nothing_to_date).group_by(payouts.c.influencer_pk, split.brand_id, split.campaign_id)
 
 
 def _post_rows(influencer_slice):
     """Posts per influencer x day x brand; no campaign, no brand when posts.csv had none."""
     posts = Post.__table__
     return select(*_fact_row(
-        posts.c.influencer_id, posts.c.date, posts.c.brand_id, cast(null(), Integer), true(),
+        posts.c.influencer_pk, posts.c.date, posts.c.brand_id, cast(null(), Integer), true(),
         posts=func.count(), reach=func.sum(posts.c.reach), likes=func.sum(posts.c.likes),
         comments=func.sum(posts.c.comments),
-    )).where(_only(posts.c.influencer_id, influencer_slice)).group_by(
-        posts.c.influencer_id, posts.c.date, posts.c.brand_id)
+    )).where(_only(posts.c.influencer_pk, influencer_slice)).group_by(
+        posts.c.influencer_pk, posts.c.date, posts.c.brand_id)
 
 
 def _month(dialect, day):

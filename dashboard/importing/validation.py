@@ -263,7 +263,7 @@ def duplicates_in_file(job, checked, column, first_lines, problems, key=None):
 
 
 def resolve_influencers(context, job, checked):
-    """Internal influencer ids for the chunk; an unknown influencer_id is a problem."""
+    """Each row's influencer_pk (influencers.id); an unknown influencer_id is a problem."""
     keys = checked.values["influencer_id"]
     ids = lookup(keys, context.influencers)
     unknown = np.isnan(ids) & (keys != "").to_numpy()

@@ -133,7 +133,7 @@ class PostWriter:
         self.context, self.job, self.report = context, job, report
         self.first_urls, self.first_post_ids = {}, {}
         self.existing = {row.post_key: row for row in context.connection.execute(
-            select(Post.id, Post.post_key, Post.post_id, Post.influencer_id, Post.platform,
+            select(Post.id, Post.post_key, Post.post_id, Post.influencer_pk, Post.platform,
                    Post.date, Post.url, Post.caption, Post.reach, Post.likes, Post.comments,
                    Post.brand_id))}
         self.key_by_url = {row.url: key for key, row in self.existing.items()}
@@ -145,7 +145,7 @@ class PostWriter:
         if values["post_id"] is not None:
             duplicates_in_file(self.job, checked, "post_id", self.first_post_ids,
                                 context.problems)
-        influencer_ids = resolve_influencers(context, self.job, checked)
+        influencer_pks = resolve_influencers(context, self.job, checked)
         brands = values["brand"]
         if brands is not None:
             context.ensure(Brand, context.brands,
@@ -157,7 +157,7 @@ class PostWriter:
             url = values["url"].iat[i]
             brand = _optional(brands, i)
             record = {
-                "post_id": post_id, "influencer_id": int(influencer_ids[i]),
+                "post_id": post_id, "influencer_pk": int(influencer_pks[i]),
                 "platform": values["platform"].iat[i],
                 "date": date.fromisoformat(values["date"].iat[i]), "url": url,
                 "caption": _optional(values["caption"], i),
@@ -184,7 +184,7 @@ class PostWriter:
                 self.key_by_url[url] = key
             elif tuple(getattr(stored, c) for c in record) != tuple(record.values()):
                 changed.append({**record, "id": stored.id})
-                context.changed_influencers.add(stored.influencer_id)
+                context.changed_influencers.add(stored.influencer_pk)
                 self.key_by_url.pop(stored.url, None)
                 self.key_by_url[url] = key
             else:
@@ -196,7 +196,7 @@ class PostWriter:
         if changed:
             context.session.execute(update(Post), [
                 {**r, "import_batch_id": batch_id, "updated_at": now} for r in changed])
-        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        context.changed_influencers.update(r["influencer_pk"] for r in fresh + changed)
         self.report.new += len(fresh)
         self.report.updated += len(changed)
 
@@ -208,15 +208,15 @@ class PayoutWriter:
     def __init__(self, context, job, report):
         self.context, self.job, self.report = context, job, report
         self.first_lines = {}
-        self.existing = {(row.influencer_id, row.basis): row
+        self.existing = {(row.influencer_pk, row.basis): row
                          for row in context.connection.execute(
-                             select(Payout.id, Payout.influencer_id, Payout.basis, Payout.rate,
+                             select(Payout.id, Payout.influencer_pk, Payout.basis, Payout.rate,
                                     Payout.orders, Payout.total_payout))}
 
     def write(self, checked):
         context = self.context
         values = checked.values
-        influencer_ids = resolve_influencers(context, self.job, checked)
+        influencer_pks = resolve_influencers(context, self.job, checked)
         pair = values["influencer_id"] + " / " + values["basis"].fillna("")
         duplicates_in_file(self.job, checked, "influencer_id", self.first_lines,
                             context.problems, key=pair)
@@ -224,12 +224,12 @@ class PayoutWriter:
         fresh, changed = [], []
         for i in np.flatnonzero(~checked.bad).tolist():
             record = {
-                "influencer_id": int(influencer_ids[i]), "basis": values["basis"].iat[i],
+                "influencer_pk": int(influencer_pks[i]), "basis": values["basis"].iat[i],
                 "rate": float(values["rate"][i]),
                 "orders": None if orders is None or np.isnan(orders[i]) else int(orders[i]),
                 "total_payout": float(values["total_payout"][i]),
             }
-            stored = self.existing.get((record["influencer_id"], record["basis"]))
+            stored = self.existing.get((record["influencer_pk"], record["basis"]))
             if stored is None:
                 fresh.append(record)
             elif (stored.rate, stored.orders, stored.total_payout) != (
@@ -244,7 +244,7 @@ class PayoutWriter:
         if changed:
             context.session.execute(update(Payout), [
                 {**r, "import_batch_id": batch_id} for r in changed])
-        context.changed_influencers.update(r["influencer_id"] for r in fresh + changed)
+        context.changed_influencers.update(r["influencer_pk"] for r in fresh + changed)
         self.report.new += len(fresh)
         self.report.updated += len(changed)
 
