@@ -8,7 +8,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from dashboard import analytics, create_app, importing, schema
-from dashboard.extensions import db
 from models import Base
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
