@@ -60,6 +60,23 @@ def import_command(paths, dataset, dry_run):
         click.echo(f"Nothing was imported: {len(result.errors)} problem(s) found.", err=True)
         sys.exit(1)
     click.echo("Dry run: nothing was written." if dry_run else "Import committed.")
+    if not dry_run:
+        _warm_planner()
+
+
+def _warm_planner():
+    # The import is committed and said so; a failed warm-up only means a slower first plan,
+    # so it is reported and the command still succeeds.
+    from dashboard.analytics import planner
+
+    click.echo("Fitting the budget planner for the new data ...")
+    try:
+        planner.warm_after_import()
+    except Exception as error:
+        click.echo(f"The budget planner could not be fitted now ({error}); the Plan page "
+                   "fits it on its first visit instead.", err=True)
+    else:
+        click.echo("Budget planner ready.")
 
 
 @main.command("demo")

@@ -1,6 +1,8 @@
 """`dashboard import`: exit 0 when committed, 1 with one problem per line, 2 for a bad call."""
 from sqlalchemy import func, select
 
+from dashboard import analytics
+from dashboard.analytics import planner, planner_fit
 from dashboard.extensions import db
 from models import Order
 from tests.helpers import TINY, WriteLockHolder
@@ -20,7 +22,33 @@ def test_import_folder_commits(app, runner):
         "tracking_data.csv (tracking_data): 7 rows: 7 new, 0 updated, 0 unchanged.",
         "payouts.csv (payouts): 4 rows: 4 new, 0 updated, 0 unchanged.",
         "Import committed.",
+        "Fitting the budget planner for the new data ...",
+        "Budget planner ready.",
     ]
+    assert orders_stored(app) == 7
+
+
+def test_import_leaves_the_planner_fitted_for_the_new_data(app, runner, monkeypatch):
+    assert runner.invoke(args=["import", str(TINY)]).exit_code == 0
+
+    def no_fitting(*_args, **_kwargs):
+        raise AssertionError("the curves were fitted again, not read from the cache")
+
+    monkeypatch.setattr(planner_fit, "fit_curves", no_fitting)
+    with app.app_context():
+        curves = planner.fitted_curves(analytics.Selection(), None)
+    assert sorted(curves["influencer_id"]) == ["1", "2", "3", "4"]
+
+
+def test_a_failed_planner_fit_does_not_fail_the_import(app, runner, monkeypatch):
+    def broken():
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(planner, "warm_after_import", broken)
+    result = runner.invoke(args=["import", str(TINY)])
+    assert result.exit_code == 0, result.output
+    assert "Import committed." in result.stdout.splitlines()
+    assert "could not be fitted now (out of memory)" in result.stderr
     assert orders_stored(app) == 7
 
 
