@@ -17,13 +17,14 @@ def register(app):
     @common.guarded
     def update_insights(*filters):
         def build(selection, scope, may_export):
-            performers = insights.performers(selection, scope=scope)
+            performers = insights.shrunk_performers(selection, scope=scope)
+            raw = insights.performers(selection, scope=scope)
             for part in ("top", "under"):
-                performers[part] = analytics.with_creator_attributes(performers[part])
+                raw[part] = analytics.with_creator_attributes(raw[part])
             platforms = insights.platform_comparison(selection, scope=scope)
             heatmap = analytics.category_gender_roas(selection, scope=scope)
             recommendations = insights.recommendations(selection, scope=scope)
-            return view.body(selection, performers, platforms, heatmap, recommendations,
+            return view.body(selection, performers, raw, platforms, heatmap, recommendations,
                              may_export)
 
         return common.view_body("insights", filters, build)

@@ -4,9 +4,19 @@ import plotly.graph_objects as go
 from dash import html
 
 from layouts import components, figures
+from layouts.plan import JS_FORMATS
 
 PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
                      "spend", "orders", "cpo", "engagement_rate"]
+# The planner's lists: its estimate first, the raw score kept beside it.
+SHRUNK_COLUMNS = ["name", "tier", "platform", "shrunk_return", "performance_score",
+                  "posts_in_history", "roas", "revenue", "spend", "orders"]
+COLUMN_LABELS = {"shrunk_return": "Extra sales per ₹1 (planner's estimate)",
+                 "performance_score": "Performance score (raw, 0–100)",
+                 "posts_in_history": "Posts so far"}
+SHRUNK_HELP = ("Ranked by the extra sales a creator's next post should bring per ₹1 spent. "
+               "Creators with little history are pulled toward similar creators, so a few "
+               "lucky posts do not put anyone on top.")
 RECOMMENDATION_STYLE = {
     "scale": ("Scale up", "success"),
     "renegotiate": ("Renegotiate", "warning"),
@@ -22,34 +32,35 @@ def layout(options, selection):
         options, selection)
 
 
-def body(selection, performers, platforms, heatmap, recommendations, may_export):
+def body(selection, performers, raw, platforms, heatmap, recommendations, may_export):
+    """`performers` ranked by the planner's estimate, `raw` by the performance score."""
     top, under = performers["top"], performers["under"]
-    if top.empty and under.empty and (platforms is None or platforms.empty):
+    if (top.empty and under.empty and raw["top"].empty and raw["under"].empty
+            and (platforms is None or platforms.empty)):
         return html.Div([html.P(components.selection_summary(selection), className="small"),
                          components.empty_state(component_id="insights-empty")])
 
     def export(table):
         return components.export_link("insights", table, selection) if may_export else None
 
-    p25, p75 = performers.get("p25"), performers.get("p75")
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
         components.section("What to do next", recommendation_list(recommendations),
                            export=export("recommendations")),
         dbc.Row([
             dbc.Col(components.section(
-                f"Top performers ({len(top)})",
-                performer_grid("insights-top", top),
-                help_text=(f"Score of {p75:.0f} or more (the top quarter)." if p75 is not None
-                           else "No scored creators in this selection."),
-                export=export("top_performers")), lg=6),
+                f"Top performers, by the planner's estimate of extra sales per ₹1 ({len(top)})",
+                performer_grid("insights-top", top, SHRUNK_COLUMNS),
+                help_text=SHRUNK_HELP + " The top quarter.", export=export("top_performers")),
+                lg=6),
             dbc.Col(components.section(
-                f"Underperformers ({len(under)})",
-                performer_grid("insights-under", under),
-                help_text=(f"Score of {p25:.0f} or less (the bottom quarter)."
-                           if p25 is not None else "No scored creators in this selection."),
+                f"Underperformers, by the planner's estimate of extra sales per ₹1 "
+                f"({len(under)})",
+                performer_grid("insights-under", under, SHRUNK_COLUMNS),
+                help_text=SHRUNK_HELP + " The bottom quarter.",
                 export=export("underperformers")), lg=6),
         ], className="g-3"),
+        raw_section(raw, export),
         dbc.Row([
             dbc.Col(components.section(
                 "Platforms side by side",
@@ -82,13 +93,46 @@ def recommendation_list(recommendations):
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 
 
-def performer_grid(component_id, performers):
+def raw_section(raw, export):
+    """The same lists ranked by METRICS.md's raw performance score, folded away."""
+    p25, p75 = raw.get("p25"), raw.get("p75")
+    return html.Details([
+        html.Summary("By performance score (raw)", id="insights-raw-toggle",
+                     className="h6 my-3"),
+        html.P("The raw score (0–100) mixes return on spend, engagement, orders and cost per "
+               "order from this selection alone, so a creator with a few lucky posts can top "
+               "it.", className="small text-muted"),
+        dbc.Row([
+            dbc.Col(components.section(
+                f"Top performers by raw score ({len(raw['top'])})",
+                performer_grid("insights-top-raw", raw["top"]),
+                help_text=(f"Score of {p75:.0f} or more (the top quarter)." if p75 is not None
+                           else "No scored creators in this selection."),
+                export=export("top_performers_raw")), lg=6),
+            dbc.Col(components.section(
+                f"Underperformers by raw score ({len(raw['under'])})",
+                performer_grid("insights-under-raw", raw["under"]),
+                help_text=(f"Score of {p25:.0f} or less (the bottom quarter)."
+                           if p25 is not None else "No scored creators in this selection."),
+                export=export("underperformers_raw")), lg=6),
+        ], className="g-3"),
+    ], id="insights-raw")
+
+
+def performer_grid(component_id, performers, columns=PERFORMER_COLUMNS):
     if performers is None or performers.empty:
         return components.empty_state("No creators in this group.")
-    columns = [column for column in PERFORMER_COLUMNS if column in performers.columns]
-    return components.grid(component_id, performers, columns,
+    grid = components.grid(component_id, performers,
+                           [column for column in columns if column in performers.columns],
                            link=("name", "/influencers/", "influencer_id")
                            if "influencer_id" in performers.columns else None, page_size=10)
+    for definition in grid.columnDefs:
+        definition["headerName"] = COLUMN_LABELS.get(definition["field"],
+                                                     definition["headerName"])
+        if definition["field"] == "shrunk_return":
+            definition.update(valueFormatter={"function": JS_FORMATS["rupees"]},
+                              type="rightAligned")
+    return grid
 
 
 def platform_figure(platforms):

@@ -120,7 +120,8 @@ def performers_section(performers):
         help_text="Ranked by the extra sales a creator's next post should bring per ₹1, pulled "
                   "toward similar creators so a few lucky posts do not top the list. The raw "
                   "performance score (METRICS.md: ROAS, engagement, orders, cost per order) "
-                  "is shown beside it and ranks the lists on the Insights page.")
+                  "is shown beside it; the Insights page ranks by it under \"By performance "
+                  "score (raw)\".")
 
 
 def plan_body(page, export_href=None, performers=None):

@@ -35,20 +35,26 @@ def shrunk_performers(selection, *, scope) -> dict:
     The measure is extra sales per ₹1 of a creator's next post, shrunk toward similar
     creators (docs/planner.md), so a creator with two lucky posts cannot top the list;
     `own_return` is the same from the creator's history alone, `performance_score` the
-    METRICS.md score.
+    METRICS.md score. The planner learns from the whole history of the selection's brands
+    and platforms; the lists keep the creators the selection shows, with their metrics
+    for the selection beside the estimate.
     """
     curves = planner.fitted_curves(selection, scope)
-    paid = curves[curves["cost_per_post"] > 0]
+    creators = analytics.metrics(selection, "influencer", scope=scope)
+    paid = curves[(curves["cost_per_post"] > 0)
+                  & curves["influencer_id"].isin(creators["influencer_id"])]
+    ranked = paid[["influencer_id", "name", "platform", "tier", "posts_in_history"]]
     if paid.empty:
-        return {"top": paid, "under": paid, "p25": None, "p75": None}
+        empty = ranked.assign(shrunk_return=[], own_return=[])
+        return {"top": empty, "under": empty, "p25": None, "p75": None}
     cost = paid["cost_per_post"].to_numpy(float)
     step = 1.0 - np.exp(-1.0 / paid["posts_scale"].to_numpy(float))
-    ranked = paid[["influencer_id", "name", "platform", "tier", "posts_in_history"]].assign(
+    ranked = ranked.assign(
         shrunk_return=planner.expected_revenue(paid, cost) / cost,
         own_return=paid["raw_return"].to_numpy(float) * step)
-    scores = analytics.metrics(selection, "influencer", scope=scope).set_index(
-        "influencer_id")["performance_score"]
-    ranked["performance_score"] = ranked["influencer_id"].map(scores)
+    extra = [column for column in creators.columns
+             if column == "influencer_id" or column not in ranked.columns]
+    ranked = ranked.merge(creators[extra], on="influencer_id", how="left")
     p25, p75 = (float(v) for v in np.percentile(ranked["shrunk_return"], [25, 75]))
     order = ["shrunk_return", "influencer_id"]
     return {"top": ranked[ranked["shrunk_return"] >= p75].sort_values(

@@ -55,7 +55,22 @@ def _overall(selection, scope, _args):
     return analytics.metrics(selection, "overall", scope=scope)
 
 
+# The planner's lists name their columns for what they hold: its estimate, then the raw score.
+SHRUNK_EXPORT_NAMES = {"shrunk_return": "planner_extra_sales_per_rupee",
+                       "own_return": "own_history_extra_sales_per_rupee",
+                       "performance_score": "raw_performance_score",
+                       "posts_in_history": "posts_so_far"}
+
+
 def _performers(part):
+    """The page's lists: ranked by the planner's estimate, the raw score beside it."""
+    def performers_table(selection, scope, _args):
+        return insights.shrunk_performers(selection, scope=scope)[part].rename(
+            columns=SHRUNK_EXPORT_NAMES)
+    return performers_table
+
+
+def _raw_performers(part):
     def performers_table(selection, scope, _args):
         return analytics.with_creator_attributes(
             insights.performers(selection, scope=scope)[part])
@@ -98,6 +113,8 @@ TABLES = {
     "insights": {
         "top_performers": _performers("top"),
         "underperformers": _performers("under"),
+        "top_performers_raw": _raw_performers("top"),
+        "underperformers_raw": _raw_performers("under"),
         "platforms": lambda selection, scope, _args: insights.platform_comparison(
             selection, scope=scope),
         "category_gender": lambda selection, scope, _args: analytics.category_gender_roas(
