@@ -163,8 +163,11 @@ def users_group():
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--brand", "brands", multiple=True, help="A brand the user may see (repeat).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None, help="Where the user's reports and alerts go.")
+@click.option("--timezone", default=None,
+              help="The user's time zone, e.g. Asia/Kolkata (default: the server's).")
 @with_appcontext
-def users_create_command(username, role, brands, password_stdin):
+def users_create_command(username, role, brands, password_stdin, email, timezone):
     """Create a user; without --brand the user sees every brand."""
     from dashboard import users
 
@@ -173,10 +176,28 @@ def users_create_command(username, role, brands, password_stdin):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        users.create_user(username, password, role, brands, actor="cli")
+        users.create_user(username, password, role, brands, actor="cli", email=email,
+                          timezone=timezone)
     except users.UserError as error:
         raise click.ClickException(str(error))
     click.echo(f"Created {role} {username!r}.")
+
+
+@users_group.command("contact")
+@click.argument("username")
+@click.option("--email", default="", help="Where reports and alerts go (empty: none).")
+@click.option("--timezone", default="", help="e.g. Asia/Kolkata (empty: the server's).")
+@with_appcontext
+def users_contact_command(username, email, timezone):
+    """Set a user's e-mail address and time zone."""
+    from dashboard import users
+
+    try:
+        user = users.set_contact(username, email, timezone, actor="cli")
+    except users.UserError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"{user.username}: e-mail {user.email or 'none'}, "
+               f"time zone {user.timezone or 'the server' + chr(39) + 's'}.")
 
 
 @users_group.command("list")
@@ -188,7 +209,7 @@ def users_list_command():
     for user in users.list_users():
         scope = ", ".join(sorted(user.brand_scope)) if user.brand_scope is not None else "all"
         status = "active" if user.active else "deactivated"
-        click.echo(f"{user.username}\t{user.role}\t{scope}\t{status}")
+        click.echo(f"{user.username}\t{user.role}\t{scope}\t{status}\t{user.email or '-'}")
 
 
 @main.command("metrics")

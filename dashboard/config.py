@@ -30,6 +30,9 @@ ENVIRONMENT_KEYS = {
     "LOG_FORMAT": lambda value: value.strip().lower(),
     "LOG_REQUESTS": _switch,
     "BACKGROUND": str,
+    "SMTP_URL": str,
+    "SMTP_CA_FILE": str,
+    "MAIL_FROM": str,
 }
 
 
@@ -56,6 +59,13 @@ class Defaults:
     LOG_REQUESTS = None
     # Where background callbacks run: "diskcache" (child processes, one host) or "celery".
     BACKGROUND = "diskcache"
+    # smtp://host:port (STARTTLS when offered), smtp://user:pass@host:587, smtps://host:465.
+    # None: messages are written to instance/outbox/ instead (see the README).
+    SMTP_URL = None
+    # A CA bundle to trust for the mail server's certificate (None: the system's).
+    SMTP_CA_FILE = None
+    SMTP_TIMEOUT_S = 20
+    MAIL_FROM = "Influencer ROI <reports@localhost>"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

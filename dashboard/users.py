@@ -1,5 +1,7 @@
 """User management use cases, shared by the admin page and the `dashboard users` CLI."""
+import re
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,13 +21,18 @@ MIN_PASSWORD_LENGTH = 8
 # Long enough for any passphrase, short enough that hashing one stays cheap.
 MAX_PASSWORD_LENGTH = 1000
 MAX_BRAND_LENGTH = 200
+MAX_EMAIL_LENGTH = 320
+# One @, something on each side, a dot in the domain, no spaces: what a person mistypes is
+# caught here; whether the address exists only a delivery can tell.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class UserError(ValueError):
     """A user change that cannot be made; the message is shown to the admin as is."""
 
 
-def create_user(username, password, role, brands=(), active=True, actor=None):
+def create_user(username, password, role, brands=(), active=True, actor=None, email=None,
+                timezone=None):
     """Create a user; no brands means every brand. One transaction, audited."""
     username = (username or "").strip()
     if not username:
@@ -35,12 +42,14 @@ def create_user(username, password, role, brands=(), active=True, actor=None):
     _check_role(role)
     _check_password(password)
     brand_names = _clean_brands(brands)
+    email, timezone = clean_email(email), clean_timezone(timezone)
     with db.transaction() as session:
         if session.scalar(select(User).where(User.username == username)):
             raise UserError(f"A user named {username!r} already exists.")
         user = User(username=username, password_hash=password_hasher.hash(password),
                     role=role, active=active, all_brands=not brand_names,
-                    brands=[UserBrand(brand=b) for b in brand_names])
+                    brands=[UserBrand(brand=b) for b in brand_names], email=email,
+                    timezone=timezone)
         session.add(user)
         session.add(audit.event(
             "user_created", username=actor,
@@ -89,6 +98,48 @@ def update_access(username, role=None, brands=None, actor=None):
             # Open sessions were granted under the old access; the user signs in again.
             sessions.end_all_sessions(user.id, session)
     return user
+
+
+def set_contact(username, email, timezone, actor=None):
+    """Set where a user's reports and alerts go and the zone their times are in."""
+    email, timezone = clean_email(email), clean_timezone(timezone)
+    with db.transaction() as session:
+        user = _get(session, username)
+        if (user.email, user.timezone) == (email, timezone):
+            return user
+        user.email, user.timezone = email, timezone
+        session.add(audit.event(
+            "contact_changed", username=actor,
+            detail=f"{username!r}: e-mail {email or 'none'}, time zone {timezone or 'server'}"))
+    return user
+
+
+def clean_email(email):
+    """The address as stored, or None when empty; UserError when it cannot be one."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise UserError(f"An e-mail address can be at most {MAX_EMAIL_LENGTH} characters "
+                        f"long, not {len(email)}.")
+    if not _EMAIL.fullmatch(email):
+        raise UserError(f"{email!r} is not an e-mail address: it needs one @ and a domain "
+                        "such as name@example.com.")
+    return email
+
+
+def clean_timezone(timezone):
+    """An IANA zone name, or None (the server's zone) when empty."""
+    timezone = (timezone or "").strip()
+    if not timezone:
+        return None
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = sorted(z for z in available_timezones() if timezone.lower() in z.lower())[:3]
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UserError(f"{timezone!r} is not a time zone name such as Asia/Kolkata.{hint}")
+    return timezone
 
 
 def reset_password(username, password, actor=None):

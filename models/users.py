@@ -22,6 +22,11 @@ class User(UserMixin, Base):
     all_brands: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where reports and alerts go; None: this user gets no e-mail.
+    email: Mapped[str | None] = mapped_column(String(320))
+    # An IANA zone name such as "Asia/Kolkata"; None: the server's zone. Scheduled reports
+    # arrive at their time of day in this zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     brands: Mapped[list["UserBrand"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from dashboard import schema
 from tests.helpers import (TEST_DATABASE_URL, AuthActions, create_users, import_tiny,
-                           make_test_app, truncate_postgres)
+                           make_test_app, start_smtp_server, truncate_postgres)
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +113,13 @@ def app_that_waits_briefly_for_locks(database_url, tmp_path):
             "PRAGMA busy_timeout=200"))
     yield app
     engine.dispose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A plain SMTP relay in this process; `.handler.messages` holds what it received and
+    `.url` is the SMTP_URL that reaches it."""
+    controller, handler = start_smtp_server()
+    controller.url = f"smtp://127.0.0.1:{controller.port}"
+    yield controller
+    controller.stop()

@@ -249,3 +249,28 @@ def body_of(response, view):
 
 def text_of(component):
     return component["props"]["children"]
+
+
+class CollectingHandler:
+    """An aiosmtpd handler that keeps every message it accepts, as parsed EmailMessages."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+
+def start_smtp_server(**controller_options):
+    """A real SMTP server in this process on a free port; returns (controller, handler)."""
+    from aiosmtpd.controller import Controller
+
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
+                            **controller_options)
+    controller.start()
+    return controller, handler

@@ -1,0 +1,1 @@
+"""Reaching people who never open the dashboard: e-mail delivery, scheduled reports, alerts."""
