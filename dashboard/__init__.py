@@ -69,11 +69,13 @@ def register_error_handlers(app):
 
 
 def register_blueprints(app):
-    from dashboard.web import exports, health, uploads
+    from dashboard.web import account_tokens, api, exports, health, uploads
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(exports.blueprint)
     app.register_blueprint(uploads.blueprint)
+    api.init_app(app)
+    app.register_blueprint(account_tokens.blueprint)
 
 
 def register_commands(app):

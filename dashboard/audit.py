@@ -21,6 +21,7 @@ ACTIONS = (
     "login", "login_failed", "login_rate_limited", "logout", "forbidden",
     "user_created", "role_changed", "brands_changed", "password_reset",
     "user_deactivated", "user_reactivated",
+    "token_created", "token_revoked", "api_call", "api_refused",
 )
 LATEST_LIMIT = 500
 

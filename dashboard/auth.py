@@ -19,6 +19,8 @@ VIEW_ROLES = {
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},
+    # The signed-in user's own pages (/account/...): API tokens.
+    "account": EVERY_ROLE,
 }
 # What each role may do beyond opening a view. Exports are the numbers the view already
 # shows, within the same brand scope, so whoever may open a view may download its tables.
@@ -26,6 +28,17 @@ ACTION_ROLES = {
     "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
+    # Call the JSON API with one's own token (what it returns also needs API_VIEWS below).
+    "use_api": EVERY_ROLE,
+    # See and revoke other users' API tokens; everyone manages their own.
+    "manage_tokens": {"admin"},
+}
+# The view whose numbers each API endpoint returns: a token may call an endpoint only if
+# its owner may open that view, within the owner's brand scope, as on the dashboard.
+API_VIEWS = {
+    "metrics": "roi",
+    "insights": "insights",
+    "plan": "plan",
 }
 # A callback output whose id carries one of these marks hands out a file: it needs "export".
 EXPORT_ID_MARKS = ("-download", "-export")
@@ -33,12 +46,30 @@ EXPORT_ID_MARKS = ("-download", "-export")
 # Without a session only these get through; everything else is closed by default.
 PUBLIC_PATHS = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+# Under this prefix a call carries a bearer token and the session cookie counts for nothing.
+API_PREFIX = "/api/"
+# The API's description holds no data, and client generators fetch it without a token.
+PUBLIC_API_PATHS = ("/api/v1/openapi.json",)
 
 
 def is_public(path: str) -> bool:
     """May anyone, signed in or not, reach `path`? Only the sign-in page, the health checks
     and the static files."""
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def is_api(path: str) -> bool:
+    """Is `path` a JSON API call (bearer token, never the session)?"""
+    return path.startswith(API_PREFIX)
+
+
+def is_public_api(path: str) -> bool:
+    return path in PUBLIC_API_PATHS
+
+
+def can_call_api(user, endpoint: str) -> bool:
+    """May `user` (a token's owner) call API `endpoint` ("metrics", "insights", "plan")?"""
+    return can(user, "use_api") and can_open(user, API_VIEWS.get(endpoint, ""))
 
 
 def can_open(user, view: str) -> bool:
@@ -48,7 +79,8 @@ def can_open(user, view: str) -> bool:
 
 
 def can(user, action: str) -> bool:
-    """May `user` do `action` ("export", "upload", "manage_users")? Unknown: no."""
+    """May `user` do `action` ("export", "upload", "manage_users", "use_api",
+    "manage_tokens")? Unknown: no."""
     return bool(user is not None and user.is_authenticated
                 and user.role in ACTION_ROLES.get(action, ()))
 

@@ -1,6 +1,5 @@
 """The `dashboard` command: schema, imports, demo data, users, metrics and the dev server."""
 import json
-import math
 import sys
 
 import click
@@ -212,6 +211,67 @@ def users_list_command():
         click.echo(f"{user.username}\t{user.role}\t{scope}\t{status}\t{user.email or '-'}")
 
 
+@main.group("tokens")
+def tokens_group():
+    """Create, list and revoke API tokens (docs/api.md)."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--days", type=int, default=None,
+              help="How many days the token works (default 90).")
+@click.option("--name", default="", help="A label to recognise the token by.")
+@with_appcontext
+def tokens_create_command(username, days, name):
+    """Make an API token for USERNAME; it is printed once, on the last line."""
+    from dashboard import tokens
+
+    try:
+        new = tokens.create_token(username, tokens.DEFAULT_DAYS if days is None else days,
+                                  name, actor="cli")
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Created API token {new.token.id} for {username!r}, valid until "
+               f"{new.token.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only now: copy it.")
+    click.echo(new.secret)
+
+
+@tokens_group.command("revoke")
+@click.argument("username")
+@click.option("--id", "token_id", type=int, default=None,
+              help="Revoke only this token (default: every token of USERNAME).")
+@with_appcontext
+def tokens_revoke_command(username, token_id):
+    """Revoke USERNAME's API tokens: calls with them get 401 from now on."""
+    from dashboard import tokens
+
+    try:
+        revoked = tokens.revoke_tokens(username, token_id, actor="cli")
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error))
+    ids = ", ".join(str(token.id) for token in revoked) or "none was still in force"
+    click.echo(f"Revoked {len(revoked)} API token(s) of {username!r}: {ids}.")
+
+
+@tokens_group.command("list")
+@click.argument("username", required=False)
+@with_appcontext
+def tokens_list_command(username):
+    """List API tokens (never the tokens themselves), of USERNAME or of everyone."""
+    from dashboard import tokens
+
+    try:
+        listed = tokens.list_tokens(username)
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error))
+    click.echo("id\tuser\ttoken\tname\tstatus\tcreated\texpires\tlast used")
+    for token, owner in listed:
+        last_used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(f"{token.id}\t{owner}\t{tokens.shown_prefix(token)}\t{token.name or '-'}\t"
+                   f"{tokens.status(token)}\t{token.created_at:%Y-%m-%d}\t"
+                   f"{token.expires_at:%Y-%m-%d}\t{last_used}")
+
+
 @main.command("metrics")
 @click.option("--by", "dimension", required=True, type=click.Choice(DIMENSIONS))
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -228,28 +288,25 @@ def metrics_command(dimension, start, end, brands, platforms, categories, tiers,
                     output_format):
     """Print the numbers of docs/metrics.md for one group-by dimension. No brand scope applies."""
     from dashboard import analytics
+    from dashboard.analytics.records import metrics_records
 
     selection = analytics.Selection(
         start=start.date() if start else None, end=end.date() if end else None,
         brands=frozenset(brands), platforms=frozenset(platforms),
         categories=frozenset(categories), tiers=frozenset(tiers),
         baseline=DEFAULT_BASELINE if baseline is None else baseline)
-    frame = analytics.metrics(selection, dimension, scope=None, use_cache=False)
-    records = [{key: _plain(value) for key, value in row.items()}
-               for row in frame.to_dict("records")]
+    columns, records = metrics_records(selection, dimension, scope=None, use_cache=False)
     if output_format == "json":
         click.echo(json.dumps(records))
         return
-    writer_columns = list(frame.columns)
-    click.echo(",".join(writer_columns))
+    click.echo(",".join(columns))
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for record in records:
-        writer.writerow(["" if record[c] is None else _csv_value(record[c])
-                         for c in writer_columns])
+        writer.writerow(["" if record[c] is None else _csv_value(record[c]) for c in columns])
     click.echo(buffer.getvalue(), nl=False)
 
 
@@ -310,17 +367,6 @@ def _platform_amounts(values, option):
             raise click.BadParameter(f"{value!r} should look like Instagram=50000.",
                                      param_hint=option)
     return tuple(amounts)
-
-
-def _plain(value):
-    """JSON-safe: numpy scalars to Python, NaN to None."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _csv_value(value):

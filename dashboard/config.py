@@ -33,6 +33,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_URL": str,
     "SMTP_CA_FILE": str,
     "MAIL_FROM": str,
+    "API_RATE_LIMIT": str,
 }
 
 
@@ -66,6 +67,8 @@ class Defaults:
     SMTP_CA_FILE = None
     SMTP_TIMEOUT_S = 20
     MAIL_FROM = "Influencer ROI <reports@localhost>"
+    # Calls each API token may make (flask-limiter's notation); more get 429 with Retry-After.
+    API_RATE_LIMIT = "60/minute"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

@@ -6,10 +6,11 @@ from models.influencers import Influencer, Post
 from models.orders import Order
 from models.payouts import Payout
 from models.rollups import DailyFact
+from models.tokens import ApiToken
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
-    "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
+    "ApiToken", "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
     "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
     "UserSession",
 ]

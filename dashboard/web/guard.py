@@ -2,10 +2,11 @@
 refusals answer in JSON and are audited."""
 from functools import wraps
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from dashboard import auth
+from dashboard.extensions import login_manager
 
 DASH_CALLBACK_PATH = "/_dash-update-component"
 
@@ -31,6 +32,8 @@ def check_request():
     """Closed by default: without a session only the allow-list gets through; with one,
     a Dash callback runs only if the role may open the view its outputs belong to."""
     path = request.path
+    if auth.is_api(path):
+        return check_bearer()
     if auth.is_public(path):
         return None
     if not current_user.is_authenticated:
@@ -47,6 +50,35 @@ def check_request():
         if refused:
             return refuse(refused)
     return None
+
+
+def check_bearer():
+    """An API call is its bearer token's owner, read fresh for this call; the session cookie
+    is never read, so a signed-in browser without a token gets 401 like anyone else."""
+    from dashboard import tokens
+
+    # Set before anything asks: Flask-Login then never loads the session's user.
+    g._login_user = login_manager.anonymous_user()
+    if auth.is_public_api(request.path):
+        return None
+    check = tokens.check_bearer(request.headers.get("Authorization"))
+    g.api_token_id = check.token.id if check.token is not None else None
+    if check.user is None:
+        g.api_refusal = check.refusal
+        return bearer_challenge(check.refusal, invalid=check.sent)
+    g._login_user = check.user
+    return None
+
+
+def bearer_challenge(message, invalid=True):
+    """401 in JSON with the RFC 6750 challenge a client reads to know it needs a token."""
+    response, status = json_error(message, 401)
+    challenge = 'Bearer realm="api"'
+    if invalid:
+        description = message.replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
 
 
 def callback_output_ids(callback_map, body):

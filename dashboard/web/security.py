@@ -4,6 +4,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
+from dashboard import auth
+
 # The Dash renderer copies this cookie into the X-CSRFToken header of every callback POST.
 CSRF_COOKIE = "_csrf_token"
 # Fingerprinted bundles and static files: cacheable, and they hold no user data.
@@ -46,7 +48,9 @@ def _add_headers(response):
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
         headers.pop("ETag", None)
-    if current_user.is_authenticated and not _has_valid_csrf_cookie():
+    # An API call has no session to tie a CSRF token to, and must not start one.
+    if (current_user.is_authenticated and not auth.is_api(request.path)
+            and not _has_valid_csrf_cookie()):
         _set_csrf_cookie(response, generate_csrf())
     return response
 
