@@ -13,11 +13,14 @@ LINKS = [
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),
+    ("account", "API tokens", "/account/tokens"),
 ]
 
 
 def navbar(user):
-    items = [dbc.NavItem(dbc.NavLink(label, href=href, id=f"nav-{view}"))
+    # /account/ pages are served by Flask, not the Dash router: the browser loads them.
+    items = [dbc.NavItem(dbc.NavLink(label, href=href, id=f"nav-{view}",
+                                     external_link=href.startswith("/account/")))
              for view, label, href in LINKS if auth.can_open(user, view)]
     name = getattr(user, "username", "")
     items.append(dbc.NavItem(dbc.NavLink(f"Sign out ({name})", href="/logout",

@@ -144,6 +144,15 @@ def test_anonymous_is_refused_on_every_route_but_the_allow_list(site):
             response = client.open(path, method=method, json={})
             location = response.headers.get("Location", "")
             refused = response.status_code == 401 or location.startswith("/login")
+            if auth.is_api(path):
+                # The JSON API answers a bearer challenge, never the sign-in page.
+                if auth.is_public_api(path):
+                    assert response.status_code == 200, f"{method} {path} should be public"
+                    continue
+                checked += 1
+                assert response.status_code == 401, f"{method} {path}"
+                assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+                continue
             if _is_public(path):
                 assert not refused, f"{method} {path} should be public"
                 continue
