@@ -33,6 +33,8 @@ ENVIRONMENT_KEYS = {
     "SMTP_URL": str,
     "SMTP_CA_FILE": str,
     "MAIL_FROM": str,
+    "PUBLIC_URL": str,
+    "ALERTS_DAILY_AT": str,
 }
 
 
@@ -66,6 +68,12 @@ class Defaults:
     SMTP_CA_FILE = None
     SMTP_TIMEOUT_S = 20
     MAIL_FROM = "Influencer ROI <reports@localhost>"
+    # Where links in e-mails and alerts point: the address people open the dashboard at.
+    PUBLIC_URL = "http://127.0.0.1:8050"
+    # The once-a-day alert evaluation runs at the first scheduler tick after this UTC time.
+    ALERTS_DAILY_AT = "07:00"
+    # Seconds an alert webhook may take to answer.
+    WEBHOOK_TIMEOUT_S = 10
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

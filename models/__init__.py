@@ -1,4 +1,5 @@
 """SQLAlchemy 2.x ORM classes: the schema of the dashboard, one module per aggregate."""
+from models.alerts import AlertEvent, AlertRule, AllowedWebhook
 from models.base import Base
 from models.catalogue import Brand, Campaign, Product
 from models.imports import AuditEvent, DataState, ImportBatch
@@ -9,7 +10,7 @@ from models.rollups import DailyFact
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
-    "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
-    "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
+    "AlertEvent", "AlertRule", "AllowedWebhook", "AuditEvent", "Base", "Brand", "Campaign",
+    "DailyFact", "DataState", "ImportBatch", "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
     "UserSession",
 ]
