@@ -33,6 +33,7 @@ def register(app):
                   Output("alerts-email", "value"), Output("alerts-webhook", "value"),
                   Output("alerts-mute", "children"), Output("alerts-snooze-until", "date"),
                   Input("alerts-selected", "value"), Input("alerts-version", "data"))
+    @common.guarded
     def fill(rule_id, _version):
         rule = next((rule for rule in rules.rules_of(current_user.id) if rule.id == rule_id),
                     None)
