@@ -1,7 +1,7 @@
 """Alert rules on generated series with known answers: crossings, once only, delivery, scope."""
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -415,6 +415,9 @@ def test_evaluate_due_runs_once_a_day_after_its_time(series):
         before = datetime.combine(day(71), datetime.min.time()).replace(hour=6, minute=59)
         assert alerts.evaluate_due(before) == []
         assert db.session.get(AlertRule, rule).checked_on is None
+        # 12:29 in India is 06:59 UTC: not yet.
+        india = timezone(timedelta(hours=5, minutes=30))
+        assert alerts.evaluate_due(before.replace(tzinfo=timezone.utc).astimezone(india)) == []
         assert len(alerts.evaluate_due(morning_after(70))) == 1
         db.session.expire_all()
         assert db.session.get(AlertRule, rule).checked_on == day(71)

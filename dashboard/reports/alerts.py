@@ -8,7 +8,7 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from urllib.parse import quote
 
 from flask import current_app
@@ -53,7 +53,7 @@ def evaluate(now=None, rule_ids=None, *, daily=False) -> list[Fired]:
     """Evaluate rules (all, or `rule_ids`) as of `now`; returns the alerts that fired.
 
     One rule's failure is logged and never stops the others."""
-    now = now or datetime.utcnow()
+    now = utc_naive(now or datetime.utcnow())
     statement = select(AlertRule.id).order_by(AlertRule.id)
     if rule_ids is not None:
         statement = statement.where(AlertRule.id.in_(list(rule_ids)))
@@ -75,7 +75,13 @@ def evaluate(now=None, rule_ids=None, *, daily=False) -> list[Fired]:
 def evaluate_due(now) -> list[Fired]:
     """The once-a-day evaluation, for a scheduler ticking every minute: the rules not yet
     checked today, once the day's ALERTS_DAILY_AT (UTC) has passed."""
-    due_at = time.fromisoformat(current_app.config["ALERTS_DAILY_AT"])
+    now = utc_naive(now)
+    setting = current_app.config["ALERTS_DAILY_AT"]
+    try:
+        due_at = time.fromisoformat(setting)
+    except ValueError:
+        raise ValueError(f"ALERTS_DAILY_AT must be a time of day like 07:00, not "
+                         f"{setting!r}.") from None
     if now.time() < due_at:
         return []
     due = db.session.scalars(select(AlertRule.id).where(
@@ -93,6 +99,13 @@ def evaluate_after_import():
         db.session.rollback()
         log.exception("evaluating alerts after an import failed")
         return []
+
+
+def utc_naive(moment):
+    """A time as naive UTC, the way the database stores times; naive input is UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 # ------------------------------------------------------------------------- one rule, once
@@ -126,8 +139,13 @@ def _record_crossing(rule_id, now, daily) -> Fired | None:
             return None
         outcome = measure(rule, owner.brand_scope, now)
         if outcome.crossing is False and rule.firing:
-            rule.firing = False  # recovered: the next crossing is a new alert
-        if not (outcome.crossing and not rule.firing):
+            # Recovered: the next crossing is a new alert. Only if no other evaluator
+            # recorded a crossing since this one read the rule.
+            session.execute(update(AlertRule).where(
+                AlertRule.id == rule.id, AlertRule.crossings == rule.crossings)
+                .values(firing=False).execution_options(synchronize_session=False))
+            return None
+        if not outcome.crossing or rule.firing:
             return None
         crossing = rule.crossings + 1
         # Guarded by the count this evaluator read: a second evaluator that read the same
@@ -140,9 +158,10 @@ def _record_crossing(rule_id, now, daily) -> Fired | None:
                     checked_on=rule.checked_on).execution_options(synchronize_session=False))
         if claimed.rowcount != 1:
             raise _Lost()
-        event = AlertEvent(rule_id=rule.id, crossing=crossing, fired_at=now.replace(
-            tzinfo=None), message=outcome.message, link=outcome.link, value=outcome.value,
-            attempts=0, **_statuses(rule, now))
+        # fired_at is when it happened; `now` may be a time cron asked about.
+        event = AlertEvent(rule_id=rule.id, crossing=crossing, fired_at=datetime.utcnow(),
+                           message=outcome.message, link=outcome.link, value=outcome.value,
+                           attempts=0, **_statuses(rule, now))
         session.add(event)
         session.flush()
         return Fired(rule.id, event.id, outcome.message)
