@@ -1,8 +1,11 @@
 """Alert rules on generated series with known answers: crossings, once only, delivery, scope."""
+import email
+import email.policy
 import json
 import threading
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -458,3 +461,18 @@ def test_the_commands_list_and_evaluate(series):
         in result.output
     result = runner.invoke(args=["alerts", "evaluate", "--now", "yesterday"])
     assert result.exit_code != 0 and "is not a time like" in result.output
+
+
+def test_without_a_mail_server_the_alert_waits_in_the_outbox(series):
+    with series.app_context():
+        rule = rule_for("analyst", kind="above", metric="spend", scope_kind="everything",
+                        threshold=1)
+        [fired] = alerts.evaluate(morning_after(70))
+        [kept] = list((Path(series.instance_path) / "outbox").glob("*.eml"))
+        message = email.message_from_bytes(kept.read_bytes(), policy=email.policy.default)
+        assert message.get_content().strip() == fired.message
+        event = events(rule)[0]
+        assert event.email_status == "sent"
+        # The history is the user's: it names no path on the server.
+        assert event.email_detail == ("to analyst@example.com, kept in the server's outbox "
+                                      "(no mail server is set up)")

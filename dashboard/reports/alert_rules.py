@@ -258,17 +258,17 @@ def line_words(metric_name, value) -> str:
 
 def describe(rule) -> str:
     """The rule in one sentence, as the rules list shows it."""
-    where = scope_words(rule)
+    where = "" if rule.scope_kind == "everything" else f" for {scope_words(rule)}"
     if rule.kind == "spend_no_orders":
-        return f"Spend but no orders for {rule.periods} days, for {where}"
+        return f"Spend but no orders for {rule.periods} days{where}"
     if rule.kind == "payout_mismatch":
-        return (f"A payout off rate × units by more than {line_words('spend', rule.threshold)}"
-                f", for {where}")
+        return (f"A payout off rate × units by more than "
+                f"{line_words('spend', rule.threshold)}{where}")
     label = METRICS[rule.metric].label
     if rule.kind in ("below", "above"):
-        return f"{label} for {where} {rule.kind} {line_words(rule.metric, rule.threshold)}"
+        return f"{label}{where} {rule.kind} {line_words(rule.metric, rule.threshold)}"
     direction = "down" if rule.kind == "down_by" else "up"
-    return (f"{label} for {where} {direction} by {rule.threshold:g}% or more against the "
+    return (f"{label}{where} {direction} by {rule.threshold:g}% or more against the "
             f"{rule.periods} weeks before")
 
 

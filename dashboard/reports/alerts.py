@@ -376,7 +376,10 @@ def _send_email(address, rule_text, message):
         where = mail.send(mail.new_message(address, f"Alert: {rule_text}", message))
     except mail.MailError as error:
         raise DeliveryError(str(error)) from error
-    return f"to {address} via {where}"
+    if where.startswith(("smtp://", "smtps://")):
+        return f"to {address} via {where}"
+    # Not the file's path: the history is shown to the user, not only to the admin.
+    return f"to {address}, kept in the server's outbox (no mail server is set up)"
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
