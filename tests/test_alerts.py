@@ -476,3 +476,23 @@ def test_without_a_mail_server_the_alert_waits_in_the_outbox(series):
         # The history is the user's: it names no path on the server.
         assert event.email_detail == ("to analyst@example.com, kept in the server's outbox "
                                       "(no mail server is set up)")
+
+
+def test_changing_the_line_starts_the_rule_afresh(series):
+    with series.app_context():
+        analyst = users.get_user("analyst")
+        rule = rule_for("analyst", kind="below", metric="roas", scope_kind="creator",
+                        scope_value="IG1", threshold=7)
+        assert len(alerts.evaluate(morning_after(70))) == 1
+        alert_rules.save_rule(analyst, RuleInput(kind="below", metric="roas",
+                                                 scope_kind="creator", scope_value="IG1",
+                                                 threshold=6.5), rule)
+        assert db.session.get(AlertRule, rule).firing is False
+        [fired] = alerts.evaluate(morning_after(70))
+        assert "below your line of 6.50×" in fired.message
+        assert [event.crossing for event in events(rule)] == [1, 2]
+        # Only the channels changed: the same line, still firing, nothing new.
+        alert_rules.save_rule(analyst, RuleInput(kind="below", metric="roas",
+                                                 scope_kind="creator", scope_value="IG1",
+                                                 threshold=6.5, send_email=True), rule)
+        assert alerts.evaluate(morning_after(70)) == []

@@ -78,3 +78,19 @@ def test_a_non_admin_cannot_change_the_allow_list(app, client, tiny):
     with app.app_context():
         assert db.session.scalars(select(AllowedWebhook.url)).all() == [
             "https://hooks.example.com/services/"]
+
+
+def test_an_admin_removes_an_allowed_address(app, client, tiny):
+    from dashboard.reports import alert_rules
+
+    with app.app_context():
+        alert_rules.allow_webhook("https://hooks.example.com/services/", "admin")
+    tiny.login("admin")
+    response = run_callback(client, _dash(app), "webhooks-message", "children", {
+        "webhooks-remove-url.value": "https://hooks.example.com/services/",
+        "webhooks-remove.n_clicks": 1}, changed=["webhooks-remove.n_clicks"])
+    said = response.get_json()["response"]["webhooks-message"]["children"]["props"]
+    assert said["children"].startswith("https://hooks.example.com/services/ is no longer "
+                                       "allowed")
+    with app.app_context():
+        assert db.session.scalars(select(AllowedWebhook)).all() == []
