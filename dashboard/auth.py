@@ -16,6 +16,10 @@ VIEW_ROLES = {
     "insights": EVERY_ROLE,
     "brands": EVERY_ROLE,
     "plan": EVERY_ROLE,
+    # Each user's own alert rules and history; their numbers stay within the user's scope.
+    "alerts": EVERY_ROLE,
+    # The addresses alert webhooks may post to.
+    "webhooks": {"admin"},
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},

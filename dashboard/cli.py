@@ -61,6 +61,7 @@ def import_command(paths, dataset, dry_run):
     click.echo("Dry run: nothing was written." if dry_run else "Import committed.")
     if not dry_run:
         _warm_planner()
+        _evaluate_alerts()
 
 
 def _warm_planner():
@@ -76,6 +77,61 @@ def _warm_planner():
                    "fits it on its first visit instead.", err=True)
     else:
         click.echo("Budget planner ready.")
+
+
+def _evaluate_alerts():
+    # After the commit, and never failing it: evaluate_after_import logs its own errors.
+    from dashboard.reports import alerts
+
+    fired = alerts.evaluate_after_import()
+    if fired:
+        click.echo(f"{len(fired)} alert(s) fired on the new data.")
+
+
+@main.group("alerts")
+def alerts_group():
+    """Alert rules: list them, evaluate them (for cron, once a day)."""
+
+
+@alerts_group.command("evaluate")
+@click.option("--now", "now_text", default=None,
+              help="Evaluate as of this time, ISO (default: now, UTC).")
+@with_appcontext
+def alerts_evaluate_command(now_text):
+    """Evaluate every rule now and send the alerts that fire."""
+    from datetime import datetime
+
+    from dashboard.reports import alerts
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.utcnow()
+    except ValueError:
+        raise click.BadParameter(f"{now_text!r} is not a time like 2026-11-15T08:00.",
+                                 param_hint="--now")
+    fired = alerts.evaluate(now.replace(tzinfo=None), daily=True)
+    for alert in fired:
+        click.echo(f"rule {alert.rule_id}: {alert.message}")
+    click.echo(f"{len(fired)} alert(s) fired.")
+
+
+@alerts_group.command("list")
+@with_appcontext
+def alerts_list_command():
+    """List every rule: number, owner, what it watches, state."""
+    from dashboard.reports import alert_rules
+
+    rules = alert_rules.all_rules()
+    for rule, username in rules:
+        state = "firing" if rule.firing else "quiet"
+        if rule.muted:
+            state += ", muted"
+        if rule.snoozed_until:
+            state += f", snoozed until {rule.snoozed_until:%Y-%m-%d}"
+        where = ", ".join(filter(None, ["e-mail" if rule.send_email else "",
+                                        rule.webhook_url or ""]))
+        click.echo(f"{rule.id}\t{username}\t{alert_rules.describe(rule)}\t{state}\t{where}")
+    if not rules:
+        click.echo("No alert rules yet. Users add them on the Alerts page.")
 
 
 @main.command("demo")

@@ -34,6 +34,8 @@ ENVIRONMENT_KEYS = {
     "SMTP_CA_FILE": str,
     "MAIL_FROM": str,
     "API_RATE_LIMIT": str,
+    "PUBLIC_URL": str,
+    "ALERTS_DAILY_AT": str,
 }
 
 
@@ -69,6 +71,12 @@ class Defaults:
     MAIL_FROM = "Influencer ROI <reports@localhost>"
     # Calls each API token may make (flask-limiter's notation); more get 429 with Retry-After.
     API_RATE_LIMIT = "60/minute"
+    # Where links in e-mails and alerts point: the address people open the dashboard at.
+    PUBLIC_URL = "http://127.0.0.1:8050"
+    # The once-a-day alert evaluation runs at the first scheduler tick after this UTC time.
+    ALERTS_DAILY_AT = "07:00"
+    # Seconds an alert webhook may take to answer.
+    WEBHOOK_TIMEOUT_S = 10
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

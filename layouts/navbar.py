@@ -10,6 +10,7 @@ LINKS = [
     ("insights", "Insights", "/insights"),
     ("brands", "Brands", "/brands"),
     ("plan", "Planner", "/plan"),
+    ("alerts", "Alerts", "/alerts"),
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),

@@ -14,9 +14,11 @@ ROUTES = [
     (r"^/insights/?$", "insights", "insights"),
     (r"^/brands/?$", "brands", "brands"),
     (r"^/plan/?$", "plan", "plan"),
+    (r"^/alerts/?$", "alerts", "alerts"),
     (r"^/data/?$", "data", "data"),
     (r"^/admin/users/?$", "users", "users"),
     (r"^/admin/audit/?$", "audit", "audit"),
+    (r"^/admin/webhooks/?$", "webhooks", "webhooks"),
 ]
 _MODULES = {view: module for _, view, module in ROUTES if module}
 

@@ -1,4 +1,5 @@
 """SQLAlchemy 2.x ORM classes: the schema of the dashboard, one module per aggregate."""
+from models.alerts import AlertEvent, AlertRule, AllowedWebhook
 from models.base import Base
 from models.catalogue import Brand, Campaign, Product
 from models.imports import AuditEvent, DataState, ImportBatch
@@ -10,7 +11,7 @@ from models.tokens import ApiToken
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
-    "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
-    "UserSession",
+    "AlertEvent", "AlertRule", "AllowedWebhook", "ApiToken", "AuditEvent", "Base", "Brand",
+    "Campaign", "DailyFact", "DataState", "ImportBatch", "Influencer", "Order", "Payout", "Post",
+    "Product", "User", "UserBrand", "UserSession",
 ]

@@ -11,7 +11,9 @@ from tests.helpers import (PASSWORDS, AuthActions, audit_events, callback_body, 
 # Paths an anonymous visitor may reach; everything else must refuse them.
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-ADMIN_ONLY_VIEWS = ("users", "audit", "data")
+ADMIN_ONLY_VIEWS = ("users", "audit", "data", "webhooks")
+# Views every role opens for their own things (not analytics): their alert rules.
+OWN_VIEWS = ("alerts",)
 ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
 
 
@@ -196,7 +198,7 @@ def test_non_admin_is_refused_every_admin_callback_and_allowed_analytics(site, r
             assert "not allowed" in response.get_json()["error"]
             refused += 1
         else:
-            assert views <= set(ANALYTICS_VIEWS)
+            assert views <= set(ANALYTICS_VIEWS) | set(OWN_VIEWS)
             assert response.status_code not in (401, 403), key
             allowed += 1
     assert refused >= 3 and allowed >= 1
@@ -277,7 +279,7 @@ def test_permission_table():
     assert all(auth.can_open(admin, view) for view in auth.VIEW_ROLES)
     for view in ADMIN_ONLY_VIEWS:
         assert not auth.can_open(analyst, view) and not auth.can_open(manager, view)
-    for view in ANALYTICS_VIEWS:
+    for view in ANALYTICS_VIEWS + OWN_VIEWS:
         assert auth.can_open(analyst, view) and auth.can_open(manager, view)
     assert auth.can(admin, "upload") and not auth.can(analyst, "upload")
     assert not auth.can(manager, "manage_users")

@@ -19,6 +19,7 @@ from wtforms import ValidationError
 
 from dashboard import importing
 from dashboard.analytics import planner
+from dashboard.reports import alerts
 from dashboard.web import exports, guard
 from dashboard.extensions import csrf, db
 from models import ImportBatch
@@ -251,6 +252,7 @@ def commit_upload(token, username):
         manifest["committed"] = True
         _save_json(folder, "manifest.json", manifest)
         _warm_planner()
+        alerts.evaluate_after_import()
     _save_json(folder, "report.json", report)
     return report, 200 if report["ok"] else 422
 
