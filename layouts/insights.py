@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from layouts import components, figures
-from layouts.plan import JS_FORMATS
+from layouts.numbers import JS_FORMATS
 
 PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
                      "spend", "orders", "cpo", "engagement_rate"]
@@ -86,9 +86,13 @@ def recommendation_list(recommendations):
     for recommendation in recommendations:
         label, colour = RECOMMENDATION_STYLE.get(recommendation.get("kind"),
                                                  ("Note", "secondary"))
+        caution = recommendation.get("caution")
         items.append(dbc.ListGroupItem([
-            dbc.Badge(label, color=colour, className="me-2"),
+            components.badge(label, colour, className="me-2"),
             html.Span(recommendation.get("text", "")),
+            *([html.Div([components.badge("Small sample", "warning", className="me-1"),
+                         caution], className="small text-body-secondary mt-1 insights-caution")]
+              if caution else []),
         ]))
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 

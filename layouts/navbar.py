@@ -13,6 +13,7 @@ LINKS = [
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),
+    ("glossary", "Glossary", "/glossary"),
 ]
 
 

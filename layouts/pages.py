@@ -17,6 +17,7 @@ ROUTES = [
     (r"^/data/?$", "data", "data"),
     (r"^/admin/users/?$", "users", "users"),
     (r"^/admin/audit/?$", "audit", "audit"),
+    (r"^/glossary/?$", "glossary", "glossary"),
 ]
 _MODULES = {view: module for _, view, module in ROUTES if module}
 

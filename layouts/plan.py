@@ -5,7 +5,7 @@ from dash import dcc, html
 
 from dashboard.analytics import planner
 from dashboard.analytics.planner import PLATFORMS
-from layouts import components, figures
+from layouts import components, figures, numbers
 
 PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",
                       "expected_incremental_revenue", "low", "high"]
@@ -15,10 +15,9 @@ CHART_CREATORS = 25
 LABELS = {"current_spend": "Spend, last period", "planned_spend": "Planned spend",
           "planned_posts": "Planned posts", "expected_incremental_revenue": "Extra sales expected",
           "low": "Low (10th pct.)", "high": "High (90th pct.)"}
-# ag-grid formatters (JavaScript in the browser, d3 comes with dash-ag-grid).
-JS_FORMATS = {"money": "params.value == null ? '–' : '₹' + d3.format(',.0f')(params.value)",
-              "count": "params.value == null ? '–' : d3.format(',.1f')(params.value)",
-              "rupees": "params.value == null ? '–' : '₹' + d3.format(',.2f')(params.value)"}
+# ag-grid formatters: layouts/numbers.py's, with posts to one decimal.
+JS_FORMATS = dict(numbers.JS_FORMATS,
+                  count="params.value == null ? '–' : d3.format(',.1f')(params.value)")
 FORMATS = {"current_spend": "money", "planned_spend": "money", "planned_posts": "count",
            "expected_incremental_revenue": "money", "low": "money", "high": "money"}
 
