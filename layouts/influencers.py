@@ -4,12 +4,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
+from dashboard import tables
 from dashboard.analytics import PAYOUT_SHARE_NOTE
 from layouts import components, figures, numbers
 
-GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "performance_score",
-                "revenue", "spend", "roas", "incremental_roas", "orders", "cpo",
-                "engagement_rate", "posts", "reach"]
+GRID_COLUMNS = tables.CREATOR_COLUMNS
 
 
 def layout(options, selection, influencer_key=None):
@@ -89,8 +88,7 @@ def creator_body(selection, influencer_key, profile, may_export):
         components.section(
             "Posts",
             components.grid("influencers-posts", profile["posts"],
-                            [c for c in ("date", "platform", "caption", "url", "reach",
-                                         "likes", "comments") if c in profile["posts"].columns],
+                            [c for c in tables.POST_COLUMNS if c in profile["posts"].columns],
                             page_size=10)
             if not profile["posts"].empty else components.empty_state(
                 "No posts in this selection."),

@@ -3,6 +3,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard import tables
 from layouts import components, figures, numbers
 
 
@@ -58,9 +59,8 @@ def body(selection, overview, may_export):
     ])
 
 
-# The table's columns, on screen and in its CSV: the name, then what it earned and returned.
-TOP_CAMPAIGN_COLUMNS = ["campaign", "revenue", "roas", "spend", "incremental_roas", "orders",
-                        "cpo"]
+# The table's columns, on screen and in its CSV (dashboard/tables.py).
+TOP_CAMPAIGN_COLUMNS = tables.TOP_CAMPAIGN_COLUMNS
 
 
 def kpi_row(selection, kpis, previous_kpis):

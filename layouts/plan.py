@@ -3,12 +3,12 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard import tables
 from dashboard.analytics import planner
 from dashboard.analytics.planner import PLATFORMS
 from layouts import components, figures, numbers
 
-PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",
-                      "expected_incremental_revenue", "low", "high"]
+PLAN_TABLE_COLUMNS = tables.PLAN_COLUMNS
 PERIOD_CHOICES = [7, 14, 30, 60, 90]
 # The chart shows this many creators, those with the most money before or after.
 CHART_CREATORS = 25
@@ -66,7 +66,7 @@ def layout(**_kwargs):
     ]), className="mb-3 filter-bar", id="plan-controls")
     return html.Div([
         dcc.Location(id="plan-url", refresh=False),
-        html.Div([html.H3("Budget planner", className="mb-0"),
+        html.Div([html.H1("Budget planner", className="h3 mb-0"),
                   html.P("What the next period's money should buy, learned from what posts "
                          "have sold so far.", className="text-muted mb-2")], className="mb-2"),
         controls,
@@ -163,7 +163,7 @@ def plan_body(page, export_href=None, performers=None):
 def _total_card(title, value, note, component_id=None):
     kwargs = {"id": component_id} if component_id else {}
     return dbc.Card(dbc.CardBody([html.Div(title, className="small text-muted"),
-                                  html.H4(value, className="mb-0", **kwargs),
+                                  html.Div(value, className="h4 mb-0", **kwargs),
                                   html.Div(note, className="small text-muted")]))
 
 

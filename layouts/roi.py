@@ -3,6 +3,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard import tables
 from dashboard.analytics import ROI_DIMENSIONS
 from layouts import components, figures, numbers
 
@@ -47,10 +48,8 @@ def group_names(frame, dimension):
 
 
 def table_columns(dimension):
-    """The ROI table's columns, on screen and in its CSV: the name, then ROAS first."""
-    columns = ([key_column(dimension)] if dimension != "influencer" else ["name"]) + [
-        "roas", "incremental_roas", "revenue", "spend", "orders", "cpo", "aov"]
-    return columns + (["performance_score"] if dimension == "influencer" else [])
+    """The ROI table's columns, on screen and in its CSV (dashboard/tables.py)."""
+    return tables.roi_columns(dimension)
 
 
 def body(selection, dimension, groups, overall, baseline, may_export):
@@ -198,8 +197,6 @@ def baseline_content(baseline, dimension, selection, groups=None):
         horizontal=dimension in LONG_NAMES, first_name=(
             f"Assumed ({selection.baseline * 100:.0f}% baseline)"),
         colours=(figures.INCREMENTAL_COLOUR, figures.ROAS_COLOUR))
-    columns = (["name"] if "name" in baseline.columns else [key]) + [
-        "measured_baseline_share", "measured_incremental_roas", "assumed_incremental_roas",
-        "revenue", "spend"]
+    columns = tables.baseline_columns("name" if "name" in baseline.columns else key)
     return [figures.chart("roi-baseline", figure, f"baseline-by-{dimension}"),
             components.grid("roi-baseline-table", baseline, columns, page_size=10)]
