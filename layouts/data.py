@@ -39,8 +39,7 @@ def layout(datasets, upload_limit):
         html.Div(", ".join(f"{dataset}.csv" for dataset in datasets) + ". Up to "
                  f"{upload_limit} per upload. Nothing is saved until you press Commit import.",
                  className="small text-muted", id="data-limit"),
-    ], id="data-dropzone", className="dropzone", tabIndex="0", role="button",
-        **{"aria-label": "Upload CSV files"})
+    ], id="data-dropzone", className="dropzone", tabIndex="0", role="button")
     return html.Div([
         html.H1("Data", className="h3 mb-0"),
         html.P("Upload new data, check it, then import it. Every view shows the new numbers "
