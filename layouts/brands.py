@@ -2,6 +2,7 @@
 import re
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
@@ -65,6 +66,7 @@ def brand_card(brand, trend, creators):
                           hover_only=True),
             html.Div("Top creators by revenue", className="small text-muted mt-2"),
             top_list,
+            components.unattributed_note(pd.DataFrame([brand]), "brand", f"brands-{slug}"),
         ]),
     ], className="h-100 brand-card", id=f"brands-card-{slug}")
 

@@ -101,6 +101,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
             f"Every {label.lower()}",
             components.grid("roi-table", groups.sort_values("revenue", ascending=False),
                             columns, link=link, page_size=20),
+            components.unattributed_note(groups, key_column(dimension), "roi-table"),
             export=export(f"by_{dimension}")),
         components.section(
             "Assumed against measured baseline",

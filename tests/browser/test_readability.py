@@ -17,7 +17,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 # are not trapped; axe still flags it. Ignored for that element only.
 DASH_DROPDOWN_FOCUS = ("aria-hidden-focus", ".dash-dropdown-focus-target")
 
-ANALYST_PAGES = ["/overview", "/roi", "/roi?dimension=campaign", "/influencers",
+ANALYST_PAGES = ["/overview", "/roi", "/influencers",
                  "/influencers/2", "/insights", "/brands", "/plan", "/glossary"]
 PAGES_BY_ROLE = {
     "analyst": ANALYST_PAGES,
@@ -272,6 +272,30 @@ def test_insights_caution_small_samples_and_name_ids(sample):
     for item in items:
         if "Small sample" in item:
             assert "fewer than 30 orders or 3 posts" in item
+    assert any("Small sample: 1 order and" in item for item in items), items
     creator_items = [item for item in items if item.startswith(
         ("Scale up", "Renegotiate", "Fix conversion"))]
     assert all("(INF" in item for item in creator_items), creator_items
+
+
+@pytest.mark.parametrize("role", ["analyst", "admin"])
+def test_unattributed_is_explained_where_it_shows(sample, role):
+    sign_in(sample, role)
+    open_page(sample, "/overview")
+    wait_for_view(sample)
+    note = sample.wait_for_element("#overview-brand-unattributed").text
+    # ₹1,21,200 of payouts to creators without a single sale (README's sample).
+    assert "₹1.2 L paid to creators who have no sales at all" in note, note
+    open_page(sample, "/brands")
+    wait_for_view(sample)
+    assert "no sales at all" in sample.wait_for_element(
+        "#brands-unattributed-unattributed").text
+    open_page(sample, "/roi")
+    wait_for_view(sample)
+    sample.find_element("#roi-dimension input[value=campaign]").click()
+    assert "campaigns by" in sample.wait_for_element("#roi-table-unattributed").text
+    # Top campaigns by revenue list no campaign that sold nothing.
+    open_page(sample, "/overview?start=2025-12-01&end=2025-12-31")
+    wait_for_view(sample)
+    sample.wait_for_element("#overview-top-campaigns .ag-cell")
+    assert "Unattributed" not in texts(sample, "#overview-top-campaigns .ag-cell[col-id=campaign]")
