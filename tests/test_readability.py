@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from plotly.io.json import to_json_plotly
 
 from dashboard import analytics, importing
 from dashboard.analytics import insights
@@ -62,7 +63,8 @@ def test_kpi_cards_and_headers_carry_help(client, tiny):
     assert text_of(find(body, "overview-kpi-revenue")) == "₹25,900"
     assert "title" not in find(body, "overview-kpi-revenue")["props"]
     card = components.kpi_card("overview", "revenue", "Revenue", "₹15.0 L", exact="₹15,00,000")
-    assert find(card.to_plotly_json(), "overview-kpi-revenue")["props"]["title"] == "₹15,00,000"
+    card = json.loads(to_json_plotly(card))
+    assert find(card, "overview-kpi-revenue")["props"]["title"] == "₹15,00,000"
     grid = find(body, "overview-top-campaigns")["props"]
     roas = next(column for column in grid["columnDefs"] if column["field"] == "roas")
     assert roas["headerTooltip"].startswith("Revenue ÷ spend")
