@@ -34,6 +34,11 @@ def layout(**_kwargs):
 
     platform_limits = [dbc.Col([
         dbc.Label(platform, className="small mb-1"),
+        # Each box named for screen readers; the placeholders alone vanish once typed in.
+        dbc.Label(f"{platform}: at least (₹)", html_for=f"plan-min-{platform}",
+                  className="visually-hidden"),
+        dbc.Label(f"{platform}: at most (₹)", html_for=f"plan-max-{platform}",
+                  className="visually-hidden"),
         dbc.InputGroup([
             dbc.Input(id=f"plan-min-{platform}", type="number", min=0, placeholder="min ₹",
                       debounce=True),
