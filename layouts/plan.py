@@ -200,12 +200,16 @@ def spend_figure(rows):
     figure = go.Figure([
         go.Bar(name="Spend, last period", y=shown["label"], x=shown["current_spend"],
                orientation="h", marker_color=figures.SPEND_COLOUR,
-               hovertemplate="%{y}: ₹%{x:,.0f} last period<extra></extra>"),
+               customdata=figures.money_text(shown["current_spend"]),
+               hovertemplate="%{customdata} last period<extra></extra>"),
         go.Bar(name="Planned spend", y=shown["label"], x=shown["planned_spend"],
                orientation="h", marker_color=figures.REVENUE_COLOUR,
-               hovertemplate="%{y}: ₹%{x:,.0f} planned<extra></extra>"),
+               customdata=figures.money_text(shown["planned_spend"]),
+               hovertemplate="%{customdata} planned<extra></extra>"),
     ])
-    figure.update_layout(barmode="group", xaxis_title="₹", legend={"orientation": "h"})
+    figure.update_layout(barmode="group", hovermode="y unified")
+    figures.money_axis(figure, float(shown["most"].max()), "xaxis", title="Spend")
+    figure.update_yaxes(automargin=True)
     return figures.style_figure(figure, height=max(320, 22 * len(shown) + 120))
 
 
