@@ -61,8 +61,10 @@ def layout(**_kwargs):
                   width=4),
             field("Leave out", choice("exclude", "No one"), width=4),
             field("Posts a period, × the most a creator has made",
+                  # The marks say the value; a number box beside them would say it twice.
                   dcc.Slider(id="plan-widen", min=1, max=2, step=0.25, value=1,
-                             marks={1: "1×", 1.5: "1.5×", 2: "2×"}), width=4),
+                             marks={1: "1×", 1.5: "1.5×", 2: "2×"},
+                             allow_direct_input=False), width=4),
         ], className="g-2 mt-1"),
         dbc.Checkbox(id="plan-whole-posts", value=False, className="mt-2",
                      label="Whole posts only (otherwise part of a post means part of its fee)"),
