@@ -135,7 +135,7 @@ def money_axis(figure, top, axis="yaxis", step=None, end=None, title=None, inter
     values = [step * index for index in range(int(round(end / step)) + 1)]
     figure.update_layout({axis: {
         "range": [0, end * 1.02], "tickvals": values,
-        "ticktext": [numbers.money_tick(value) for value in values],
+        "ticktext": [numbers.money_tick(value, values[-1]) for value in values],
         **({"title": {"text": title}} if title else {})}})
     return figure
 

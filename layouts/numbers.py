@@ -60,8 +60,17 @@ def money(value, decimals=1):
     return money_full(value)
 
 
-def money_tick(value):
-    """A round axis value: ₹0, ₹50,000, ₹2.5 L, ₹1 Cr (no needless '.0')."""
+def money_tick(value, top=None):
+    """A round axis value: ₹0, ₹50,000, ₹2.5 L, ₹1 Cr (no needless '.0').
+
+    `top`, the axis's largest tick, sets one unit for the whole axis: ₹0.5 L beside ₹1 L,
+    never ₹50,000 beside it.
+    """
+    unit = top if top is not None else value
+    if value and unit is not None and abs(unit) >= LAKH:
+        size, word = (CRORE, "Cr") if abs(unit) >= CRORE else (LAKH, "L")
+        return f"{'−' if value < 0 else ''}₹{abs(value) / size:.3f}".rstrip("0").rstrip(".") \
+            + f" {word}"
     return re.sub(r"\.?0+ (L|Cr)$", r" \1", money(value, decimals=2))
 
 

@@ -140,7 +140,10 @@ def scatter_figure(groups, dimension):
     if shown.empty:
         return figures.empty_figure()
     names = group_names(shown, dimension)
-    top = float(max(shown["spend"].max(), shown["revenue"].max()) * 1.08)
+    # One scale on both axes, so the break-even line runs corner to corner at 45°.
+    step, intervals = numbers.ticks(float(max(shown["spend"].max(), shown["revenue"].max())),
+                                    5)
+    top = step * intervals * 1.02
     orders = shown["orders"].fillna(0)
     sizes = 8 + 22 * (orders / orders.max()) if orders.max() > 0 else 10
     figure = go.Figure([
@@ -155,7 +158,6 @@ def scatter_figure(groups, dimension):
                    hovertemplate="%{text}<br>Spend %{customdata[0]}<br>Revenue "
                                  "%{customdata[1]}<extra></extra>"),
     ])
-    step, intervals = numbers.ticks(top, 5)
     figures.money_axis(figure, None, "xaxis", step, step * intervals, title="Spend")
     figures.money_axis(figure, None, "yaxis", step, step * intervals, title="Revenue")
     return figures.style_figure(figure, height=360)

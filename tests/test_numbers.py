@@ -33,6 +33,15 @@ def test_money_ticks_drop_needless_decimals(value, tick):
     assert numbers.money_tick(value) == tick
 
 
+def test_an_axis_uses_one_unit():
+    ticks = [0, 50_000, 100_000, 150_000]
+    assert [numbers.money_tick(value, ticks[-1]) for value in ticks] == [
+        "₹0", "₹0.5 L", "₹1 L", "₹1.5 L"]
+    ticks = [0, 5_000_000, 10_000_000, 15_000_000]
+    assert [numbers.money_tick(value, ticks[-1]) for value in ticks] == [
+        "₹0", "₹0.5 Cr", "₹1 Cr", "₹1.5 Cr"]
+
+
 @pytest.mark.parametrize("top", [0.785, 1.571, 3.2, 7.7, 42, 1234, 3_533_320, 0.04])
 def test_steps_are_round(top):
     step = numbers.nice_step(top, 5)
