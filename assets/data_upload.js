@@ -9,6 +9,19 @@
     if (event.persisted) { window.location.reload(); }
   });
 
+  // dbc.Progress takes no aria props; a progress bar needs a name for screen readers, so
+  // the bar is named whenever the page draws it.
+  function nameProgressBars() {
+    var bars = document.querySelectorAll("#data-progress [role=progressbar]:not([aria-label])");
+    Array.prototype.forEach.call(bars, function (bar) {
+      bar.setAttribute("aria-label", "Upload progress");
+    });
+  }
+  if (window.MutationObserver) {
+    new MutationObserver(nameProgressBars).observe(document.documentElement,
+                                                   {childList: true, subtree: true});
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)_csrf_token=([^;]*)/);
     return match ? decodeURIComponent(match[1]) : "";

@@ -2,7 +2,7 @@
 import importlib
 
 VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit", "alerts", "webhooks")
+         "audit", "alerts", "webhooks", "glossary")
 
 
 def register_all(app):

@@ -25,6 +25,8 @@ VIEW_ROLES = {
     "audit": {"admin"},
     # The signed-in user's own pages (/account/...): API tokens.
     "account": EVERY_ROLE,
+    # What the numbers mean: words only, no data, so every role may read it.
+    "glossary": EVERY_ROLE,
 }
 # What each role may do beyond opening a view. Exports are the numbers the view already
 # shows, within the same brand scope, so whoever may open a view may download its tables.

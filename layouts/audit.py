@@ -6,7 +6,7 @@ from dash import dcc, html
 def layout(actions, action=None):
     """The log page: `actions` to pick from, `action` picked (None: every action)."""
     return html.Div([
-        html.H3("Audit log"),
+        html.H1("Audit log", className="h3"),
         dbc.Row([
             dbc.Col([
                 dbc.Label("Action", html_for="audit-action"),

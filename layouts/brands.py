@@ -2,6 +2,7 @@
 import re
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
@@ -49,7 +50,8 @@ def brand_card(brand, trend, creators):
         for metric, label, kind in BRAND_KPIS])
     top = creators.sort_values("revenue", ascending=False).head(TOP_CREATORS)
     top_list = html.Ol([
-        html.Li([html.A(row.get("name") or row.get("influencer_id"),
+        html.Li([html.A(f"{row.get('name')} ({row.get('influencer_id')})" if row.get("name")
+                        else row.get("influencer_id"),
                         href=components.creator_href(row.get("influencer_id"))),
                  f" · {components.money(row.get('revenue'))} revenue, ROAS "
                  f"{components.ratio(row.get('roas'))}"])
@@ -64,6 +66,7 @@ def brand_card(brand, trend, creators):
                           hover_only=True),
             html.Div("Top creators by revenue", className="small text-muted mt-2"),
             top_list,
+            components.unattributed_note(pd.DataFrame([brand]), "brand", f"brands-{slug}"),
         ]),
     ], className="h-100 brand-card", id=f"brands-card-{slug}")
 
@@ -74,12 +77,17 @@ def sparkline(trend):
     figure = go.Figure([
         go.Scatter(x=trend["period"], y=trend["revenue"], name="Revenue", mode="lines",
                    fill="tozeroy", line={"color": figures.REVENUE_COLOUR},
-                   hovertemplate="Week of %{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"),
+                   customdata=figures.money_text(trend["revenue"]),
+                   hovertemplate="Revenue %{customdata}<extra></extra>"),
         go.Scatter(x=trend["period"], y=trend["spend"], name="Spend", mode="lines",
                    line={"color": figures.SPEND_COLOUR},
-                   hovertemplate="Week of %{x}<br>Spend ₹%{y:,.0f}<extra></extra>"),
+                   customdata=figures.money_text(trend["spend"]),
+                   hovertemplate="Spend %{customdata}<extra></extra>"),
     ])
     figures.style_figure(figure, height=140)
     figure.update_layout(margin={"l": 40, "r": 10, "t": 5, "b": 25}, showlegend=False)
-    figure.update_yaxes(tickformat="~s")
+    figures.money_axis(figure, float(max(trend["revenue"].max(), trend["spend"].max())),
+                       intervals=2)
+    figures.period_axis(figure, "week", len(trend))
+    figure.update_layout(hovermode="x unified")
     return figure

@@ -8,9 +8,10 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import analytics
+from layouts import glossary, numbers
 
 EMPTY_SELECTION = "No orders in this selection. Widen the dates or clear a filter."
-NO_VALUE = "–"
+NO_VALUE = numbers.NO_VALUE
 
 # (metric, label, format, True when a rise is good news)
 KPIS = [
@@ -25,33 +26,11 @@ KPIS = [
 ]
 
 
-# ---- numbers in words -------------------------------------------------------------------
+# ---- numbers in words (layouts/numbers.py holds the rules) -------------------------------
 
-def _missing(value):
-    return value is None or (isinstance(value, float) and pd.isna(value))
-
-
-def money(value):
-    return NO_VALUE if _missing(value) else f"₹{value:,.0f}"
-
-
-def ratio(value):
-    return NO_VALUE if _missing(value) else f"{value:,.2f}×"
-
-
-def percent(value):
-    return NO_VALUE if _missing(value) else f"{value * 100:,.1f}%"
-
-
-def count(value):
-    return NO_VALUE if _missing(value) else f"{value:,.0f}"
-
-
-FORMATS = {"money": money, "ratio": ratio, "percent": percent, "count": count}
-
-
-def formatted(value, kind):
-    return FORMATS[kind](value)
+_missing = numbers.missing
+money, ratio, percent, count = numbers.money, numbers.ratio, numbers.percent, numbers.count
+FORMATS, formatted = numbers.FORMATS, numbers.formatted
 
 
 # ---- filter bar --------------------------------------------------------------------------
@@ -125,7 +104,8 @@ def view_page(view, title, subtitle, options, selection, extra_controls=None, st
     return html.Div([
         dcc.Location(id=f"{view}-url", refresh=False),
         *stores,
-        html.Div([html.H3(title, className="mb-0"),
+        # The page's one h1 (styled as before); card titles below it are not headings.
+        html.Div([html.H1(title, className="h3 mb-0"),
                   html.P(subtitle, className="text-muted mb-2")], className="mb-2"),
         filter_bar(view, options, selection),
         extra_controls or html.Div(),
@@ -157,13 +137,52 @@ def section(title, *children, help_text=None, export=None):
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 h-100")
 
 
-def kpi_card(view, metric, label, value_text, change_text=None, change_class=""):
+def help_link(term, label):
+    """A small "?" beside a label: hover for the help text, click for the glossary entry."""
+    text = glossary.help_for(term)
+    if not text:
+        return None
+    return html.A("?", href=f"/glossary#glossary-{term.replace('_', '-')}", title=text,
+                  className="help-link", **{"aria-label": f"What is {label}? {text}"})
+
+
+def kpi_card(view, metric, label, value_text, change_text=None, change_class="",
+             help_term=None, exact=None):
+    """A headline number; `exact` (e.g. ₹15,23,400 behind ₹15.2 L) shows on hover."""
+    help_term = help_term or metric
+    question = help_link(help_term, label)
     return dbc.Card(dbc.CardBody([
-        html.Div(label, className="small text-muted"),
-        html.Div(value_text, className="kpi-value", id=f"{view}-kpi-{metric}"),
+        html.Div([label, " ", question] if question else label,
+                 className="small text-muted kpi-label"),
+        html.Div(value_text, className="kpi-value", id=f"{view}-kpi-{metric}",
+                 **({"title": exact} if exact and exact != value_text else {})),
         html.Div(change_text or "", className=f"kpi-delta small {change_class}",
                  id=f"{view}-kpi-{metric}-change"),
     ]), className="kpi-card h-100")
+
+
+def unattributed_note(frame, key_column, component_id):
+    """Plain words on the "Unattributed" row of a brand or campaign list, with its numbers;
+    None when the list has no such row."""
+    if frame is None or frame.empty or key_column not in frame.columns:
+        return None
+    rows = frame[frame[key_column] == analytics.UNATTRIBUTED]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return html.P([
+        html.Strong(f"\"{analytics.UNATTRIBUTED}\" {key_column}: "),
+        f"{money(row.get('spend'))} paid to creators who have no sales at all, so there are no "
+        f"sales to split it across {key_column}s by. It counts in the total spend (lowering "
+        f"ROAS) and earned {money(row.get('revenue'))}.",
+    ], className="small text-muted mt-2 mb-0 unattributed-note", id=f"{component_id}-unattributed")
+
+
+def badge(text, colour, className=""):
+    """A Bootstrap badge whose text keeps WCAG AA contrast: dark on the light fills."""
+    light = colour in ("warning", "info", "light")
+    return dbc.Badge(text, color=colour, text_color="dark" if light else None,
+                     className=className)
 
 
 def kpi_change(metric, current, previous_kpis, days, higher_is_better):
@@ -187,14 +206,14 @@ def kpi_change(metric, current, previous_kpis, days, higher_is_better):
 
 # ---- tables ------------------------------------------------------------------------------
 
-# ag-grid value formatters (JavaScript, run in the browser; d3 is provided by dash-ag-grid).
-_JS_FORMATS = {
-    "money": "params.value == null ? '–' : '₹' + d3.format(',.0f')(params.value)",
-    "ratio": "params.value == null ? '–' : d3.format(',.2f')(params.value) + '×'",
-    "percent": "params.value == null ? '–' : d3.format('.1%')(params.value)",
-    "count": "params.value == null ? '–' : d3.format(',.0f')(params.value)",
-    "score": "params.value == null ? '–' : d3.format('.0f')(params.value)",
-}
+# ag-grid value formatters: the browser twins of layouts/numbers.py.
+_JS_FORMATS = numbers.JS_FORMATS
+
+_JS_NAME_WITH_ID = ("params.data.name == null ? params.data.influencer_id : "
+                    "params.data.name + ' (' + params.data.influencer_id + ')'")
+# The columns that name a row, with the width a name needs to be read whole.
+KEY_COLUMNS = {"name": 200, "campaign": 170, "influencer_id": 120, "platform": 120,
+               "brand": 140, "tier": 110, "month": 110, "period": 110, "date": 110}
 
 METRIC_FORMATS = {"revenue": "money", "spend": "money", "cpo": "money", "aov": "money",
                   "roas": "ratio", "incremental_roas": "ratio", "engagement_rate": "percent",
@@ -251,8 +270,14 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
     never by the markdown renderer, so imported text cannot plant a link of its own.
     """
     column_defs = []
-    for column in columns:
+    # A creator's name carries the id when the id has no column of its own: two creators
+    # can share a name (Saanvi Joshi (INF0042) and Saanvi Joshi (INF0107)).
+    named_ids = ("name" in columns and "influencer_id" not in columns and frame is not None
+                 and "influencer_id" in frame.columns)
+    for index, column in enumerate(columns):
         definition = {"field": column, "headerName": label_for(column)}
+        help_text = glossary.help_for(column)
+        definition["headerTooltip"] = help_text or label_for(column)
         kind = METRIC_FORMATS.get(column)
         if kind:
             definition.update(valueFormatter={"function": _JS_FORMATS[kind]},
@@ -260,18 +285,25 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
         if link and column == link[0]:
             definition.update(cellRenderer="RowLink",
                               cellRendererParams={"prefix": link[1], "keyField": link[2]})
+        if column == "name" and named_ids:
+            definition["valueGetter"] = {"function": _JS_NAME_WITH_ID}
+        if index == 0 and column in KEY_COLUMNS:
+            # The row's name stays in view when a narrow screen scrolls the numbers.
+            definition.update(pinned="left", minWidth=KEY_COLUMNS[column], lockPinned=True)
         column_defs.append(definition)
     rows = records(frame)
     rows_count = len(rows)
     options = {"animateRows": False, "enableCellTextSelection": True}
     if page_size and rows_count > page_size:
-        options.update(pagination=True, paginationPageSize=page_size)
+        # The size box shows a choice only when the size is one of the choices.
+        options.update(pagination=True, paginationPageSize=page_size,
+                       paginationPageSizeSelector=sorted({page_size, 50, 100}))
     if height is None:
         options["domLayout"] = "autoHeight"
     return dag.AgGrid(
         id=component_id, rowData=rows, columnDefs=column_defs,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1,
-                       "minWidth": 110},
+                       "minWidth": 110, "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions=options, columnSize="responsiveSizeToFit",
         style={"height": f"{height}px"} if height else {"height": None},
         className="ag-theme-quartz roi-grid")

@@ -3,6 +3,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import importing
 from layouts import components
 # The page lists this many problems; the CSV download has them all.
 LISTED_PROBLEMS = 200
@@ -16,19 +17,31 @@ DATASET_NOTES = {
 
 def layout(datasets, upload_limit):
     """The upload page; `upload_limit` is the largest upload in words ("50 MB")."""
+    def columns_text(dataset):
+        schema = importing.SCHEMAS[dataset]
+        required = [column.name for column in schema if column.required]
+        optional = [column.name for column in schema if not column.required]
+        return (f"Required: {', '.join(required)}."
+                + (f" Optional: {', '.join(optional)}." if optional else ""))
+
     templates = html.Ul([
         html.Li([html.A(f"{dataset}.csv", href=f"/data/templates/{dataset}.csv", download=""),
-                 html.Span(f": {DATASET_NOTES[dataset]}", className="text-muted")])
+                 html.Span(f": {DATASET_NOTES[dataset]} (", className="text-muted"),
+                 html.A("example", href=f"/data/templates/{dataset}-example.csv", download="",
+                        **{"aria-label": f"Example of {dataset}.csv"}),
+                 html.Span(")", className="text-muted"),
+                 html.Div(columns_text(dataset), className="text-muted",
+                          id=f"data-columns-{dataset.replace('_', '-')}")],
+                className="mb-2")
         for dataset in datasets], className="small mb-0")
     dropzone = html.Div([
         html.Div("Drag the CSV files here, or click to choose them", className="fw-semibold"),
         html.Div(", ".join(f"{dataset}.csv" for dataset in datasets) + ". Up to "
                  f"{upload_limit} per upload. Nothing is saved until you press Commit import.",
                  className="small text-muted", id="data-limit"),
-    ], id="data-dropzone", className="dropzone", tabIndex="0", role="button",
-        **{"aria-label": "Upload CSV files"})
+    ], id="data-dropzone", className="dropzone", tabIndex="0", role="button")
     return html.Div([
-        html.H3("Data", className="mb-0"),
+        html.H1("Data", className="h3 mb-0"),
         html.P("Upload new data, check it, then import it. Every view shows the new numbers "
                "as soon as an import is committed.", className="text-muted"),
         dcc.Store(id="data-report"),
@@ -44,7 +57,10 @@ def layout(datasets, upload_limit):
                 html.Div(id="data-commit-running", className="small mt-2", role="status"),
             ]), className="mb-3"), lg=8),
             dbc.Col(dbc.Card([dbc.CardHeader("Templates"), dbc.CardBody([
-                html.P("Start from these headers. Columns may come in any order.",
+                html.P("Start from a template: its header row, then your rows. Columns may come "
+                       "in any order; a required column must be there and filled on every "
+                       "row. The example files show one made-up row and which columns are "
+                       "required; they are for reading and are never imported.",
                        className="small"), templates])], className="mb-3"), lg=4),
         ]),
         dcc.Loading(html.Div(id="data-report-view"), type="default", delay_show=150),

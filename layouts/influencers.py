@@ -4,12 +4,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
+from dashboard import tables
 from dashboard.analytics import PAYOUT_SHARE_NOTE
-from layouts import components, figures
+from layouts import components, figures, numbers
 
-GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "performance_score",
-                "revenue", "spend", "roas", "incremental_roas", "orders", "cpo",
-                "engagement_rate", "posts", "reach"]
+GRID_COLUMNS = tables.CREATOR_COLUMNS
 
 
 def layout(options, selection, influencer_key=None):
@@ -71,12 +70,14 @@ def creator_body(selection, influencer_key, profile, may_export):
              ("engagement_rate", "Engagement rate", "percent"), ("posts", "Posts", "count")]
     return html.Div([
         back,
-        html.H4(about.get("name") or influencer_key, id="influencers-name"),
+        html.H2(f"{about.get('name') or influencer_key} ({about.get('influencer_id')})"
+                if about.get("name") else influencer_key, className="h4", id="influencers-name"),
         html.P(" · ".join(f"{label}: {value}" for label, value in facts if value),
                className="text-muted"),
         html.P(components.selection_summary(selection), className="small text-muted"),
-        dbc.Row([dbc.Col(components.kpi_card("influencers", metric, label,
-                                             components.formatted(metrics.get(metric), kind)),
+        dbc.Row([dbc.Col(components.kpi_card(
+                     "influencers", metric, label, components.formatted(metrics.get(metric), kind),
+                     exact=numbers.money_full(metrics.get(metric)) if kind == "money" else None),
                          xs=6, md=3, className="mb-3")
                  for metric, label, kind in cards], className="g-3"),
         components.section(
@@ -87,8 +88,7 @@ def creator_body(selection, influencer_key, profile, may_export):
         components.section(
             "Posts",
             components.grid("influencers-posts", profile["posts"],
-                            [c for c in ("date", "platform", "caption", "url", "reach",
-                                         "likes", "comments") if c in profile["posts"].columns],
+                            [c for c in tables.POST_COLUMNS if c in profile["posts"].columns],
                             page_size=10)
             if not profile["posts"].empty else components.empty_state(
                 "No posts in this selection."),
@@ -106,15 +106,23 @@ def creator_trend(timeseries):
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     figure.add_trace(go.Bar(x=timeseries["period"], y=timeseries["orders"], name="Orders",
                             marker_color=figures.REVENUE_COLOUR,
-                            hovertemplate="%{x}<br>%{y:,.0f} orders<extra></extra>"))
+                            hovertemplate="%{y:,.0f} orders<extra></extra>"))
     figure.add_trace(go.Scatter(x=timeseries["period"], y=timeseries["revenue"],
                                 name="Revenue", mode="lines+markers",
                                 line={"color": figures.ROAS_COLOUR},
-                                hovertemplate="%{x}<br>Revenue ₹%{y:,.0f}<extra></extra>"),
+                                customdata=figures.money_text(timeseries["revenue"]),
+                                hovertemplate="Revenue %{customdata}<extra></extra>"),
                      secondary_y=True)
-    figure.update_yaxes(title_text="Orders", secondary_y=False)
-    figure.update_yaxes(title_text="Revenue (₹)", secondary_y=True, showgrid=False,
-                        tickformat=",.0f")
+    # Both axes from 0 in round steps with as many gridlines each, so they line up.
+    (order_step, order_end), (money_step, money_end), _ = numbers.aligned_axes(
+        max(float(timeseries["orders"].max() or 0), 1.0),
+        max(float(timeseries["revenue"].max() or 0), 1.0), left_whole=True)
+    figure.update_yaxes(title_text="Orders", secondary_y=False, range=[0, order_end * 1.02],
+                        tick0=0, dtick=order_step)
+    figures.money_axis(figure, None, "yaxis2", money_step, money_end, title="Revenue")
+    figure.update_layout(hovermode="x unified", yaxis2={"showgrid": False})
+    figures.period_axis(figure, "day" if len(str(timeseries["period"].iloc[0])) > 7
+                        else "month", len(timeseries))
     return figures.style_figure(figure)
 
 

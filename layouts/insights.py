@@ -3,14 +3,13 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard import tables
 from layouts import components, figures
-from layouts.plan import JS_FORMATS
+from layouts.numbers import JS_FORMATS
 
-PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
-                     "spend", "orders", "cpo", "engagement_rate"]
+PERFORMER_COLUMNS = tables.PERFORMER_COLUMNS
 # The planner's lists: its estimate first, the raw score kept beside it.
-SHRUNK_COLUMNS = ["name", "tier", "platform", "shrunk_return", "performance_score",
-                  "posts_in_history", "roas", "revenue", "spend", "orders"]
+SHRUNK_COLUMNS = tables.SHRUNK_COLUMNS
 COLUMN_LABELS = {"shrunk_return": "Extra sales per ₹1 (planner's estimate)",
                  "performance_score": "Performance score (raw, 0–100)",
                  "posts_in_history": "Posts so far"}
@@ -86,9 +85,13 @@ def recommendation_list(recommendations):
     for recommendation in recommendations:
         label, colour = RECOMMENDATION_STYLE.get(recommendation.get("kind"),
                                                  ("Note", "secondary"))
+        caution = recommendation.get("caution")
         items.append(dbc.ListGroupItem([
-            dbc.Badge(label, color=colour, className="me-2"),
+            components.badge(label, colour, className="me-2"),
             html.Span(recommendation.get("text", "")),
+            *([html.Div([components.badge("Small sample", "warning", className="me-1"),
+                         caution], className="small text-body-secondary mt-1 insights-caution")]
+              if caution else []),
         ]))
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 

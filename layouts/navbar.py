@@ -15,6 +15,7 @@ LINKS = [
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),
     ("account", "API tokens", "/account/tokens"),
+    ("glossary", "Glossary", "/glossary"),
 ]
 
 

@@ -3,7 +3,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
-from layouts import components, figures
+from dashboard import tables
+from layouts import components, figures, numbers
 
 
 def layout(options, selection):
@@ -28,8 +29,9 @@ def body(selection, overview, may_export):
         kpi_row(selection, kpis, overview["previous_kpis"]),
         dbc.Row([dbc.Col(components.section(
             "Revenue, spend and ROAS over time",
-            figures.chart("overview-trend", trend_figure(overview["timeseries"]),
-                          "revenue-spend-roas"),
+            figures.chart("overview-trend", trend_figure(
+                overview["timeseries"], overview.get("timeseries_freq")),
+                "revenue-spend-roas"),
             export=export("timeseries")), lg=12)], className="g-3"),
         dbc.Row([
             dbc.Col(components.section(
@@ -42,15 +44,23 @@ def body(selection, overview, may_export):
                 "By brand",
                 figures.chart("overview-by-brand",
                               breakdown_figure(overview["by_brand"], "brand"), "by-brand"),
+                components.unattributed_note(overview["by_brand"], "brand", "overview-brand"),
                 export=export("by_brand")), lg=6),
         ], className="g-3"),
         components.section(
             "Top campaigns by revenue",
             components.grid("overview-top-campaigns", overview["top_campaigns"],
-                            ["campaign", "revenue", "spend", "roas", "incremental_roas",
-                             "orders", "cpo"]),
+                            TOP_CAMPAIGN_COLUMNS),
+            components.unattributed_note(overview["top_campaigns"], "campaign",
+                                         "overview-campaign"),
+            help_text="The ten campaigns with the most revenue; campaigns that sold nothing "
+                      "are left out.",
             export=export("top_campaigns")),
     ])
+
+
+# The table's columns, on screen and in its CSV (dashboard/tables.py).
+TOP_CAMPAIGN_COLUMNS = tables.TOP_CAMPAIGN_COLUMNS
 
 
 def kpi_row(selection, kpis, previous_kpis):
@@ -62,23 +72,30 @@ def kpi_row(selection, kpis, previous_kpis):
                                             higher_is_better)
         if metric == "incremental_roas":
             label = f"{label} (baseline {selection.baseline * 100:.0f}%)"
+        value = kpis.get(metric)
         cards.append(dbc.Col(components.kpi_card(
-            "overview", metric, label, components.formatted(kpis.get(metric), kind),
-            change, css), xs=6, md=3, className="mb-3"))
-    return dbc.Row(cards, className="g-3", id="overview-kpis")
+            "overview", metric, label, components.formatted(value, kind), change, css,
+            exact=numbers.money_full(value) if kind == "money" else None),
+            xs=6, md=3, className="mb-3"))
+    baseline = selection.baseline * 100
+    explained = html.P(
+        f"Incremental ROAS (baseline {baseline:.0f}%) counts only the sales the creators "
+        f"caused: {baseline:.0f}% of sales are taken to have happened anyway, without any "
+        f"post, and are left out (revenue × {1 - selection.baseline:.2f} ÷ spend). Move the "
+        "baseline slider to try another share; the ROI page compares it with the share "
+        "measured from the data.", className="small text-muted", id="overview-incremental-help")
+    return html.Div([dbc.Row(cards, className="g-3", id="overview-kpis"), explained])
 
 
-def trend_figure(timeseries):
+def trend_figure(timeseries, freq="day"):
     if timeseries is None or timeseries.empty:
         return figures.empty_figure("No dated orders or spend in this selection.")
     figure = figures.money_and_roas(
         timeseries["period"], timeseries["revenue"], timeseries["spend"],
         go.Scatter(x=timeseries["period"], y=timeseries["roas"], name="ROAS",
                    mode="lines+markers", connectgaps=True,
-                   line={"color": figures.ROAS_COLOUR, "width": 2},
-                   hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"))
-    figure.update_yaxes(title_text="Revenue and spend (₹)", secondary_y=False,
-                        tickformat=",.0f")
+                   line={"color": figures.ROAS_COLOUR, "width": 2}))
+    figures.period_axis(figure, freq, len(timeseries))
     return figures.style_figure(figure, height=340)
 
 
@@ -89,7 +106,5 @@ def breakdown_figure(frame, dimension):
     figure = figures.money_and_roas(
         frame[dimension], frame["revenue"], frame["spend"],
         go.Scatter(x=frame[dimension], y=frame["roas"], name="ROAS", mode="markers",
-                   marker={"size": 11, "color": figures.ROAS_COLOUR},
-                   hovertemplate="%{x}<br>ROAS %{y:.2f}×<extra></extra>"))
-    figure.update_yaxes(tickformat=",.0f", secondary_y=False)
+                   marker={"size": 11, "color": figures.ROAS_COLOUR}))
     return figures.style_figure(figure)

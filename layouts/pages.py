@@ -19,6 +19,7 @@ ROUTES = [
     (r"^/admin/users/?$", "users", "users"),
     (r"^/admin/audit/?$", "audit", "audit"),
     (r"^/admin/webhooks/?$", "webhooks", "webhooks"),
+    (r"^/glossary/?$", "glossary", "glossary"),
 ]
 _MODULES = {view: module for _, view, module in ROUTES if module}
 
@@ -41,12 +42,12 @@ def module_of(view):
 
 
 def not_found():
-    return html.Div([html.H4("Page not found"),
+    return html.Div([html.H1("Page not found", className="h4"),
                      html.P("There is no page at this address. Use the menu above.")],
                     className="empty-state")
 
 
 def forbidden():
-    return html.Div([html.H4("Not allowed"),
+    return html.Div([html.H1("Not allowed", className="h4"),
                      html.P("Your role cannot open this page. Ask an admin if you need it.")],
                     className="empty-state", id="page-forbidden")

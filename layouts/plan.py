@@ -3,22 +3,21 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard import tables
 from dashboard.analytics import planner
 from dashboard.analytics.planner import PLATFORMS
-from layouts import components, figures
+from layouts import components, figures, numbers
 
-PLAN_TABLE_COLUMNS = ["name", "platform", "current_spend", "planned_spend", "planned_posts",
-                      "expected_incremental_revenue", "low", "high"]
+PLAN_TABLE_COLUMNS = tables.PLAN_COLUMNS
 PERIOD_CHOICES = [7, 14, 30, 60, 90]
 # The chart shows this many creators, those with the most money before or after.
 CHART_CREATORS = 25
 LABELS = {"current_spend": "Spend, last period", "planned_spend": "Planned spend",
           "planned_posts": "Planned posts", "expected_incremental_revenue": "Extra sales expected",
           "low": "Low (10th pct.)", "high": "High (90th pct.)"}
-# ag-grid formatters (JavaScript in the browser, d3 comes with dash-ag-grid).
-JS_FORMATS = {"money": "params.value == null ? '–' : '₹' + d3.format(',.0f')(params.value)",
-              "count": "params.value == null ? '–' : d3.format(',.1f')(params.value)",
-              "rupees": "params.value == null ? '–' : '₹' + d3.format(',.2f')(params.value)"}
+# ag-grid formatters: layouts/numbers.py's, with posts to one decimal.
+JS_FORMATS = dict(numbers.JS_FORMATS,
+                  count="params.value == null ? '–' : d3.format(',.1f')(params.value)")
 FORMATS = {"current_spend": "money", "planned_spend": "money", "planned_posts": "count",
            "expected_incremental_revenue": "money", "low": "money", "high": "money"}
 
@@ -35,6 +34,11 @@ def layout(**_kwargs):
 
     platform_limits = [dbc.Col([
         dbc.Label(platform, className="small mb-1"),
+        # Each box named for screen readers; the placeholders alone vanish once typed in.
+        dbc.Label(f"{platform}: at least (₹)", html_for=f"plan-min-{platform}",
+                  className="visually-hidden"),
+        dbc.Label(f"{platform}: at most (₹)", html_for=f"plan-max-{platform}",
+                  className="visually-hidden"),
         dbc.InputGroup([
             dbc.Input(id=f"plan-min-{platform}", type="number", min=0, placeholder="min ₹",
                       debounce=True),
@@ -57,8 +61,10 @@ def layout(**_kwargs):
                   width=4),
             field("Leave out", choice("exclude", "No one"), width=4),
             field("Posts a period, × the most a creator has made",
+                  # The marks say the value; a number box beside them would say it twice.
                   dcc.Slider(id="plan-widen", min=1, max=2, step=0.25, value=1,
-                             marks={1: "1×", 1.5: "1.5×", 2: "2×"}), width=4),
+                             marks={1: "1×", 1.5: "1.5×", 2: "2×"},
+                             allow_direct_input=False), width=4),
         ], className="g-2 mt-1"),
         dbc.Checkbox(id="plan-whole-posts", value=False, className="mt-2",
                      label="Whole posts only (otherwise part of a post means part of its fee)"),
@@ -67,7 +73,7 @@ def layout(**_kwargs):
     ]), className="mb-3 filter-bar", id="plan-controls")
     return html.Div([
         dcc.Location(id="plan-url", refresh=False),
-        html.Div([html.H3("Budget planner", className="mb-0"),
+        html.Div([html.H1("Budget planner", className="h3 mb-0"),
                   html.P("What the next period's money should buy, learned from what posts "
                          "have sold so far.", className="text-muted mb-2")], className="mb-2"),
         controls,
@@ -164,7 +170,7 @@ def plan_body(page, export_href=None, performers=None):
 def _total_card(title, value, note, component_id=None):
     kwargs = {"id": component_id} if component_id else {}
     return dbc.Card(dbc.CardBody([html.Div(title, className="small text-muted"),
-                                  html.H4(value, className="mb-0", **kwargs),
+                                  html.Div(value, className="h4 mb-0", **kwargs),
                                   html.Div(note, className="small text-muted")]))
 
 
@@ -196,12 +202,16 @@ def spend_figure(rows):
     figure = go.Figure([
         go.Bar(name="Spend, last period", y=shown["label"], x=shown["current_spend"],
                orientation="h", marker_color=figures.SPEND_COLOUR,
-               hovertemplate="%{y}: ₹%{x:,.0f} last period<extra></extra>"),
+               customdata=figures.money_text(shown["current_spend"]),
+               hovertemplate="%{customdata} last period<extra></extra>"),
         go.Bar(name="Planned spend", y=shown["label"], x=shown["planned_spend"],
                orientation="h", marker_color=figures.REVENUE_COLOUR,
-               hovertemplate="%{y}: ₹%{x:,.0f} planned<extra></extra>"),
+               customdata=figures.money_text(shown["planned_spend"]),
+               hovertemplate="%{customdata} planned<extra></extra>"),
     ])
-    figure.update_layout(barmode="group", xaxis_title="₹", legend={"orientation": "h"})
+    figure.update_layout(barmode="group", hovermode="y unified")
+    figures.money_axis(figure, float(shown["most"].max()), "xaxis", title="Spend")
+    figure.update_yaxes(automargin=True)
     return figures.style_figure(figure, height=max(320, 22 * len(shown) + 120))
 
 

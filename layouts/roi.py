@@ -3,8 +3,9 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard import tables
 from dashboard.analytics import ROI_DIMENSIONS
-from layouts import components, figures
+from layouts import components, figures, numbers
 
 # The words for the dimensions the ROI view groups by (analytics.ROI_DIMENSIONS).
 DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform": "Platform",
@@ -31,10 +32,24 @@ def key_column(dimension):
     return "influencer_id" if dimension == "influencer" else dimension
 
 
+# Names read across, one bar per row, for these; a platform or tier fits under its bar.
+LONG_NAMES = ("influencer", "campaign")
+
+
 def group_names(frame, dimension):
-    if dimension == "influencer" and "name" in frame.columns:
-        return frame["name"].fillna(frame["influencer_id"]).astype(str)
+    """What a chart calls each group; a creator is "Name (id)", as names can repeat."""
+    if dimension == "influencer":
+        ids = frame["influencer_id"].astype(str)
+        if "name" not in frame.columns:
+            return ids
+        return frame["name"].astype(str).where(frame["name"].notna(), "").str.cat(
+            ids, sep=" (") + ")"
     return frame[key_column(dimension)].astype(str)
+
+
+def table_columns(dimension):
+    """The ROI table's columns, on screen and in its CSV (dashboard/tables.py)."""
+    return tables.roi_columns(dimension)
 
 
 def body(selection, dimension, groups, overall, baseline, may_export):
@@ -47,10 +62,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
     def export(table):
         return components.export_link("roi", table, selection) if may_export else None
 
-    columns = ([key_column(dimension)] if dimension != "influencer" else ["name"]) + [
-        "revenue", "spend", "roas", "incremental_roas", "orders", "cpo", "aov"]
-    if dimension == "influencer":
-        columns.append("performance_score")
+    columns = table_columns(dimension)
     link = ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
@@ -89,10 +101,11 @@ def body(selection, dimension, groups, overall, baseline, may_export):
             f"Every {label.lower()}",
             components.grid("roi-table", groups.sort_values("revenue", ascending=False),
                             columns, link=link, page_size=20),
+            components.unattributed_note(groups, key_column(dimension), "roi-table"),
             export=export(f"by_{dimension}")),
         components.section(
             "Assumed against measured baseline",
-            *baseline_content(baseline, dimension, selection),
+            *baseline_content(baseline, dimension, selection, groups),
             help_text=(f"The assumed baseline says {selection.baseline * 100:.0f}% of orders "
                        "would have happened anyway. The measured baseline estimates that "
                        "share from the data: sales on days outside every post's 7-day window."),
@@ -118,7 +131,8 @@ def roas_figure(groups, dimension, selection):
         return figures.empty_figure("No spend in this selection, so no ROAS to show.")
     return figures.roas_bars(
         group_names(shown, dimension), shown["roas"], shown["incremental_roas"],
-        f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360)
+        f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360,
+        horizontal=dimension in LONG_NAMES)
 
 
 def scatter_figure(groups, dimension):
@@ -126,7 +140,10 @@ def scatter_figure(groups, dimension):
     if shown.empty:
         return figures.empty_figure()
     names = group_names(shown, dimension)
-    top = float(max(shown["spend"].max(), shown["revenue"].max()) * 1.08)
+    # One scale on both axes, so the break-even line runs corner to corner at 45°.
+    step, intervals = numbers.ticks(float(max(shown["spend"].max(), shown["revenue"].max())),
+                                    5)
+    top = step * intervals * 1.02
     orders = shown["orders"].fillna(0)
     sizes = 8 + 22 * (orders / orders.max()) if orders.max() > 0 else 10
     figure = go.Figure([
@@ -136,11 +153,13 @@ def scatter_figure(groups, dimension):
                    name=DIMENSION_LABELS[dimension],
                    marker={"size": sizes, "color": figures.REVENUE_COLOUR, "opacity": 0.8,
                            "line": {"width": 1, "color": "white"}},
-                   hovertemplate="%{text}<br>Spend ₹%{x:,.0f}<br>Revenue ₹%{y:,.0f}"
-                                 "<extra></extra>"),
+                   customdata=[[spend, revenue] for spend, revenue in zip(
+                       figures.money_text(shown["spend"]), figures.money_text(shown["revenue"]))],
+                   hovertemplate="%{text}<br>Spend %{customdata[0]}<br>Revenue "
+                                 "%{customdata[1]}<extra></extra>"),
     ])
-    figure.update_xaxes(title_text="Spend (₹)", tickformat=",.0f", rangemode="tozero")
-    figure.update_yaxes(title_text="Revenue (₹)", tickformat=",.0f", rangemode="tozero")
+    figures.money_axis(figure, None, "xaxis", step, step * intervals, title="Spend")
+    figures.money_axis(figure, None, "yaxis", step, step * intervals, title="Revenue")
     return figures.style_figure(figure, height=360)
 
 
@@ -149,33 +168,38 @@ def cpo_figure(groups, dimension):
     if shown.empty:
         return figures.empty_figure("No orders with spend in this selection, so no cost "
                                     "per order.", height=280)
+    names, horizontal = group_names(shown, dimension), dimension in LONG_NAMES
+    position = ({"y": names, "x": shown["cpo"], "orientation": "h"} if horizontal
+                else {"x": names, "y": shown["cpo"]})
     figure = go.Figure(go.Bar(
-        x=group_names(shown, dimension), y=shown["cpo"], marker_color=figures.SPEND_COLOUR,
-        name="Cost per order", hovertemplate="%{x}<br>₹%{y:,.0f} per order<extra></extra>"))
-    figure.update_yaxes(title_text="₹ per order", tickformat=",.0f")
-    return figures.style_figure(figure, height=280)
+        marker_color=figures.SPEND_COLOUR, name="Cost per order",
+        customdata=figures.money_text(shown["cpo"]),
+        hovertemplate="%{customdata} per order<extra></extra>", **position))
+    figures.money_axis(figure, float(shown["cpo"].max()), "xaxis" if horizontal else "yaxis",
+                       title="₹ per order")
+    if horizontal:
+        figure.update_yaxes(autorange="reversed", automargin=True)
+        figure.update_layout(hovermode="y unified")
+    return figures.style_figure(figure, height=max(280, 26 * len(shown) + 100)
+                                if horizontal else 280)
 
 
-def baseline_content(baseline, dimension, selection):
+def baseline_content(baseline, dimension, selection, groups=None):
     if baseline is None or baseline.empty:
         return [components.empty_state("Not enough data to measure a baseline for this "
                                        "selection.")]
     key = baseline.columns[0]
+    if dimension == "influencer" and groups is not None and "name" in groups.columns:
+        # The chart and table name creators as every other list does, not by id alone.
+        baseline = baseline.merge(groups[["influencer_id", "name"]].drop_duplicates(
+            "influencer_id"), on="influencer_id", how="left")
     shown = _top(baseline[baseline["spend"] > 0], "revenue")
-    figure = go.Figure([
-        go.Bar(x=shown[key].astype(str), y=shown["assumed_incremental_roas"],
-               name=f"Assumed ({selection.baseline * 100:.0f}% baseline)",
-               marker_color=figures.INCREMENTAL_COLOUR,
-               hovertemplate="%{x}<br>Assumed %{y:.2f}×<extra></extra>"),
-        go.Bar(x=shown[key].astype(str), y=shown["measured_incremental_roas"],
-               name="Measured", marker_color=figures.ROAS_COLOUR,
-               hovertemplate="%{x}<br>Measured %{y:.2f}×<extra></extra>"),
-    ])
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="Incremental ROAS (×)")
-    return [figures.chart("roi-baseline", figures.style_figure(figure, height=300),
-                          f"baseline-by-{dimension}"),
-            components.grid("roi-baseline-table", baseline,
-                            [key, "revenue", "spend", "measured_baseline_share",
-                             "measured_incremental_roas", "assumed_incremental_roas"],
-                            page_size=10)]
+    figure = figures.roas_bars(
+        group_names(shown, dimension), shown["assumed_incremental_roas"],
+        shown["measured_incremental_roas"], "Measured", height=300,
+        horizontal=dimension in LONG_NAMES, first_name=(
+            f"Assumed ({selection.baseline * 100:.0f}% baseline)"),
+        colours=(figures.INCREMENTAL_COLOUR, figures.ROAS_COLOUR))
+    columns = tables.baseline_columns("name" if "name" in baseline.columns else key)
+    return [figures.chart("roi-baseline", figure, f"baseline-by-{dimension}"),
+            components.grid("roi-baseline-table", baseline, columns, page_size=10)]

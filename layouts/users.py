@@ -9,7 +9,7 @@ def layout(roles, min_password_length, selected=None):
     """The page of people; `selected` is the username the address names."""
     role_options = [{"label": role.capitalize(), "value": role} for role in roles]
     return html.Div([
-        html.H3("Users"),
+        html.H1("Users", className="h3"),
         # Bumped by every change; the table and the pickers redraw from it.
         dcc.Store(id="users-version", data=0),
         dbc.Row([

@@ -48,9 +48,60 @@ def test_export_has_the_numbers_of_the_metrics(client, tiny):
     with open(TINY / "expected" / "platform.csv", newline="") as handle:
         expected = list(csv.DictReader(handle))
     assert [row["platform"] for row in rows] == [row["platform"] for row in expected]
+    # Exports round: money to 2 decimals, ratios to 4 (README, "Exports").
     for row, want in zip(rows, expected):
-        assert float(row["revenue"]) == pytest.approx(float(want["revenue"]), rel=1e-9)
-        assert float(row["roas"]) == pytest.approx(float(want["roas"]), rel=1e-9)
+        assert float(row["revenue"]) == pytest.approx(float(want["revenue"]), abs=0.005)
+        assert float(row["roas"]) == pytest.approx(float(want["roas"]), abs=0.00005)
+
+
+def decimals(text):
+    return len(text.partition(".")[2]) if text else 0
+
+
+def test_export_rounds_money_to_2_and_ratios_to_4_decimals(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/roi/by_influencer.csv"))
+    assert rows
+    for row in rows:
+        for column in ("revenue", "spend", "cpo", "aov"):
+            assert decimals(row[column]) <= 2, (column, row[column])
+        for column in ("roas", "incremental_roas", "performance_score"):
+            assert decimals(row[column]) <= 4, (column, row[column])
+    assert any(decimals(row["roas"]) > 2 for row in rows), "ratios keep 4 decimals"
+
+
+def test_export_puts_the_screens_columns_first_in_the_screens_order(client, tiny):
+    from dashboard import tables
+    tiny.login("analyst")
+    response = client.get("/export/roi/by_influencer.csv")
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    # On screen the name carries the id; the file gives the id its own column beside it.
+    assert header[:2] == ["name", "influencer_id"]
+    assert header[2:2 + len(tables.ROI_COLUMNS)] == tables.ROI_COLUMNS
+    response = client.get("/export/overview/top_campaigns.csv")
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert header[:len(tables.TOP_CAMPAIGN_COLUMNS)] == tables.TOP_CAMPAIGN_COLUMNS
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/export/roi/by_influencer.csv?start=2025-01-01&end=2025-01-31",
+     "roi_by-creator_2025-01-01_to_2025-01-31.csv"),
+    ("/export/overview/top_campaigns.csv", "overview_top-campaigns_all-dates.csv"),
+    ("/export/roi/by_platform.csv?start=2025-02-01", "roi_by-platform_from_2025-02-01.csv"),
+    ("/export/influencers/creator_posts.csv?influencer=2&end=2025-03-31",
+     "influencers_creator-posts_2_up_to_2025-03-31.csv"),
+])
+def test_export_file_name_says_the_view_table_and_dates(client, tiny, path, name):
+    tiny.login("analyst")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_top_campaigns_leave_out_campaigns_without_revenue(client, tiny):
+    tiny.login("analyst")
+    rows = read_csv(client.get("/export/overview/top_campaigns.csv"))
+    assert rows and all(float(row["revenue"]) > 0 for row in rows)
 
 
 def test_export_follows_the_selection_in_the_query(client, tiny):

@@ -102,6 +102,45 @@ def test_file_names_map_to_datasets():
     assert uploads.dataset_for("tracking_data (2).csv") == "tracking_data"
     assert uploads.dataset_for("Influencers-March.CSV") == "influencers"
     assert uploads.dataset_for("orders.csv") is None
+    assert uploads.dataset_for("influencers-example.csv") is None
+
+
+def test_example_file_marks_required_columns_and_has_one_made_up_row(client, admin):
+    response = client.get("/data/templates/posts-example.csv")
+    assert response.status_code == 200
+    assert 'filename="posts-example.csv"' in response.headers["Content-Disposition"]
+    header, marks, example = response.get_data(as_text=True).strip().split("\r\n")
+    columns = header.split(",")
+    assert columns[:3] == ["post_id", "influencer_id", "platform"]
+    marked = dict(zip(columns, marks.split(",")))
+    assert marked["post_id"] == "optional" and marked["influencer_id"] == "required"
+    assert marked["caption"] == "optional" and marked["url"] == "required"
+    assert example.startswith("P0000123,INF00042,Instagram,2026-11-03,")
+    assert client.get("/data/templates/nothing-example.csv").status_code == 404
+
+
+def test_a_template_filled_in_as_documented_imports(client, admin):
+    """The template's header and rows below it, nothing deleted: the dry run accepts it."""
+    header = client.get("/data/templates/tracking_data.csv").get_data()
+    response = upload(client, ("tracking_data.csv", header + (
+        b"instagram,MB_Mar,1,u9,Whey Protein,MuscleBlaze,2025-03-01,2,4000\r\n")))
+    report = response.get_json()
+    assert response.status_code == 200 and report["ok"], report
+    assert report["files"][0]["rows"] == 1
+
+
+@pytest.mark.parametrize("name, words", [
+    ("orders.csv", "Rename the file to influencers.csv, posts.csv, tracking_data.csv"),
+    ("tracking_data-example.csv", "is an example file"),
+])
+def test_a_file_name_the_page_cannot_place_says_what_to_do_on_the_page(client, admin, name,
+                                                                         words):
+    response = upload(client, (name, GOOD_TRACKING))
+    report = response.get_json()
+    assert not report["ok"]
+    message = " ".join(error["message"] for error in report["errors"])
+    assert words in message, message
+    assert "--dataset" not in message and "drop it here" in message
 
 
 def test_commit_runs_as_a_background_job(sqlite_app):

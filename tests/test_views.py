@@ -102,7 +102,7 @@ def test_creator_page_shows_profile_and_payout_reconciliation(client, tiny):
     tiny.login("analyst")
     key = [{"id": "influencers-key", "property": "data", "value": "2"}]
     body = body_of(update_view(client, "influencers", state=key), "influencers")
-    assert text_of(find(body, "influencers-name")) == "Bilal"
+    assert text_of(find(body, "influencers-name")) == "Bilal (2)"
     influencer = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}["2"]
     assert text_of(find(body, "influencers-kpi-revenue")) == components.money(
         float(influencer["revenue"]))
@@ -363,7 +363,7 @@ def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
     page = route(client, address).get_json()["response"]["app-page"]["children"]
     assert find(page, "influencers-key")["props"]["data"] == hostile_data.INFLUENCER_ID
     body = hostile_bodies(client)[f"influencers/{hostile_data.INFLUENCER_ID}"]
-    assert text_of(find(body, "influencers-name")) == "Chen"
+    assert text_of(find(body, "influencers-name")) == f"Chen ({hostile_data.INFLUENCER_ID})"
 
 
 def test_a_one_output_callback_error_shows_the_plain_message(client, tiny, monkeypatch):

@@ -15,5 +15,6 @@ from dashboard.analytics.metrics import (  # noqa: F401
 from dashboard.analytics.creators import (  # noqa: F401
     PAYOUT_SHARE_NOTE, influencer_profile, reconciliation_frame, with_creator_attributes)
 from dashboard.analytics.baseline import measured_baseline  # noqa: F401
+from models.catalogue import UNATTRIBUTED  # noqa: F401  (the views explain it where it shows)
 # Last: insights (and what it builds on) reads the names above while it is imported.
 from dashboard.analytics import insights  # noqa: F401,E402

@@ -10,6 +10,10 @@ RENEGOTIATE_CPO_FACTOR = 1.5
 MOVE_BUDGET_SHARE = 0.20
 # At most this many recommendations of one kind, strongest first.
 PER_KIND = 3
+# Fewer orders or posts than these and a creator's numbers could swing on a handful of
+# sales: the recommendation says so (docs/metrics.md, "Small samples").
+SMALL_SAMPLE_ORDERS = 30
+SMALL_SAMPLE_POSTS = 3
 
 
 def performers(selection, *, scope) -> dict:
@@ -115,9 +119,10 @@ def _scale(paid):
         "roas", ascending=False).head(PER_KIND)
     return [{
         "kind": "scale", "influencer_id": row.influencer_id, "name": row.name,
+        **_sample(row),
         "roas": float(row.roas), "roas_p75": p75, "revenue": float(row.revenue),
         "spend": float(row.spend),
-        "text": (f"Scale up {row.name}: every ₹1 spent brought back ₹{row.roas:.2f} in revenue "
+        "text": (f"Scale up {_who(row)}: every ₹1 spent brought back ₹{row.roas:.2f} in revenue "
                  f"({_amount(row.revenue)} from {_amount(row.spend)} spent), among the top "
                  f"quarter of creators (75th percentile ROAS {p75:.2f})."),
     } for row in strong.itertuples(index=False)]
@@ -134,8 +139,9 @@ def _renegotiate(paid):
         "cpo", ascending=False).head(PER_KIND)
     return [{
         "kind": "renegotiate", "influencer_id": row.influencer_id, "name": row.name,
-        "cpo": float(row.cpo), "median_cpo": median, "orders": int(row.orders),
-        "text": (f"Renegotiate with {row.name}: each order costs {_amount(row.cpo)}, "
+        **_sample(row),
+        "cpo": float(row.cpo), "median_cpo": median,
+        "text": (f"Renegotiate with {_who(row)}: each order costs {_amount(row.cpo)}, "
                  f"{row.cpo / median:.1f} times the median of {_amount(median)} "
                  f"over {int(row.orders):,} orders."),
     } for row in costly.itertuples(index=False)]
@@ -152,9 +158,10 @@ def _fix_conversion(paid):
         "engagement_rate", ascending=False).head(PER_KIND)
     return [{
         "kind": "fix_conversion", "influencer_id": row.influencer_id, "name": row.name,
+        **_sample(row),
         "engagement_rate": float(row.engagement_rate), "roas": float(row.roas),
         "engagement_p75": engagement_p75, "roas_p25": roas_p25,
-        "text": (f"Fix conversion for {row.name}: {row.engagement_rate:.1%} of people reached "
+        "text": (f"Fix conversion for {_who(row)}: {row.engagement_rate:.1%} of people reached "
                  f"engage (top quarter), yet ROAS is only {row.roas:.2f} (bottom quarter, "
                  f"at or below {roas_p25:.2f}); check the link, promo code and landing page."),
     } for row in weak.itertuples(index=False)]
@@ -185,6 +192,22 @@ def _move_budget(platforms):
                  f"{_amount(revenue_at_target)} in revenue, {_amount(extra_revenue)} more "
                  f"than the same money earns on {weakest['platform']}."),
     }]
+
+
+def _who(row):
+    """A creator as every list names them: the id keeps two of the same name apart."""
+    return f"{row.name} ({row.influencer_id})"
+
+
+def _sample(row):
+    """Orders and posts behind a creator's recommendation, and a caution when they are few."""
+    orders = int(getattr(row, "orders", 0) or 0)
+    posts = int(getattr(row, "posts", 0) or 0)
+    few = orders < SMALL_SAMPLE_ORDERS or posts < SMALL_SAMPLE_POSTS
+    caution = (f"Small sample: {orders:,} order{'s' if orders != 1 else ''} and {posts:,} "
+               f"post{'s' if posts != 1 else ''} (fewer than {SMALL_SAMPLE_ORDERS} orders or "
+               f"{SMALL_SAMPLE_POSTS} posts); check before acting.") if few else None
+    return {"orders": orders, "posts": posts, "small_sample": few, "caution": caution}
 
 
 def _amount(value):

@@ -198,12 +198,15 @@ def _overview(selection, scope):
     if previous is not None:
         previous_kpis = kpis(metrics(previous, "overall", scope=scope))
     campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
-    top_campaigns = campaigns.sort_values(
+    # A "top" list of campaigns that sold nothing would only list ₹0 rows.
+    top_campaigns = campaigns[campaigns["revenue"] > 0].sort_values(
         ["revenue", "campaign"], ascending=[False, True], kind="stable").head(10)
+    freq = _chart_freq(selection, scope)
     return {
         "kpis": kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
         "previous_kpis": previous_kpis,
-        "timeseries": timeseries(selection, scope=scope, freq=_chart_freq(selection, scope)),
+        "timeseries": timeseries(selection, scope=scope, freq=freq),
+        "timeseries_freq": freq,
         "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
         "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),
         "top_campaigns": top_campaigns.reset_index(drop=True),

@@ -298,14 +298,13 @@ def moves(curves, current, planned, limit=6):
     Each move carries the expected gain (what the receiver earns minus what the giver
     stops earning) with a 10th-90th percentile range. Money with no giver (a bigger
     budget) is an addition; money with no receiver (a smaller one) is a cut. Moves under
-    half a percent of the money involved are left out; a name two creators share carries
-    the creator's id.
+    half a percent of the money involved are left out; every name carries the creator's
+    id, as two creators can share a name in other brands or periods.
     """
     change = planned - current
     smallest = 0.005 * max(planned.sum(), current.sum())
-    names = curves["name"].astype(str)
-    shared = names.duplicated(keep=False).to_numpy()
-    label = np.where(shared, names + " (" + curves["influencer_id"].astype(str) + ")", names)
+    label = (curves["name"].astype(str) + " ("
+             + curves["influencer_id"].astype(str) + ")").to_numpy()
     givers = [[i, -change[i]] for i in np.argsort(change) if change[i] < -1]
     takers = [[i, change[i]] for i in np.argsort(-change) if change[i] > 1]
     result = []

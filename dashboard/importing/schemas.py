@@ -62,3 +62,20 @@ SCHEMAS = {
     ),
 }
 ALIASES = {"influencers": {"id": "influencer_id"}}
+
+# One made-up row per dataset: the example files the data page offers beside the templates.
+EXAMPLE_ROWS = {
+    "influencers": {"influencer_id": "INF00042", "name": "Saanvi Joshi",
+                    "category": "Fitness", "gender": "F", "follower_count": "120000",
+                    "platform": "Instagram"},
+    "posts": {"post_id": "P0000123", "influencer_id": "INF00042", "platform": "Instagram",
+              "date": "2026-11-03", "url": "https://www.instagram.com/p/example123/",
+              "caption": "My morning routine", "reach": "45000", "likes": "3100",
+              "comments": "120", "brand": "MuscleBlaze"},
+    "tracking_data": {"source": "instagram", "campaign": "MB_2026_11",
+                      "influencer_id": "INF00042", "user_id": "10000799",
+                      "product": "Whey Protein", "brand": "MuscleBlaze", "date": "2026-11-04",
+                      "orders": "1", "revenue": "2299.00", "tracking_id": "T0009001"},
+    "payouts": {"influencer_id": "INF00042", "basis": "post", "rate": "15000.00",
+                "orders": "", "total_payout": "45000.00"},
+}

@@ -24,6 +24,8 @@ def init_app(server):
         # gunicorn timeout; see dashboard/web/background.py.
         background_callback_manager=background.make_manager(server),
     )
+    # Screen readers pick their voice from the page's language.
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = shell_layout
     register_callbacks(app)
     server.extensions["dash_app"] = app

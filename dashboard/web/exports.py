@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard import analytics, auth
+from dashboard import analytics, auth, tables
 from dashboard.analytics import planner
 from dashboard.analytics import insights
 from dashboard.web import guard
@@ -65,7 +65,8 @@ SHRUNK_EXPORT_NAMES = {"shrunk_return": "planner_extra_sales_per_rupee",
 def _performers(part):
     """The page's lists: ranked by the planner's estimate, the raw score beside it."""
     def performers_table(selection, scope, _args):
-        return insights.shrunk_performers(selection, scope=scope)[part].rename(
+        frame = insights.shrunk_performers(selection, scope=scope)[part]
+        return tables.in_screen_order(frame, tables.SHRUNK_COLUMNS).rename(
             columns=SHRUNK_EXPORT_NAMES)
     return performers_table
 
@@ -132,6 +133,46 @@ TABLES = {
 }
 
 
+# (view, table) -> the columns its grid shows, in order; a CSV starts with them.
+SCREEN_COLUMNS = {
+    ("overview", "top_campaigns"): tables.TOP_CAMPAIGN_COLUMNS,
+    **{("roi", f"by_{dimension}"): tables.roi_columns(dimension)
+       for dimension in analytics.ROI_DIMENSIONS},
+    **{("roi", f"baseline_by_{dimension}"): tables.baseline_columns(
+        "influencer_id" if dimension == "influencer" else dimension)
+       for dimension in analytics.ROI_DIMENSIONS},
+    ("influencers", "creators"): tables.CREATOR_COLUMNS,
+    ("influencers", "creator_posts"): tables.POST_COLUMNS,
+    ("insights", "top_performers_raw"): tables.PERFORMER_COLUMNS,
+    ("insights", "underperformers_raw"): tables.PERFORMER_COLUMNS,
+    ("plan", "plan"): tables.PLAN_COLUMNS,
+}
+# The words a file name uses for a table: a creator is a creator, dashes between words.
+FILE_WORDS = {"influencer": "creator", "_": "-"}
+
+
+def file_name(view, table, selection, suffix=""):
+    """roi_by-creator_2026-10-16_to_2026-11-14.csv: the view, the table and the dates."""
+    words = table
+    for old, new in FILE_WORDS.items():
+        words = words.replace(old, new)
+    start, end = selection.start, selection.end
+    if start and end:
+        dates = f"{start.isoformat()}_to_{end.isoformat()}"
+    elif start:
+        dates = f"from_{start.isoformat()}"
+    elif end:
+        dates = f"up_to_{end.isoformat()}"
+    else:
+        dates = "all-dates"
+    return f"{view}_{words}{_safe_name(suffix)}_{dates}.csv"
+
+
+def export_frame(frame, view, table):
+    """The table as a download: the screen's columns first, numbers rounded."""
+    return tables.rounded(tables.in_screen_order(frame, SCREEN_COLUMNS.get((view, table))))
+
+
 def escape_cell(value):
     """A text cell a spreadsheet would run as a formula gets a leading quote; numbers stay."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _NUMBER.match(
@@ -180,8 +221,9 @@ def _export_table(view, table):
         frame = make_table(selection, auth.current_scope(), request.args)
     except NotFound as error:
         return jsonify(error=str(error)), 404
-    suffix = f"-{request.args['influencer']}" if "influencer" in request.args else ""
-    response = csv_response(frame, f"{view}-{table}{_safe_name(suffix)}.csv")
+    suffix = f"_{request.args['influencer']}" if "influencer" in request.args else ""
+    response = csv_response(export_frame(frame, view, table),
+                            file_name(view, table, selection, suffix))
     if selection.notes:
         # A script that downloads the file can see what of its link was left out.
         response.headers["X-Selection-Notes"] = _header_text(" ".join(selection.notes))

@@ -29,6 +29,8 @@ blueprint = Blueprint("uploads", __name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 HISTORY_ROWS = 50
+# A file whose name holds this is an example to read, never data to import.
+EXAMPLE_MARK = "example"
 
 
 def limit_text(max_bytes):
@@ -41,8 +43,13 @@ def pending_root():
 
 
 def dataset_for(name):
-    """The dataset a file name points to, also for names like "tracking_data (2).csv"."""
+    """The dataset a file name points to, also for names like "tracking_data (2).csv".
+
+    An example file (influencers-example.csv) points to none: its row is made up.
+    """
     base = os.path.basename(name).lower()
+    if EXAMPLE_MARK in base:
+        return None
     if base in importing.FILE_NAMES:
         return importing.FILE_NAMES[base]
     for dataset in importing.DATASETS:
@@ -110,12 +117,27 @@ def receive_uploads(root, max_bytes):
     return token, [item.record() for item in received if id(item) in chosen]
 
 
+def unknown_name_message(name):
+    """What a web user does about a file whose name names no dataset (on this page)."""
+    if EXAMPLE_MARK in os.path.basename(name).lower():
+        return (f"{name} is an example file: its row is made up, so it is never imported. "
+                "Download the template of that data set, fill it in, and drop it here.")
+    return (f"Cannot tell which data set {name} holds from its name. Rename the file to "
+            f"{', '.join(importing.FILE_NAMES)} (a name that contains one of these words, "
+            "such as \"posts (2).csv\", works too) and drop it here again.")
+
+
 def run_import(stored, *, dry_run, username):
     """import_files on stored uploads; an unusable request becomes one problem, not a 500."""
     files = [importing.ImportFile(item["path"], name=item["name"], dataset=item["dataset"])
              for item in stored]
     refusal = None
+    unknown = [item["name"] for item in stored if item["dataset"] is None]
+    if unknown:
+        refusal = " ".join(unknown_name_message(name) for name in unknown)
     try:
+        if refusal is not None:
+            raise importing.UsageError(refusal)
         result = importing.import_files(
             files, limits=importing.ImportLimits.from_app(current_app), dry_run=dry_run,
             username=username)
@@ -279,6 +301,25 @@ def template_csv(dataset):
     header = ",".join(column.name for column in columns) + "\r\n"
     return Response(header, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{dataset}.csv"'})
+
+
+@blueprint.get(f"/data/templates/<dataset>-{EXAMPLE_MARK}.csv")
+@guard.require_view("data")
+def example_csv(dataset):
+    """The template's columns, a row saying which are required, and one made-up row.
+
+    The file is for reading: its name keeps it out of an import (dataset_for), and its
+    "required"/"optional" row would fail the checks if it were renamed and uploaded.
+    """
+    columns = importing.SCHEMAS.get(dataset)
+    if columns is None:
+        return jsonify(error=f"There is no dataset called {dataset!r}; the four are "
+                             f"{', '.join(importing.DATASETS)}."), 404
+    frame = pd.DataFrame(
+        [["required" if column.required else "optional" for column in columns],
+         [importing.EXAMPLE_ROWS[dataset].get(column.name, "") for column in columns]],
+        columns=[column.name for column in columns])
+    return exports.csv_response(frame, f"{dataset}-{EXAMPLE_MARK}.csv")
 
 
 def _warm_planner():

@@ -210,4 +210,5 @@ def test_imported_text_shows_as_text_and_no_chart_sends_data_away(browser, live_
         if unquote(anchor.get_attribute("href")).endswith(address))
     assert link.text == "Chen"
     link.click()
-    browser.wait_for_text_to_equal("#influencers-name", "Chen", timeout=15)
+    browser.wait_for_text_to_equal("#influencers-name", f"Chen ({hostile.INFLUENCER_ID})",
+                                   timeout=15)
