@@ -19,6 +19,10 @@ VIEW_ROLES = {
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},
+    # /account/reports: each user's own subscriptions (the callbacks show only theirs).
+    "reports": EVERY_ROLE,
+    # /admin/deliveries: every delivery of every user.
+    "deliveries": {"admin"},
 }
 # What each role may do beyond opening a view. Exports are the numbers the view already
 # shows, within the same brand scope, so whoever may open a view may download its tables.
@@ -26,6 +30,8 @@ ACTION_ROLES = {
     "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
+    # Pause or delete anybody's report subscription (everyone may change their own).
+    "manage_reports": {"admin"},
 }
 # A callback output whose id carries one of these marks hands out a file: it needs "export".
 EXPORT_ID_MARKS = ("-download", "-export")

@@ -5,11 +5,12 @@ from models.imports import AuditEvent, DataState, ImportBatch
 from models.influencers import Influencer, Post
 from models.orders import Order
 from models.payouts import Payout
+from models.reports import Delivery, Subscription
 from models.rollups import DailyFact
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
-    "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
-    "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
-    "UserSession",
+    "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "Delivery",
+    "ImportBatch", "Influencer", "Order", "Payout", "Post", "Product", "Subscription", "User",
+    "UserBrand", "UserSession",
 ]
