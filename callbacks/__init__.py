@@ -2,7 +2,7 @@
 import importlib
 
 VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit")
+         "audit", "reports", "deliveries")
 
 
 def register_all(app):

@@ -416,6 +416,10 @@ def run_command(host, port, debug, log_requests):
     # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
     # what it would call.
     click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
+    # Reports due are sent from this process once a minute (SCHEDULER=0 turns it off).
+    from dashboard.reports import scheduler
+
+    scheduler.start_thread(current_app._get_current_object())
     run_simple(host, port, current_app._get_current_object(), threaded=True,
                use_reloader=False, use_debugger=debug,
                request_handler=logs.DevServerRequestHandler)

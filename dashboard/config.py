@@ -33,6 +33,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_URL": str,
     "SMTP_CA_FILE": str,
     "MAIL_FROM": str,
+    "SCHEDULER": _switch,
 }
 
 
@@ -66,6 +67,9 @@ class Defaults:
     SMTP_CA_FILE = None
     SMTP_TIMEOUT_S = 20
     MAIL_FROM = "Influencer ROI <reports@localhost>"
+    # Run the once-a-minute scheduler (report deliveries) inside `dashboard run`; off when
+    # cron runs `dashboard reports send-due` or Celery beat does (BACKGROUND=celery).
+    SCHEDULER = True
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

@@ -13,6 +13,8 @@ LINKS = [
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),
+    ("deliveries", "Deliveries", "/admin/deliveries"),
+    ("reports", "My reports", "/account/reports"),
 ]
 
 

@@ -17,6 +17,8 @@ ROUTES = [
     (r"^/data/?$", "data", "data"),
     (r"^/admin/users/?$", "users", "users"),
     (r"^/admin/audit/?$", "audit", "audit"),
+    (r"^/account/reports/?$", "reports", "reports"),
+    (r"^/admin/deliveries/?$", "deliveries", "deliveries"),
 ]
 _MODULES = {view: module for _, view, module in ROUTES if module}
 

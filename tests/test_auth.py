@@ -11,8 +11,10 @@ from tests.helpers import (PASSWORDS, AuthActions, audit_events, callback_body, 
 # Paths an anonymous visitor may reach; everything else must refuse them.
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-ADMIN_ONLY_VIEWS = ("users", "audit", "data")
-ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
+ADMIN_ONLY_VIEWS = ("users", "audit", "data", "deliveries")
+# Views every role opens: analytics, and each user's own pages (My reports).
+ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan",
+                   "reports")
 
 
 @pytest.fixture

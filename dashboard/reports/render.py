@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import analytics
 from dashboard.analytics.metrics import kpis as kpis_of
+from dashboard.reports import REPORT_VIEWS
 from dashboard.web import exports
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
 # DejaVu Sans has the rupee sign (U+20B9), so money reads as on the page.
 FONT = "DejaVu"
 VIEW_TITLES = {"overview": "Overview", "roi": "Return on spend", "brands": "Brands"}
+assert tuple(VIEW_TITLES) == REPORT_VIEWS
 ROI_DIMENSION_WORDS = {"influencer": "creator", "campaign": "campaign",
                        "platform": "platform", "tier": "creator tier"}
 # A PDF page holds this many table rows readably; the CSV beside it holds every row.
