@@ -34,6 +34,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_CA_FILE": str,
     "MAIL_FROM": str,
     "SCHEDULER": _switch,
+    "REPORT_CHARTS": _switch,
 }
 
 
@@ -70,6 +71,9 @@ class Defaults:
     # Run the once-a-minute scheduler (report deliveries) inside `dashboard run`; off when
     # cron runs `dashboard reports send-due` or Celery beat does (BACKGROUND=celery).
     SCHEDULER = True
+    # Draw the charts of e-mailed reports with kaleido and the system's Chromium; 0 where no
+    # Chromium is installed (the PDF then carries the numbers without the pictures).
+    REPORT_CHARTS = True
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

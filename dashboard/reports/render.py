@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs
 
 import pandas as pd
+from flask import current_app
 import plotly.graph_objects as go
 from fpdf import FPDF
 from plotly.subplots import make_subplots
@@ -214,6 +215,8 @@ def _chart_images(figures):
     (no Chromium on this server): the report still carries every number as text."""
     if not figures:
         return [], None
+    if not current_app.config.get("REPORT_CHARTS", True):
+        return [], "Charts are turned off on this server; every number is in the tables below."
     try:
         import kaleido
 
