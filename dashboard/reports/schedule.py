@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.reports import FREQUENCIES
 
+UTC_ZONE = timezone.utc
 DEFAULT_AT_MINUTE = 8 * 60
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Longer than any gap between two scheduled days (a month), so a search always ends.
