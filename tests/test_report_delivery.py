@@ -249,3 +249,43 @@ def test_without_smtp_the_report_lands_in_the_outbox(reports):
     subscribe(reports, "analyst", "/overview", every="monthly")
     [outcome] = send_due(reports, schedule.parse_now("2027-01-01T08:00"))
     assert outcome.state == "sent" and "/outbox/" in outcome.detail
+
+
+def test_the_period_row_is_unique_so_a_second_claim_gets_nothing(reports):
+    subscription_id = subscribe(reports, "analyst", "/overview")
+    with reports.app_context():
+        subscription = db.session.get(subscriptions.Subscription, subscription_id)
+        due = schedule.latest_due("weekly", 480, schedule.UTC_ZONE, MADE, MONDAY)
+        first = delivery._claim_new(subscription, due, MONDAY)
+        second = delivery._claim_new(subscription, due, MONDAY)
+    assert first is not None and second is None
+    assert [row.state for row in delivery_rows(reports)] == ["claimed"]
+
+
+def test_the_scheduler_runs_every_job_even_when_one_fails(reports, smtp_server, monkeypatch):
+    from dashboard.reports import scheduler
+
+    calls = []
+    monkeypatch.setattr(scheduler, "_jobs", list(scheduler.jobs()))
+    scheduler.register_job("broken", lambda now: 1 / 0)
+    scheduler.register_job("alerts", lambda now: calls.append(now) or "evaluated")
+    subscribe(reports, "analyst", "/overview")
+    results = scheduler.run_jobs(reports, MONDAY)
+    assert [outcome.state for outcome in results["reports"]] == ["sent"]
+    assert isinstance(results["broken"], ZeroDivisionError)
+    assert results["alerts"] == "evaluated" and calls == [MONDAY]
+
+
+def test_celery_beat_runs_the_scheduled_jobs_each_minute(reports, monkeypatch):
+    from celery import Celery
+
+    from dashboard.reports import scheduler
+
+    calls = []
+    monkeypatch.setattr(scheduler, "_jobs", [("probe", calls.append)])
+    celery_app = Celery("test-beat")
+    scheduler.add_celery_beat(celery_app, reports)
+    entry = celery_app.conf.beat_schedule["run-scheduled-jobs"]
+    assert entry == {"task": scheduler.CELERY_TASK, "schedule": 60.0}
+    celery_app.tasks[scheduler.CELERY_TASK].run()
+    assert calls == [MADE]
