@@ -299,8 +299,9 @@ def _group_table(pdf, title, frame, key, key_label):
         pdf.cell(0, 5, "No orders in this selection.", new_x="LMARGIN", new_y="NEXT")
         return
     shown = frame.head(MAX_PDF_ROWS)
-    with pdf.table(col_widths=(3,) + (1.2,) * len(TABLE_COLUMNS), text_align=(
-            ("LEFT",) + ("RIGHT",) * len(TABLE_COLUMNS)), first_row_as_headings=True) as table:
+    alignment = ("LEFT",) + ("RIGHT",) * len(TABLE_COLUMNS)
+    with pdf.table(col_widths=(3,) + (1.2,) * len(TABLE_COLUMNS), text_align=alignment,
+                   first_row_as_headings=True) as table:
         table.row([key_label] + [label for _name, label, _kind in TABLE_COLUMNS])
         for record in shown.to_dict("records"):
             table.row([str(record[key])] + [formatted(record.get(name), kind)

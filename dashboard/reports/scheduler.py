@@ -8,6 +8,7 @@ Three ways to drive it, one per deployment (docs/deployment.md):
 - or cron: `* * * * * dashboard reports send-due`.
 Running two of them at once is safe: every job is exactly-once by itself."""
 import logging
+import os
 import threading
 import time
 
@@ -58,14 +59,20 @@ def run_jobs(app, now=None):
 class SchedulerThread(threading.Thread):
     """Runs the jobs at the start of every minute until stopped."""
 
-    def __init__(self, app):
+    def __init__(self, app, parent_pid=None):
         super().__init__(name="report-scheduler", daemon=True)
         self.app = app
+        # A scheduler process started by gunicorn's master ends when the master is gone,
+        # even when the master was killed before it could stop it.
+        self.parent_pid = parent_pid
         self.stopping = threading.Event()
 
     def run(self):
         log.info("report scheduler started: jobs run every minute")
         while not self.stopping.wait(TICK_SECONDS - time.time() % TICK_SECONDS):
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                log.info("report scheduler stops: the process that started it is gone")
+                return
             run_jobs(self.app)
 
     def stop(self):
@@ -101,7 +108,7 @@ def main():
     from dashboard import create_app
 
     app = create_app()
-    thread = SchedulerThread(app)
+    thread = SchedulerThread(app, parent_pid=os.getppid())
     log.info("report scheduler process started")
     try:
         thread.run()
@@ -110,4 +117,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # Through the imported module, so jobs registered on `dashboard.reports.scheduler` (by
+    # other modules) are the ones this process runs.
+    from dashboard.reports import scheduler
+
+    scheduler.main()
