@@ -71,7 +71,10 @@ def _due_periods(now):
     found = db.session.execute(
         select(Subscription, User.timezone).join(User, User.id == Subscription.user_id)
         .where(Subscription.paused.is_(False)).order_by(Subscription.id)).all()
-    have = set(db.session.execute(select(Delivery.subscription_id, Delivery.period)).all())
+    # Only the latest period of each subscription can be due: a month back covers them.
+    recent = (now - timedelta(days=40)).date().isoformat()
+    have = set(db.session.execute(select(Delivery.subscription_id, Delivery.period).where(
+        Delivery.period >= recent)).all())
     db.session.rollback()  # end the read: every claim below starts a transaction of its own
     for subscription, zone_name in found:
         due = schedule.latest_due(subscription.every, subscription.at_minute,

@@ -154,8 +154,10 @@ def _overview(selection, scope, _args):
 
 def _roi(selection, scope, args):
     dimension = _dimension(args)
-    key = "influencer_id" if dimension == "influencer" else dimension
     groups = analytics.metrics(selection, dimension, scope=scope)
+    # Creators are shown by name, as on the page; the CSV keeps their ids.
+    key = ("name" if "name" in groups else "influencer_id") if dimension == "influencer" \
+        else dimension
     overall = analytics.metrics(selection, "overall", scope=scope)
     top = groups.sort_values("roas", ascending=False, na_position="last").head(25)
     words = ROI_DIMENSION_WORDS[dimension]
