@@ -284,6 +284,8 @@ def test_celery_beat_runs_the_scheduled_jobs_each_minute(reports, monkeypatch):
     calls = []
     monkeypatch.setattr(scheduler, "_jobs", [("probe", calls.append)])
     celery_app = Celery("test-beat")
+    # Twice, as when a process builds a second app: one task, running in the newest app.
+    scheduler.add_celery_beat(celery_app, object())
     scheduler.add_celery_beat(celery_app, reports)
     entry = celery_app.conf.beat_schedule["run-scheduled-jobs"]
     assert entry == {"task": scheduler.CELERY_TASK, "schedule": 60.0}

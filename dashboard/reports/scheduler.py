@@ -20,6 +20,8 @@ TICK_SECONDS = 60
 CELERY_TASK = "dashboard.run_scheduled_jobs"
 # (name, function(now)); a job is called once a minute inside an app context.
 _jobs = []
+# The app whose jobs the Celery task runs (add_celery_beat).
+_celery_server = None
 
 
 def _send_due_reports(now):
@@ -92,15 +94,20 @@ def start_thread(app):
 def add_celery_beat(celery_app, server):
     """The `dashboard.run_scheduled_jobs` task and its once-a-minute beat entry; start beat
     with `celery -A dashboard.web.background:celery_app beat`."""
-    @celery_app.task(name=CELERY_TASK, ignore_result=True)
-    def run_scheduled_jobs():
-        run_jobs(server)
+    # The task runs in the newest app of this process (one per process outside tests); it
+    # is registered once, as Celery keeps the first callable under a name.
+    global _celery_server
+    _celery_server = server
+    if CELERY_TASK not in celery_app.tasks:
+        @celery_app.task(name=CELERY_TASK, ignore_result=True)
+        def run_scheduled_jobs():
+            run_jobs(_celery_server)
 
     celery_app.conf.beat_schedule = {
         **(celery_app.conf.beat_schedule or {}),
         "run-scheduled-jobs": {"task": CELERY_TASK, "schedule": float(TICK_SECONDS)},
     }
-    return run_scheduled_jobs
+    return celery_app.tasks[CELERY_TASK]
 
 
 def main():
