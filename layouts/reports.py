@@ -43,7 +43,7 @@ def subscriptions_table(subscription_rows, show_user=False, actions=True,
         cells = ([html.Td(row.username)] if show_user else []) + [
             html.Td(html.A(address, href=address)),
             html.Td(row.schedule_text),
-            html.Td("paused" if sub.paused else _when(row.next_at)),
+            html.Td(row.next_text),
             html.Td(state_text(row.last) if row.last else "none yet"),
         ]
         if actions:

@@ -84,6 +84,9 @@ def test_my_reports_shows_only_my_own_subscriptions(site, client):
         AuthActions(client).login(name)
         page = str(page_of(client, "/account/reports"))
         assert own in page and not any(f"'{other}" in page for other in others), name
+        if name == "analyst":
+            # The next time in the analyst's own zone: Monday 08:00 in Kolkata.
+            assert "Mon 07 Dec 2026, 08:00 Asia/Kolkata" in page
 
 
 def test_pause_resume_and_delete_my_subscription_but_never_someone_elses(site, client):

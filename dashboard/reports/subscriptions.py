@@ -31,6 +31,14 @@ class SubscriptionRow:
     last: Delivery | None
 
     @property
+    def next_text(self):
+        """The next delivery in the user's own time zone, e.g. "Mon 07 Dec 2026, 08:00"."""
+        if self.next_at is None:
+            return "paused"
+        local = self.next_at.astimezone(schedule.zone_named(self.timezone))
+        return f"{local:%a %d %b %Y, %H:%M} {self.timezone or local.tzname()}"
+
+    @property
     def schedule_text(self):
         sub = self.subscription
         return schedule.describe(sub.every, sub.at_minute, self.timezone)
