@@ -291,3 +291,29 @@ def test_celery_beat_runs_the_scheduled_jobs_each_minute(reports, monkeypatch):
     assert entry == {"task": scheduler.CELERY_TASK, "schedule": 60.0}
     celery_app.tasks[scheduler.CELERY_TASK].run()
     assert calls == [MADE]
+
+
+def test_two_concurrent_senders_take_a_due_retry_once(reports, smtp_server):
+    subscription_id = subscribe(reports, "analyst", "/overview")
+    with reports.app_context(), db.transaction() as session:
+        session.add(Delivery(subscription_id=subscription_id, period="2026-12-07",
+                             due_at=schedule.naive_utc(MONDAY), state="retrying", attempts=1,
+                             next_attempt_at=schedule.naive_utc(MONDAY + timedelta(minutes=5)),
+                             error="The mail server did not answer.",
+                             updated_at=schedule.naive_utc(MONDAY)))
+    start = threading.Barrier(2)
+    results = []
+
+    def sender():
+        start.wait()
+        results.append(send_due(reports, MONDAY + timedelta(minutes=5)))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(len(outcomes) for outcomes in results) == [0, 1]
+    assert len(smtp_server.handler.messages) == 1
+    [row] = delivery_rows(reports)
+    assert (row.state, row.attempts) == ("sent", 2)
