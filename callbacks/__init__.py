@@ -2,7 +2,7 @@
 import importlib
 
 VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit", "alerts", "webhooks", "glossary")
+         "audit", "alerts", "webhooks", "glossary", "reports", "deliveries")
 
 
 def register_all(app):

@@ -9,7 +9,8 @@ from layouts import users as view
 
 def page(search="", **_kwargs):
     selected = common.query_value(search, "user")
-    return view.layout(users.ROLES, users.MIN_PASSWORD_LENGTH, selected)
+    return view.layout(users.ROLES, users.MIN_PASSWORD_LENGTH, users.time_zone_names(),
+                       selected)
 
 
 def brand_list(picked, typed):
@@ -52,26 +53,30 @@ def register(app):
                   Output("users-edit-other-brands", "value"),
                   Output("users-toggle-active", "children"),
                   Output("users-edit-summary", "children"),
+                  Output("users-edit-email", "value"), Output("users-edit-timezone", "value"),
                   Input("users-selected", "value"), Input("users-version", "data"))
     def show_selected(username, _version):
         user = users.get_user(username) if username else None
         if user is None:
-            return None, [], "", "Deactivate", "Pick a user to change."
+            return None, [], "", "Deactivate", "Pick a user to change.", "", None
         brands = sorted(user.brand_scope) if user.brand_scope is not None else []
         toggle = "Deactivate" if user.active else "Reactivate"
-        return user.role, brands, "", toggle, view.summary(user)
+        return (user.role, brands, "", toggle, view.summary(user), user.email or "",
+                user.timezone)
 
     @app.callback(Output("users-edit-message", "children"),
                   Output("users-version", "data", allow_duplicate=True),
                   Output("users-edit-password", "value"),
                   Input("users-save", "n_clicks"), Input("users-reset-password", "n_clicks"),
-                  Input("users-toggle-active", "n_clicks"),
+                  Input("users-toggle-active", "n_clicks"), Input("users-save-contact", "n_clicks"),
                   State("users-selected", "value"), State("users-edit-role", "value"),
                   State("users-edit-brands", "value"), State("users-edit-other-brands", "value"),
-                  State("users-edit-password", "value"), State("users-version", "data"),
+                  State("users-edit-password", "value"), State("users-edit-email", "value"),
+                  State("users-edit-timezone", "value"), State("users-version", "data"),
                   prevent_initial_call=True)
     @common.guarded
-    def change(_save, _reset, _toggle, username, role, picked, typed, password, version):
+    def change(_save, _reset, _toggle, _contact, username, role, picked, typed, password,
+               email, zone, version):
         if not username:
             return view.message("Pick a user first.", ok=False), no_update, no_update
         actor = current_user.username
@@ -83,6 +88,9 @@ def register(app):
             elif ctx.triggered_id == "users-reset-password":
                 users.reset_password(username, password, actor=actor)
                 text = f"New password set for {username!r}. Tell them over a safe channel."
+            elif ctx.triggered_id == "users-save-contact":
+                user = users.set_contact(username, email, zone, actor=actor)
+                text = f"Saved: {view.summary(user)}"
             elif ctx.triggered_id == "users-toggle-active":
                 user = users.set_active(username, not users.is_active(username),
                                         actor=actor)

@@ -27,6 +27,10 @@ VIEW_ROLES = {
     "account": EVERY_ROLE,
     # What the numbers mean: words only, no data, so every role may read it.
     "glossary": EVERY_ROLE,
+    # /account/reports: each user's own subscriptions (the callbacks show only theirs).
+    "reports": EVERY_ROLE,
+    # /admin/deliveries: every delivery of every user.
+    "deliveries": {"admin"},
 }
 # What each role may do beyond opening a view. Exports are the numbers the view already
 # shows, within the same brand scope, so whoever may open a view may download its tables.
@@ -34,6 +38,8 @@ ACTION_ROLES = {
     "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
+    # Pause or delete anybody's report subscription (everyone may change their own).
+    "manage_reports": {"admin"},
     # Call the JSON API with one's own token (what it returns also needs API_VIEWS below).
     "use_api": EVERY_ROLE,
     # See and revoke other users' API tokens; everyone manages their own.

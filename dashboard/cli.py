@@ -328,6 +328,71 @@ def tokens_list_command(username):
                    f"{token.expires_at:%Y-%m-%d}\t{last_used}")
 
 
+@main.group("reports")
+def reports_group():
+    """Views by e-mail: subscribe users, list subscriptions, send what is due (for cron)."""
+
+
+@reports_group.command("subscribe")
+@click.argument("username")
+@click.option("--path", required=True, help="The view's address with its filters, e.g. "
+              "'/overview?brand=MuscleBlaze'.")
+@click.option("--every", type=click.Choice(["daily", "weekly", "monthly"]), required=True,
+              help="weekly: Mondays; monthly: the 1st.")
+@click.option("--at", "at", default="08:00", show_default=True,
+              help="Time of day (HH:MM) in the user's time zone.")
+@with_appcontext
+def reports_subscribe_command(username, path, every, at):
+    from dashboard.reports import subscriptions
+
+    try:
+        subscription = subscriptions.subscribe(username, path, every=every, at=at,
+                                               actor="cli")
+    except subscriptions.SubscriptionError as error:
+        raise click.ClickException(str(error))
+    [row] = [row for row in subscriptions.rows() if row.subscription.id == subscription.id]
+    click.echo(f"Subscription {subscription.id}: {username} gets "
+               f"{subscriptions.view_address(subscription)} {row.schedule_text}; "
+               f"first at {row.next_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@reports_group.command("list")
+@with_appcontext
+def reports_list_command():
+    """Every subscription with its schedule, next time and last delivery."""
+    from dashboard.reports import subscriptions
+
+    found = subscriptions.rows()
+    for row in found:
+        sub, last = row.subscription, row.last
+        status = "paused" if sub.paused else f"next {row.next_at:%Y-%m-%d %H:%M} UTC"
+        last_text = (f"last {last.period} {last.state}" + (f" ({last.error})" if last.error
+                                                           else "")) if last else "none sent"
+        click.echo(f"{sub.id}\t{row.username}\t{subscriptions.view_address(sub)}\t"
+                   f"{row.schedule_text}\t{status}\t{last_text}")
+    click.echo(f"{len(found)} subscriptions.")
+
+
+@reports_group.command("send-due")
+@click.option("--now", "now_text", default=None,
+              help="Act as if it were this ISO time (default: now); without a zone, UTC.")
+@with_appcontext
+def reports_send_due_command(now_text):
+    """Send every report that is due; safe to run from cron every minute, on many hosts."""
+    from dashboard.reports import delivery, schedule
+
+    try:
+        now = schedule.parse_now(now_text) if now_text else None
+    except schedule.ScheduleError as error:
+        raise click.BadParameter(str(error), param_hint="--now")
+    outcomes = delivery.send_due(now)
+    for outcome in outcomes:
+        click.echo(f"{outcome.delivery_id}\t{outcome.username}\t{outcome.path}\t"
+                   f"{outcome.period}\t{outcome.state}\t{outcome.detail}")
+    sent = sum(1 for outcome in outcomes if outcome.state == "sent")
+    click.echo(f"{sent} sent, {len(outcomes) - sent} not sent.")
+
+
 @main.command("metrics")
 @click.option("--by", "dimension", required=True, type=click.Choice(DIMENSIONS))
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -453,6 +518,10 @@ def run_command(host, port, debug, log_requests):
     # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
     # what it would call.
     click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
+    # Reports due are sent from this process once a minute (SCHEDULER=0 turns it off).
+    from dashboard.reports import scheduler
+
+    scheduler.start_thread(current_app._get_current_object())
     run_simple(host, port, current_app._get_current_object(), threaded=True,
                use_reloader=False, use_debugger=debug,
                request_handler=logs.DevServerRequestHandler)

@@ -36,6 +36,8 @@ ENVIRONMENT_KEYS = {
     "API_RATE_LIMIT": str,
     "PUBLIC_URL": str,
     "ALERTS_DAILY_AT": str,
+    "SCHEDULER": _switch,
+    "REPORT_CHARTS": _switch,
 }
 
 
@@ -77,6 +79,12 @@ class Defaults:
     ALERTS_DAILY_AT = "07:00"
     # Seconds an alert webhook may take to answer.
     WEBHOOK_TIMEOUT_S = 10
+    # Run the once-a-minute scheduler (report deliveries) inside `dashboard run`; off when
+    # cron runs `dashboard reports send-due` or Celery beat does (BACKGROUND=celery).
+    SCHEDULER = True
+    # Draw the charts of e-mailed reports with kaleido and the system's Chromium; 0 where no
+    # Chromium is installed (the PDF then carries the numbers without the pictures).
+    REPORT_CHARTS = True
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

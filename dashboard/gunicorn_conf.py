@@ -2,6 +2,8 @@
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 
 
 def _int_env(name, default):
@@ -44,3 +46,25 @@ def on_starting(server):
     server.log.info(json.dumps({
         "event": "gunicorn_starting", "bind": bind, "workers": workers, "threads": threads,
         "timeout": timeout}))
+
+
+def when_ready(server):
+    # One scheduler per host, beside the workers rather than in them: workers come and go
+    # (max_requests), and a thread in the master would be copied into every fork. Deliveries
+    # are exactly-once, so a second host's scheduler is harmless. Under BACKGROUND=celery,
+    # Celery beat runs the jobs instead; SCHEDULER=0 turns it off (cron runs send-due).
+    if os.environ.get("BACKGROUND", "").strip().lower() == "celery":
+        return
+    if os.environ.get("SCHEDULER", "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    server.report_scheduler = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.reports.scheduler"])
+    server.log.info(json.dumps({"event": "scheduler_started",
+                                "pid": server.report_scheduler.pid}))
+
+
+def on_exit(server):
+    scheduler = getattr(server, "report_scheduler", None)
+    if scheduler is not None:
+        scheduler.terminate()
+        scheduler.wait(timeout=10)

@@ -128,6 +128,11 @@ def clean_email(email):
     return email
 
 
+def time_zone_names():
+    """Every IANA zone name a user's time zone may be, sorted (for the admin page)."""
+    return sorted(available_timezones())
+
+
 def clean_timezone(timezone):
     """An IANA zone name, or None (the server's zone) when empty."""
     timezone = (timezone or "").strip()

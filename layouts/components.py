@@ -8,6 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import analytics
+from dashboard.reports import REPORT_VIEWS
 from layouts import glossary, numbers
 
 EMPTY_SELECTION = "No orders in this selection. Widen the dates or clear a filter."
@@ -109,9 +110,35 @@ def view_page(view, title, subtitle, options, selection, extra_controls=None, st
                   html.P(subtitle, className="text-muted mb-2")], className="mb-2"),
         filter_bar(view, options, selection),
         extra_controls or html.Div(),
+        subscribe_control(view) if view in REPORT_VIEWS else html.Div(),
         dcc.Loading(html.Div(id=f"{view}-body", className="view-body"), type="default",
                     delay_show=150),
     ], id=f"{view}-page")
+
+
+def subscribe_control(view):
+    """"Subscribe to this view by e-mail": the view as it stands (its filters), daily, weekly
+    or monthly, at a time of day in the user's time zone (callbacks/reports.py)."""
+    return html.Div([
+        dbc.Button("Subscribe to this view by e-mail", id=f"{view}-subscribe-open",
+                   color="link", size="sm", className="px-0"),
+        dbc.Collapse(dbc.Card(dbc.CardBody(dbc.Row([
+            dbc.Col([dbc.Label("How often", html_for=f"{view}-subscribe-every",
+                               className="small mb-1"),
+                     dbc.RadioItems(id=f"{view}-subscribe-every", value="weekly", inline=True,
+                                    options=[{"label": "Every day", "value": "daily"},
+                                             {"label": "Mondays", "value": "weekly"},
+                                             {"label": "The 1st of each month",
+                                              "value": "monthly"}])], xs=12, lg=6),
+            dbc.Col([dbc.Label("At (your time zone)", html_for=f"{view}-subscribe-at",
+                               className="small mb-1"),
+                     dbc.Input(id=f"{view}-subscribe-at", value="08:00", size="sm",
+                               maxLength=5, placeholder="08:00")], xs=6, lg=2),
+            dbc.Col(dbc.Button("Subscribe", id=f"{view}-subscribe-button", color="primary",
+                               size="sm"), xs=6, lg=2, className="align-self-end"),
+            dbc.Col(html.Div(id=f"{view}-subscribe-message", className="small mt-2"), xs=12),
+        ], className="g-2"))), id=f"{view}-subscribe-form", is_open=False),
+    ], className="mb-2 subscribe-control")
 
 
 def empty_state(message=EMPTY_SELECTION, component_id=None):

@@ -16,6 +16,8 @@ LINKS = [
     ("audit", "Audit log", "/admin/audit"),
     ("account", "API tokens", "/account/tokens"),
     ("glossary", "Glossary", "/glossary"),
+    ("deliveries", "Deliveries", "/admin/deliveries"),
+    ("reports", "My reports", "/account/reports"),
 ]
 
 

@@ -20,6 +20,8 @@ ROUTES = [
     (r"^/admin/audit/?$", "audit", "audit"),
     (r"^/admin/webhooks/?$", "webhooks", "webhooks"),
     (r"^/glossary/?$", "glossary", "glossary"),
+    (r"^/account/reports/?$", "reports", "reports"),
+    (r"^/admin/deliveries/?$", "deliveries", "deliveries"),
 ]
 _MODULES = {view: module for _, view, module in ROUTES if module}
 

@@ -5,7 +5,7 @@ from dash import dcc, html
 ALL_BRANDS_HINT = "Leave the brands empty to give access to every brand, now and later."
 
 
-def layout(roles, min_password_length, selected=None):
+def layout(roles, min_password_length, time_zones, selected=None):
     """The page of people; `selected` is the username the address names."""
     role_options = [{"label": role.capitalize(), "value": role} for role in roles]
     return html.Div([
@@ -15,7 +15,7 @@ def layout(roles, min_password_length, selected=None):
         dbc.Row([
             dbc.Col([html.H5("People"), html.Div(id="users-table")], lg=7),
             dbc.Col([_create_card(role_options, min_password_length),
-                     _edit_card(role_options, selected)], lg=5),
+                     _edit_card(role_options, time_zones, selected)], lg=5),
         ]),
     ], id="users-page")
 
@@ -38,7 +38,7 @@ def _create_card(role_options, min_password_length):
     ], className="mb-3")
 
 
-def _edit_card(role_options, selected):
+def _edit_card(role_options, time_zones, selected):
     return dbc.Card([
         dbc.CardHeader("Change a user"),
         dbc.CardBody([
@@ -51,6 +51,16 @@ def _edit_card(role_options, selected):
             *_brand_pickers("users-edit"),
             dbc.Button("Save role and brands", id="users-save", color="primary",
                        className="mt-3"),
+            html.Hr(),
+            dbc.Label("E-mail address", html_for="users-edit-email"),
+            dbc.Input(id="users-edit-email", type="email", autocomplete="off", maxLength=320,
+                      placeholder="Reports and alerts go here (empty: none)"),
+            dbc.Label("Time zone", html_for="users-edit-timezone", className="mt-2"),
+            dcc.Dropdown(id="users-edit-timezone", options=list(time_zones),
+                         placeholder="The server's time zone"),
+            dbc.FormText("Scheduled reports arrive at their time of day in this zone."),
+            dbc.Button("Save e-mail and time zone", id="users-save-contact",
+                       color="secondary", className="mt-2 d-block"),
             html.Hr(),
             dbc.Label("New password", html_for="users-edit-password"),
             dbc.Input(id="users-edit-password", type="password", autocomplete="new-password"),
@@ -76,12 +86,15 @@ def _brand_pickers(prefix):
 def users_table(people):
     """The list of users as a plain table (no grid: nothing here needs script eval)."""
     header = html.Thead(html.Tr([html.Th(title) for title in (
-        "Username", "Role", "Brands", "Status", "Last sign-in", "Created")]))
+        "Username", "Role", "Brands", "E-mail", "Time zone", "Status", "Last sign-in",
+        "Created")]))
     rows = [html.Tr([
         html.Td(user.username),
         html.Td(user.role),
         html.Td("All brands" if user.brand_scope is None
                 else ", ".join(sorted(user.brand_scope))),
+        html.Td(user.email or "none"),
+        html.Td(user.timezone or "server's"),
         html.Td("Active" if user.active else "Deactivated"),
         html.Td(_when(user.last_login_at)),
         html.Td(_when(user.created_at)),
@@ -98,7 +111,8 @@ def summary(user):
     scope = ("every brand" if user.brand_scope is None
              else f"{len(user.brand_scope)} brand(s)")
     status = "active" if user.active else "deactivated"
-    return f"{user.username}: {user.role}, {status}, sees {scope}."
+    mail = f"e-mail {user.email}" if user.email else "no e-mail address"
+    return f"{user.username}: {user.role}, {status}, sees {scope}, {mail}."
 
 
 def _when(moment):

@@ -6,12 +6,13 @@ from models.imports import AuditEvent, DataState, ImportBatch
 from models.influencers import Influencer, Post
 from models.orders import Order
 from models.payouts import Payout
+from models.reports import Delivery, Subscription
 from models.rollups import DailyFact
 from models.tokens import ApiToken
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
     "AlertEvent", "AlertRule", "AllowedWebhook", "ApiToken", "AuditEvent", "Base", "Brand",
-    "Campaign", "DailyFact", "DataState", "ImportBatch", "Influencer", "Order", "Payout", "Post",
-    "Product", "User", "UserBrand", "UserSession",
+    "Campaign", "DailyFact", "DataState", "Delivery", "ImportBatch", "Influencer", "Order",
+    "Payout", "Post", "Product", "Subscription", "User", "UserBrand", "UserSession",
 ]

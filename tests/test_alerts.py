@@ -427,6 +427,17 @@ def test_evaluate_due_runs_once_a_day_after_its_time(series):
         assert alerts.evaluate_due(morning_after(70)) == []
 
 
+def test_the_scheduler_runs_the_daily_evaluation(series):
+    from dashboard.reports import scheduler
+
+    with series.app_context():
+        rule_for("analyst", kind="below", metric="roas", scope_kind="creator",
+                 scope_value="IG1", threshold=7)
+    results = scheduler.run_jobs(series, morning_after(70))
+    assert len(results["alerts"]) == 1
+    assert scheduler.run_jobs(series, morning_after(70))["alerts"] == []
+
+
 def test_an_import_evaluates_the_rules_and_an_alert_failure_never_fails_it(
         series, tmp_path, monkeypatch):
     with series.app_context():

@@ -11,10 +11,12 @@ from tests.helpers import (PASSWORDS, AuthActions, audit_events, callback_body, 
 # Paths an anonymous visitor may reach; everything else must refuse them.
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-ADMIN_ONLY_VIEWS = ("users", "audit", "data", "webhooks")
+ADMIN_ONLY_VIEWS = ("users", "audit", "data", "webhooks", "deliveries")
 # Views every role opens for their own things (not analytics): their alert rules.
 OWN_VIEWS = ("alerts",)
-ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
+# Views every role opens: analytics, and each user's own pages (My reports).
+ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan",
+                   "reports")
 
 
 @pytest.fixture

@@ -135,6 +135,9 @@ def test_gunicorn_serves_the_app_and_logs_json_per_request(sqlite_url, tmp_path)
     request_lines = [line for line in stderr.splitlines() if '"dashboard.request"' in line]
     assert any('"request_id": "smoke-test-1"' in line and '"status": 200' in line
                and '"path": "/readyz"' in line for line in request_lines), stderr[-2000:]
+    # One report scheduler beside the workers, started by the master and stopped with it.
+    assert stderr.count('"event": "scheduler_started"') == 1, stderr[-2000:]
+    assert "report scheduler started" in stderr
 
 
 # --- background callbacks ---------------------------------------------------------------

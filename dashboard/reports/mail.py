@@ -18,16 +18,23 @@ class MailError(RuntimeError):
     """A message could not be handed over; the text says why, for the admin and the user."""
 
 
-def new_message(to, subject, text, sender=None):
-    """A plain-text message with the headers every delivery needs."""
+def new_message(to, subject, text, sender=None, message_id=None):
+    """A plain-text message with the headers every delivery needs. A fixed `message_id`
+    lets a mail server or client see that two copies are the same message."""
     message = EmailMessage()
     message["From"] = sender or current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain="influencer-roi")
+    message["Message-ID"] = message_id or make_msgid(domain="influencer-roi")
     message.set_content(text)
     return message
+
+
+def attach(message, filename, data, mimetype):
+    """Add a file (bytes) to `message`, e.g. a report's PDF ("application/pdf") or CSV."""
+    maintype, _slash, subtype = mimetype.partition("/")
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
 
 
 def send(message):

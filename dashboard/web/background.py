@@ -50,6 +50,10 @@ def make_manager(server):
     if background_kind(server) == "celery":
         celery_app = make_celery(server.config["REDIS_URL"])
         server.extensions["celery_app"] = celery_app
+        # Celery beat runs the scheduled jobs (report deliveries) once a minute.
+        from dashboard.reports import scheduler
+
+        scheduler.add_celery_beat(celery_app, server)
         return dash.CeleryManager(celery_app, expire=RESULT_EXPIRY_SECONDS)
     import diskcache
 
