@@ -2,7 +2,7 @@
 import importlib
 
 VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit")
+         "audit", "filters")
 
 
 def register_all(app):

@@ -54,11 +54,10 @@ def body(selection, overview, may_export):
 
 
 def kpi_row(selection, kpis, previous_kpis):
-    days = ((selection.end - selection.start).days + 1
-            if selection.start and selection.end else None)
+    against = selection.comparison_words()
     cards = []
     for metric, label, kind, higher_is_better in components.KPIS:
-        change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, days,
+        change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, against,
                                             higher_is_better)
         if metric == "incremental_roas":
             label = f"{label} (baseline {selection.baseline * 100:.0f}%)"

@@ -84,7 +84,8 @@ def test_roi_baseline_slider_changes_incremental_roas(client, tiny):
     overall = expected_rows("overall.csv")[0]
     revenue, spend = float(overall["revenue"]), float(overall["spend"])
     for baseline in (0.2, 0.35):
-        body = body_of(update_view(client, "roi", {"baseline": baseline}, inputs=dimension),
+        body = body_of(update_view(client, "roi", {"baseline": baseline * 100},
+                                   inputs=dimension),
                        "roi")
         assert text_of(find(body, "roi-kpi-incremental_roas")) == components.ratio(
             revenue * (1 - baseline) / spend)
