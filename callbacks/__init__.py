@@ -2,7 +2,7 @@
 import importlib
 
 VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit", "filters")
+         "audit", "filters", "drill")
 
 
 def register_all(app):

@@ -300,7 +300,8 @@ def records(frame):
 def grid(component_id, frame, columns, height=None, link=None, page_size=None):
     """A sortable, filterable ag-grid of `columns` of `frame`.
 
-    `link` = (column, url prefix, key column) turns that column into links to url prefix + key.
+    `link` = (column, url prefix, key column[, query[, parameter]]) turns that column into
+    links to url prefix + key + query, or prefix + query with the key as `parameter`.
     Cells show their text as text: a link cell is drawn by RowLink (assets/grid_links.js),
     never by the markdown renderer, so imported text cannot plant a link of its own.
     """
@@ -312,8 +313,13 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
             definition.update(valueFormatter={"function": _JS_FORMATS[kind]},
                               type="rightAligned", filter="agNumberColumnFilter")
         if link and column == link[0]:
+            # Optional: the address query to keep (the filters), and a query parameter
+            # the key goes in instead of the path (layouts/drill.py).
+            search = link[3] if len(link) > 3 else ""
+            parameter = link[4] if len(link) > 4 else None
             definition.update(cellRenderer="RowLink",
-                              cellRendererParams={"prefix": link[1], "keyField": link[2]})
+                              cellRendererParams={"prefix": link[1], "keyField": link[2],
+                                                  "search": search, "param": parameter})
         column_defs.append(definition)
     rows = records(frame)
     rows_count = len(rows)

@@ -5,7 +5,7 @@ from dash import dcc, html
 from plotly.subplots import make_subplots
 
 from dashboard.analytics import PAYOUT_SHARE_NOTE
-from layouts import components, figures
+from layouts import components, drill, figures
 
 GRID_COLUMNS = ["name", "influencer_id", "tier", "platform", "category", "performance_score",
                 "revenue", "spend", "roas", "incremental_roas", "orders", "cpo",
@@ -43,7 +43,8 @@ def creators_body(selection, creators, may_export):
             f"{len(creators):,} creators",
             components.grid("influencers-grid",
                             creators.sort_values("revenue", ascending=False), columns,
-                            link=("name", "/influencers/", "influencer_id"), page_size=25),
+                            link=drill.grid_link(selection, "influencer", "name",
+                                                 "influencer_id"), page_size=25),
             help_text=(f"The score (0–100) ranks the {scored} creators with spend in this "
                        "selection on ROAS (30%), engagement (25%), orders (25%) and cost per "
                        "order (20%). Creators without spend have no score."),

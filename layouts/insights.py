@@ -3,7 +3,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
-from layouts import components, figures
+from layouts import components, drill, figures
 from layouts.plan import JS_FORMATS
 
 PERFORMER_COLUMNS = ["name", "tier", "platform", "performance_score", "roas", "revenue",
@@ -50,17 +50,17 @@ def body(selection, performers, raw, platforms, heatmap, recommendations, may_ex
         dbc.Row([
             dbc.Col(components.section(
                 f"Top performers, by the planner's estimate of extra sales per ₹1 ({len(top)})",
-                performer_grid("insights-top", top, SHRUNK_COLUMNS),
+                performer_grid("insights-top", top, selection, SHRUNK_COLUMNS),
                 help_text=SHRUNK_HELP + " The top quarter.", export=export("top_performers")),
                 lg=6),
             dbc.Col(components.section(
                 f"Underperformers, by the planner's estimate of extra sales per ₹1 "
                 f"({len(under)})",
-                performer_grid("insights-under", under, SHRUNK_COLUMNS),
+                performer_grid("insights-under", under, selection, SHRUNK_COLUMNS),
                 help_text=SHRUNK_HELP + " The bottom quarter.",
                 export=export("underperformers")), lg=6),
         ], className="g-3"),
-        raw_section(raw, export),
+        raw_section(raw, export, selection),
         dbc.Row([
             dbc.Col(components.section(
                 "Platforms side by side",
@@ -93,7 +93,7 @@ def recommendation_list(recommendations):
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 
 
-def raw_section(raw, export):
+def raw_section(raw, export, selection):
     """The same lists ranked by METRICS.md's raw performance score, folded away."""
     p25, p75 = raw.get("p25"), raw.get("p75")
     return html.Details([
@@ -105,13 +105,13 @@ def raw_section(raw, export):
         dbc.Row([
             dbc.Col(components.section(
                 f"Top performers by raw score ({len(raw['top'])})",
-                performer_grid("insights-top-raw", raw["top"]),
+                performer_grid("insights-top-raw", raw["top"], selection),
                 help_text=(f"Score of {p75:.0f} or more (the top quarter)." if p75 is not None
                            else "No scored creators in this selection."),
                 export=export("top_performers_raw")), lg=6),
             dbc.Col(components.section(
                 f"Underperformers by raw score ({len(raw['under'])})",
-                performer_grid("insights-under-raw", raw["under"]),
+                performer_grid("insights-under-raw", raw["under"], selection),
                 help_text=(f"Score of {p25:.0f} or less (the bottom quarter)."
                            if p25 is not None else "No scored creators in this selection."),
                 export=export("underperformers_raw")), lg=6),
@@ -119,12 +119,13 @@ def raw_section(raw, export):
     ], id="insights-raw")
 
 
-def performer_grid(component_id, performers, columns=PERFORMER_COLUMNS):
+def performer_grid(component_id, performers, selection, columns=PERFORMER_COLUMNS):
     if performers is None or performers.empty:
         return components.empty_state("No creators in this group.")
     grid = components.grid(component_id, performers,
                            [column for column in columns if column in performers.columns],
-                           link=("name", "/influencers/", "influencer_id")
+                           link=drill.grid_link(selection, "influencer", "name",
+                                                "influencer_id")
                            if "influencer_id" in performers.columns else None, page_size=10)
     for definition in grid.columnDefs:
         definition["headerName"] = COLUMN_LABELS.get(definition["field"],

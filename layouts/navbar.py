@@ -1,7 +1,8 @@
 """The top bar: links to the views the signed-in user's role may open."""
 import dash_bootstrap_components as dbc
+from dash import html
 
-from dashboard import auth
+from dashboard import analytics, auth
 
 LINKS = [
     ("overview", "Overview", "/overview"),
@@ -9,7 +10,9 @@ LINKS = [
     ("influencers", "Creators", "/influencers"),
     ("insights", "Insights", "/insights"),
     ("brands", "Brands", "/brands"),
+    ("campaigns", "Campaigns", "/campaigns"),
     ("plan", "Planner", "/plan"),
+    ("views", "Saved views", "/views"),
     ("data", "Data", "/data"),
     ("users", "Users", "/admin/users"),
     ("audit", "Audit log", "/admin/audit"),
@@ -17,7 +20,10 @@ LINKS = [
 
 
 def navbar(user):
-    items = [dbc.NavItem(dbc.NavLink(label, href=href, id=f"nav-{view}"))
+    # Each link takes the filters of the page it is clicked on along (assets/links.js).
+    keep = " ".join(analytics.LINK_PARAMETERS)
+    items = [dbc.NavItem(html.A(label, href=href, id=f"nav-{view}", className="nav-link",
+                                **{"data-keep-filters": keep}))
              for view, label, href in LINKS if auth.can_open(user, view)]
     name = getattr(user, "username", "")
     items.append(dbc.NavItem(dbc.NavLink(f"Sign out ({name})", href="/logout",

@@ -3,7 +3,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
-from layouts import components, figures
+from layouts import components, drill, figures
 
 
 def layout(options, selection):
@@ -35,20 +35,26 @@ def body(selection, overview, may_export):
             dbc.Col(components.section(
                 "By platform",
                 figures.chart("overview-by-platform",
-                              breakdown_figure(overview["by_platform"], "platform"),
+                              drill.with_links(
+                                  breakdown_figure(overview["by_platform"], "platform"),
+                                  selection, "platform", overview["by_platform"]["platform"]),
                               "by-platform"),
                 export=export("by_platform")), lg=6),
             dbc.Col(components.section(
                 "By brand",
                 figures.chart("overview-by-brand",
-                              breakdown_figure(overview["by_brand"], "brand"), "by-brand"),
+                              drill.with_links(
+                                  breakdown_figure(overview["by_brand"], "brand"), selection,
+                                  "brand", overview["by_brand"]["brand"]), "by-brand"),
                 export=export("by_brand")), lg=6),
         ], className="g-3"),
         components.section(
             "Top campaigns by revenue",
             components.grid("overview-top-campaigns", overview["top_campaigns"],
                             ["campaign", "revenue", "spend", "roas", "incremental_roas",
-                             "orders", "cpo"]),
+                             "orders", "cpo"],
+                            link=drill.grid_link(selection, "campaign", "campaign",
+                                                 "campaign")),
             export=export("top_campaigns")),
     ])
 

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard.analytics import ROI_DIMENSIONS
-from layouts import components, figures
+from layouts import components, drill, figures
 
 # The words for the dimensions the ROI view groups by (analytics.ROI_DIMENSIONS).
 DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform": "Platform",
@@ -51,7 +51,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
         "revenue", "spend", "roas", "incremental_roas", "orders", "cpo", "aov"]
     if dimension == "influencer":
         columns.append("performance_score")
-    link = ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
+    link = drill.grid_link(selection, dimension, columns[0], key_column(dimension))
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
         dbc.Row([
@@ -77,14 +77,15 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                 lg=7),
             dbc.Col(components.section(
                 "Spend against revenue",
-                figures.chart("roi-scatter", scatter_figure(groups, dimension),
+                figures.chart("roi-scatter", scatter_figure(groups, dimension, selection),
                               f"spend-vs-revenue-by-{dimension}"),
                 help_text="Points above the break-even line (revenue = spend) pay back."),
                 lg=5),
         ], className="g-3"),
         components.section(
             f"Cost per order by {label.lower()}",
-            figures.chart("roi-cpo", cpo_figure(groups, dimension), f"cpo-by-{dimension}")),
+            figures.chart("roi-cpo", cpo_figure(groups, dimension, selection),
+                          f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
             components.grid("roi-table", groups.sort_values("revenue", ascending=False),
@@ -116,12 +117,14 @@ def roas_figure(groups, dimension, selection):
     shown = _top(groups[groups["spend"] > 0], "roas")
     if shown.empty:
         return figures.empty_figure("No spend in this selection, so no ROAS to show.")
-    return figures.roas_bars(
-        group_names(shown, dimension), shown["roas"], shown["incremental_roas"],
-        f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360)
+    names = group_names(shown, dimension)
+    return drill.with_links(figures.roas_bars(
+        names, shown["roas"], shown["incremental_roas"],
+        f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360),
+        selection, dimension, shown[key_column(dimension)], names)
 
 
-def scatter_figure(groups, dimension):
+def scatter_figure(groups, dimension, selection):
     shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
     if shown.empty:
         return figures.empty_figure()
@@ -141,10 +144,11 @@ def scatter_figure(groups, dimension):
     ])
     figure.update_xaxes(title_text="Spend (₹)", tickformat=",.0f", rangemode="tozero")
     figure.update_yaxes(title_text="Revenue (₹)", tickformat=",.0f", rangemode="tozero")
+    drill.with_links(figure, selection, dimension, shown[key_column(dimension)], names)
     return figures.style_figure(figure, height=360)
 
 
-def cpo_figure(groups, dimension):
+def cpo_figure(groups, dimension, selection):
     shown = groups[groups["cpo"].notna()].sort_values("cpo").head(MAX_BARS)
     if shown.empty:
         return figures.empty_figure("No orders with spend in this selection, so no cost "
@@ -153,6 +157,8 @@ def cpo_figure(groups, dimension):
         x=group_names(shown, dimension), y=shown["cpo"], marker_color=figures.SPEND_COLOUR,
         name="Cost per order", hovertemplate="%{x}<br>₹%{y:,.0f} per order<extra></extra>"))
     figure.update_yaxes(title_text="₹ per order", tickformat=",.0f")
+    drill.with_links(figure, selection, dimension, shown[key_column(dimension)],
+                     group_names(shown, dimension))
     return figures.style_figure(figure, height=280)
 
 

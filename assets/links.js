@@ -1,0 +1,87 @@
+/* In-app links that keep the filters, chart clicks that open what was clicked, and a tab
+   title per view. A link marked data-keep-filters="start end brand ..." takes those
+   parameters from the address the person is on now (the view's callback keeps the address
+   up to date with the filter bar), so the filters follow from page to page; parameters the
+   link names itself win. Navigation stays inside the app: no page reload. */
+(function () {
+  "use strict";
+  var APP = "Influencer ROI";
+
+  function withFilters(anchor) {
+    var keep = (anchor.getAttribute("data-keep-filters") || "").split(" ");
+    var target = new URL(anchor.getAttribute("data-base-href") || anchor.href,
+                         window.location.href);
+    if (!anchor.getAttribute("data-base-href")) {
+      anchor.setAttribute("data-base-href", target.pathname + target.search);
+    }
+    var here = new URLSearchParams(window.location.search);
+    var own = new URLSearchParams(target.search);
+    var merged = new URLSearchParams();
+    keep.forEach(function (name) {
+      if (name && !own.has(name)) {
+        here.getAll(name).forEach(function (value) { merged.append(name, value); });
+      }
+    });
+    own.forEach(function (value, name) { merged.append(name, value); });
+    var query = merged.toString();
+    return target.pathname + (query ? "?" + query : "");
+  }
+
+  function go(href) {
+    window.history.pushState({}, "", href);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  }
+
+  function keeper(event) {
+    var anchor = event.target.closest ? event.target.closest("a[data-keep-filters]") : null;
+    if (anchor) {
+      anchor.href = withFilters(anchor);
+    }
+    return anchor;
+  }
+
+  // Hover and focus show the full address (and a new tab gets it); a plain click stays
+  // in the app.
+  document.addEventListener("mouseover", keeper, true);
+  document.addEventListener("focusin", keeper, true);
+  document.addEventListener("click", function (event) {
+    var anchor = keeper(event);
+    if (!anchor || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    go(anchor.href);
+  }, true);
+
+  // A chart's figure names where each of its bars or points leads in layout.meta.links
+  // (label -> address with the view's filters); the view's clientside callback calls this.
+  window.dashLinks = {
+    drill: function (clickData, figure) {
+      var links = figure && figure.layout && figure.layout.meta && figure.layout.meta.links;
+      var point = clickData && clickData.points && clickData.points[0];
+      if (!links || !point) {
+        return window.dash_clientside.no_update;
+      }
+      var href = links[String(point.label)] || links[String(point.x)] ||
+                 links[String(point.y)];
+      if (href) {
+        go(href);
+      }
+      return window.dash_clientside.no_update;
+    }
+  };
+
+  // The tab names the view: "ROI · Influencer ROI".
+  function retitle() {
+    var page = document.querySelector("[data-page-title]");
+    var title = page ? page.getAttribute("data-page-title") + " · " + APP : APP;
+    if (document.title !== title) {
+      document.title = title;
+    }
+  }
+  new MutationObserver(retitle).observe(document.documentElement,
+                                        {childList: true, subtree: true});
+}());
