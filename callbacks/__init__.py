@@ -1,8 +1,8 @@
 """Dash callbacks, one module per view, each exposing register(app)."""
 import importlib
 
-VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "plan", "data", "users",
-         "audit", "filters", "drill")
+VIEWS = ("router", "overview", "roi", "influencers", "insights", "brands", "campaigns", "plan",
+         "views", "data", "users", "audit", "filters", "drill")
 
 
 def register_all(app):

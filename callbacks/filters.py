@@ -1,8 +1,10 @@
 """The filter bar's own wiring on every analytics view: the period menu and its dates kept
 in step, and the phone's "Filters" button."""
 from dash import Input, Output, State, ctx, no_update
+from flask_login import current_user
 
-from dashboard import analytics, auth
+from callbacks import common
+from dashboard import analytics, auth, saved_views
 from layouts import components
 
 # The views whose page frame holds the filter bar (layouts/components.filter_bar).
@@ -22,6 +24,7 @@ def _register_view(app, view):
     @app.callback(Output(period, "value"), Output(start, "date"), Output(end, "date"),
                   Input(period, "value"), Input(start, "date"), Input(end, "date"),
                   prevent_initial_call=True)
+    @common.guarded
     def keep_period_and_dates_in_step(chosen, start_date, end_date):
         if chosen in analytics.PERIODS and ctx.triggered_id == period:
             last_day = analytics.filter_options(scope=auth.current_scope()).get("max_date")
@@ -47,3 +50,17 @@ def _register_view(app, view):
         Input(f"{view}-filter-toggle", "n_clicks"),
         State(f"{view}-filter-collapse", "is_open"),
         prevent_initial_call=True)
+
+    @app.callback(Output(f"{view}-save-result", "children"),
+                  Input(f"{view}-save", "n_clicks"), State(f"{view}-save-name", "value"),
+                  State(f"{view}-url", "pathname"), State(f"{view}-url", "search"),
+                  prevent_initial_call=True)
+    @common.guarded
+    def save_this_view(clicks, name, pathname, search):
+        if not clicks:
+            return no_update
+        try:
+            saved = saved_views.save_view(current_user, name, (pathname or "") + (search or ""))
+        except saved_views.SavedViewError as error:
+            return str(error)
+        return f"Saved as \u201c{saved.name}\u201d: find it under Saved views."

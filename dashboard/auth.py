@@ -15,7 +15,11 @@ VIEW_ROLES = {
     "influencers": EVERY_ROLE,
     "insights": EVERY_ROLE,
     "brands": EVERY_ROLE,
+    # A campaign page shows only its rows in the viewer's brands (analytics.campaigns).
+    "campaigns": EVERY_ROLE,
     "plan": EVERY_ROLE,
+    # Everyone keeps their own saved views; what a view shows is scoped when it opens.
+    "views": EVERY_ROLE,
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},
@@ -26,6 +30,8 @@ ACTION_ROLES = {
     "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
+    # Offering a saved view to everyone of a role.
+    "share_view": {"admin"},
 }
 # A callback output whose id carries one of these marks hands out a file: it needs "export".
 EXPORT_ID_MARKS = ("-download", "-export")

@@ -148,6 +148,7 @@ def filter_bar(view, options, selection):
         ], xs=12, lg=5, className="mt-2"),
         dbc.Col(html.A("Clear all filters", href=f"/{view}", className="small"),
                 xs=12, lg=3, className="mt-2 text-lg-end align-self-center"),
+        save_view_control(view),
     ], className="g-2")
     notes = [dbc.Alert([html.Div(note) for note in selection.notes], color="warning",
                        className="small mb-0 mt-2 py-2", id=f"{view}-filter-notes")
@@ -161,6 +162,21 @@ def filter_bar(view, options, selection):
         # What the link asked for that could not be used, so nothing is dropped silently.
         *notes,
     ]), className="mb-3 filter-bar", id=f"{view}-filter-bar")
+
+
+def save_view_control(view):
+    """Name the page as it is now (its address) and keep it under Saved views."""
+    return dbc.Col(html.Div([
+        dbc.Label("Save this view as", html_for=f"{view}-save-name",
+                  className="small mb-0 me-2"),
+        dbc.Input(id=f"{view}-save-name", type="text", size="sm", maxLength=80,
+                  placeholder="e.g. Gritzo, last 30 days", className="save-view-name"),
+        html.Button("Save", id=f"{view}-save", n_clicks=0, type="button",
+                    className="btn btn-outline-primary btn-sm ms-2"),
+        html.A("Saved views", href="/views", className="small ms-2",
+               **{"data-keep-filters": ""}),
+        html.Span(id=f"{view}-save-result", className="small ms-2", role="status"),
+    ], className="d-flex flex-wrap align-items-center gap-1"), xs=12, className="mt-2")
 
 
 # ---- page frame --------------------------------------------------------------------------

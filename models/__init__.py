@@ -6,10 +6,11 @@ from models.influencers import Influencer, Post
 from models.orders import Order
 from models.payouts import Payout
 from models.rollups import DailyFact
+from models.saved_views import SavedView
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
     "AuditEvent", "Base", "Brand", "Campaign", "DailyFact", "DataState", "ImportBatch",
-    "Influencer", "Order", "Payout", "Post", "Product", "User", "UserBrand",
+    "Influencer", "Order", "Payout", "Post", "Product", "SavedView", "User", "UserBrand",
     "UserSession",
 ]

@@ -12,7 +12,8 @@ from tests.helpers import (PASSWORDS, AuthActions, audit_events, callback_body, 
 PUBLIC = ("/login", "/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 ADMIN_ONLY_VIEWS = ("users", "audit", "data")
-ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "plan")
+ANALYTICS_VIEWS = ("app", "overview", "roi", "influencers", "insights", "brands", "campaigns",
+                   "plan", "views")
 
 
 @pytest.fixture

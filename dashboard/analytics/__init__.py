@@ -16,5 +16,6 @@ from dashboard.analytics.metrics import (  # noqa: F401
 from dashboard.analytics.creators import (  # noqa: F401
     PAYOUT_SHARE_NOTE, influencer_profile, reconciliation_frame, with_creator_attributes)
 from dashboard.analytics.baseline import measured_baseline  # noqa: F401
+from dashboard.analytics.campaigns import campaign_list, campaign_profile  # noqa: F401
 # Last: insights (and what it builds on) reads the names above while it is imported.
 from dashboard.analytics import insights  # noqa: F401,E402
