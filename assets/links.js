@@ -74,6 +74,32 @@
     }
   };
 
+  // A label names its control for a screen reader too. Dash's dropdown names itself by its
+  // value (aria-labelledby), the slider and radio groups are wrappers a label's "for"
+  // cannot reach: add the label to what each announces ("Period, Last 30 days").
+  function labelControls() {
+    document.querySelectorAll("label[for][id]").forEach(function (label) {
+      var control = document.getElementById(label.htmlFor);
+      if (!control || /^(INPUT|SELECT|TEXTAREA)$/.test(control.tagName)) {
+        return;
+      }
+      var targets = control.matches("button") ? [control] : Array.prototype.slice.call(
+        control.querySelectorAll("input:not([type=hidden]):not([aria-hidden=true]), " +
+                                 "[role=slider]"));
+      if (control.querySelector("input[type=radio]")) {
+        targets = [control];
+        control.setAttribute("role", "radiogroup");
+      }
+      targets.forEach(function (target) {
+        var names = (target.getAttribute("aria-labelledby") || "").split(" ");
+        if (names.indexOf(label.id) < 0) {
+          target.setAttribute("aria-labelledby",
+                              [label.id].concat(names).join(" ").trim());
+        }
+      });
+    });
+  }
+
   // The tab names the view: "ROI · Influencer ROI".
   function retitle() {
     var page = document.querySelector("[data-page-title]");
@@ -82,6 +108,8 @@
       document.title = title;
     }
   }
-  new MutationObserver(retitle).observe(document.documentElement,
-                                        {childList: true, subtree: true});
+  new MutationObserver(function () {
+    retitle();
+    labelControls();
+  }).observe(document.documentElement, {childList: true, subtree: true});
 }());
