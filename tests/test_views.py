@@ -13,7 +13,7 @@ from tests.helpers import (body_of, expected_rows, find, ids_in, import_tiny, ro
                            update_view)
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
-                   "/brands"]
+                   "/brands", "/campaigns", "/campaigns/MB_Jan"]
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "manager"])

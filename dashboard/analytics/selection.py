@@ -186,7 +186,7 @@ class Selection:
                 if value in choices:
                     return value
                 notes.append(f"The {label} {_shown(value)} in the link is not one of "
-                             f"{', '.join(choices.values())}, so {usual} was used.")
+                             f"{', '.join(choices.values())}, so it was left out ({usual} instead).")
                 return None
             return parse
 
@@ -196,7 +196,7 @@ class Selection:
         # "custom" is the filter bar's word for the dates as given.
         chosen_period = first_usable(
             [value for value in _as_list(period) if value != "custom"],
-            one_of(PERIODS, "period", "the dates as given"))
+            one_of(PERIODS, "period", "the dates in the link"))
         chosen_compare = first_usable(compare, one_of(COMPARISONS, "comparison",
                                                       "the previous period"))
         chosen_freq = first_usable(freq, one_of(FREQUENCIES, "trend step",
