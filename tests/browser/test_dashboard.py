@@ -212,7 +212,7 @@ def test_imported_text_shows_as_text_and_no_chart_sends_data_away(browser, live_
         By.CSS_SELECTOR, "#influencers-grid a")
         if unquote(anchor.get_attribute("href")).split("?")[0].endswith(address))
     assert link.text == "Chen"
-    # The filter bar pushes the grid low: bring the row to the middle, clear of its scrollbar.
-    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
-    link.click()
+    # The grid may still be settling its layout: click it as the page gets a click.
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                  "arguments[0].click();", link)
     browser.wait_for_text_to_equal("#influencers-name", "Chen", timeout=15)
