@@ -102,7 +102,9 @@
 
   // The tab names the view: "ROI · Influencer ROI".
   function retitle() {
-    var page = document.querySelector("[data-page-title]");
+    // The innermost name wins: "Campaign MB_Jan" inside "Campaigns".
+    var named = document.querySelectorAll("[data-page-title]");
+    var page = named.length ? named[named.length - 1] : null;
     var title = page ? page.getAttribute("data-page-title") + " · " + APP : APP;
     if (document.title !== title) {
       document.title = title;

@@ -18,7 +18,7 @@ def layout(options, selection, influencer_key=None):
         return components.view_page(
             "influencers", "Creator",
             "One creator's reach, posts, orders and what they were paid.",
-            options, selection, stores=[creator])
+            options, selection, stores=[creator], tab_title="Creator")
     return components.view_page(
         "influencers", "Creators",
         "Every creator with orders, spend or posts in the selection. Click a name for "

@@ -9,7 +9,7 @@ from layouts import components, drill, figures
 def layout(options, selection):
     return components.view_page(
         "overview", "Overview",
-        "Revenue, spend and return for the selection, against the period just before it.",
+        "Revenue, spend and return for the selection, against an earlier period.",
         options, selection)
 
 
