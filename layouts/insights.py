@@ -45,7 +45,8 @@ def body(selection, performers, raw, platforms, heatmap, recommendations, may_ex
 
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
-        components.section("What to do next", recommendation_list(recommendations),
+        components.section("What to do next",
+                           recommendation_list(recommendations, selection),
                            export=export("recommendations")),
         dbc.Row([
             dbc.Col(components.section(
@@ -77,7 +78,7 @@ def body(selection, performers, raw, platforms, heatmap, recommendations, may_ex
     ])
 
 
-def recommendation_list(recommendations):
+def recommendation_list(recommendations, selection=None):
     if not recommendations:
         return html.P("No recommendations for this selection: there is not enough spend "
                       "to compare creators.", className="text-muted mb-0",
@@ -89,6 +90,7 @@ def recommendation_list(recommendations):
         items.append(dbc.ListGroupItem([
             dbc.Badge(label, color=colour, className="me-2"),
             html.Span(recommendation.get("text", "")),
+            *recommendation_links(recommendation, selection),
         ]))
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 
@@ -117,6 +119,27 @@ def raw_section(raw, export, selection):
                 export=export("underperformers_raw")), lg=6),
         ], className="g-3"),
     ], id="insights-raw")
+
+
+def recommendation_links(recommendation, selection):
+    """Links to the creators or platforms a recommendation names, with the filters kept."""
+    if selection is None:
+        return []
+    name = recommendation.get("name")
+    targets = [("influencer", recommendation.get(field), f"{name} ({{}})" if name and
+                field == "influencer_id" else "creator {}")
+               for field in ("influencer_id", "from_id", "to_id")]
+    targets += [("platform", recommendation.get(field), "{}")
+                for field in ("from_platform", "to_platform")]
+    links = []
+    for dimension, key, shown in targets:
+        if key in (None, ""):
+            continue
+        words = shown.format(key)
+        links.append(html.A(f"Open {words}", href=drill.href(selection, dimension, key),
+                            className="small ms-2 insights-recommendation-link",
+                            **{"data-keep-filters": ""}))
+    return links
 
 
 def performer_grid(component_id, performers, selection, columns=PERFORMER_COLUMNS):

@@ -284,3 +284,16 @@ def test_saved_view_is_kept_shared_by_an_admin_and_opened_within_scope(browser, 
     brands = browser.find_element("#roi-filter-brands").text
     assert "MuscleBlaze" in brands and "HKVitals" not in brands
     assert "HKV_Feb" not in browser.find_element("#roi-table").text
+
+
+def test_a_recommendation_opens_the_creator_or_platform_it_names(browser, live_app):
+    sign_in(browser, "analyst")
+    open_page(browser, "/insights?period=all&baseline=0.3")
+    link = browser.wait_for_element(".insights-recommendation-link", timeout=15)
+    click(browser, link)
+    wait_until(browser, lambda: urlsplit(browser.driver.current_url).path != "/insights")
+    path = urlsplit(browser.driver.current_url).path
+    assert path.startswith("/influencers/") or path == "/overview", path
+    assert query_of(browser)["period"] == ["all"] and query_of(browser)["baseline"] == ["0.3"]
+    browser.wait_for_element("#app-page .view-body > *", timeout=15)
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, ".view-error")
