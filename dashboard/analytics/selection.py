@@ -186,7 +186,8 @@ class Selection:
                 if value in choices:
                     return value
                 notes.append(f"The {label} {_shown(value)} in the link is not one of "
-                             f"{', '.join(choices.values())}, so it was left out ({usual} instead).")
+                             f"{', '.join(choices.values())}, so it was left out "
+                             f"({usual} instead).")
                 return None
             return parse
 
