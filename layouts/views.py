@@ -12,7 +12,7 @@ def layout(rows, may_share):
     return html.Div([
         html.Div([html.H3("Saved views", className="mb-0"),
                   html.P("Pages with their filters, saved under a name from any page's "
-                         "filter bar (\"Save this view\"). A view opens with the brands "
+                         "filter bar (\"Save this view as\"). A view opens with the brands "
                          "you may see, whoever saved it.", className="text-muted mb-2")],
                  className="mb-2"),
         html.Div(id="views-message", role="status"),
