@@ -23,7 +23,7 @@ def layout(rows, may_share):
 def view_list(rows, may_share):
     if not rows:
         return html.Div(html.P("No saved views yet. Set the filters on any page, then use "
-                               "\"Save this view\" in its filter bar.", className="mb-0"),
+                               "\"Save this view as\" in its filter bar.", className="mb-0"),
                         className="empty-state", id="views-empty")
     header = html.Thead(html.Tr([html.Th("Name"), html.Th("Page"), html.Th("Shared with"),
                                  html.Th("")]))
