@@ -16,5 +16,5 @@ def register(app):
     @common.guarded
     def update_brands(*filters):
         return common.view_body("brands", filters, lambda selection, scope, may_export: (
-            view.body(selection, analytics.brand_summaries(selection, scope=scope),
-                      may_export)))
+            view.body(selection, analytics.brand_summaries(
+                selection, scope=scope, freq=view.trend_freq(selection)), may_export)))

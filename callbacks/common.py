@@ -30,22 +30,29 @@ def page_filters(search):
 
 
 def selection_for(search, options):
-    """The selection a URL names, without brands the viewer may not see."""
-    selection = analytics.Selection.from_query((search or "").lstrip("?"))
+    """The selection a URL names, without brands the viewer may not see; a link without
+    dates opens on the most recent data (analytics.DEFAULT_PERIOD)."""
+    selection = analytics.Selection.from_query((search or "").lstrip("?"),
+                                               default_period=analytics.DEFAULT_PERIOD)
+    selection = selection.resolved(options.get("min_date"), options.get("max_date"))
     allowed = frozenset(options.get("brands") or ())
     if selection.brands - allowed:
         selection = replace(selection, brands=selection.brands & allowed)
     return selection
 
 
-def selection_from_controls(start, end, brands, platforms, categories, tiers, baseline):
-    """The Selection the filter bar's values describe (bad values are ignored)."""
+def selection_from_controls(start, end, brands, platforms, categories, tiers,
+                            baseline_percent, period=None, compare=None, freq=None):
+    """The Selection the filter bar's values describe (bad values are ignored); the
+    slider speaks percent, the selection a share."""
+    if isinstance(baseline_percent, (int, float)):
+        baseline_percent = baseline_percent / 100
     return analytics.Selection.from_values(
         start=start, end=end, brands=brands, platforms=platforms, categories=categories,
-        tiers=tiers, baseline=baseline)
+        tiers=tiers, baseline=baseline_percent, period=period, compare=compare, freq=freq)
 
 
-def view_body(view, filters, build, *key):
+def view_body(view, filters, build, *key, extra_query=None):
     """(body, address query) of an analytics view for the filter bar's values.
 
     `build(selection, scope, may_export)` reads the numbers and draws the body. Drawing
@@ -53,12 +60,14 @@ def view_body(view, filters, build, *key):
     per selection, scope and data version; may_export is part of the key because it
     decides the export links, and `key` holds what else the body depends on.
     """
-    selection = selection_from_controls(*filters)
     scope = auth.current_scope()
+    options = analytics.filter_options(scope=scope)
+    selection = selection_from_controls(*filters).resolved(options.get("min_date"),
+                                                           options.get("max_date"))
     may_export = auth.can_export(current_user, view)
     body = analytics.cached(f"view:{view}", selection, scope,
                             lambda: build(selection, scope, may_export), may_export, *key)
-    return body, components.url_search(selection)
+    return body, components.url_search(selection, extra_query)
 
 
 def guarded(callback):

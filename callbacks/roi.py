@@ -1,4 +1,6 @@
 """Callbacks of the roi view (component ids start with "roi-")."""
+from dataclasses import replace
+
 from dash import Input, Output
 
 from callbacks import common
@@ -7,7 +9,11 @@ from layouts import roi as view
 
 
 def page(search="", **_kwargs):
-    return view.layout(*common.page_filters(search))
+    options, selection = common.page_filters(search)
+    # "Compare by" lives in the link too (?by=campaign), so a shared link shows the same.
+    dimension, notes = analytics.view_option(search, "by", view.DIMENSION_LABELS,
+                                             "influencer", "grouping")
+    return view.layout(options, replace(selection, notes=selection.notes + notes), dimension)
 
 
 def register(app):
@@ -24,4 +30,5 @@ def register(app):
             baseline = analytics.measured_baseline(selection, dimension, scope=scope)
             return view.body(selection, dimension, groups, overall, baseline, may_export)
 
-        return common.view_body("roi", filters, build, dimension)
+        return common.view_body("roi", filters, build, dimension, extra_query=(
+            {"by": dimension} if dimension != "influencer" else None))

@@ -21,4 +21,5 @@ def register(app):
             return pages.forbidden(), navbar.navbar(current_user)
         # Each view's callbacks module reads what its page frame shows.
         wiring = importlib.import_module(f"callbacks.{pages.module_of(view)}")
-        return wiring.page(search=search or "", **kwargs), navbar.navbar(current_user)
+        return (pages.titled(view, wiring.page(search=search or "", **kwargs)),
+                navbar.navbar(current_user))

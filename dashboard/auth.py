@@ -15,11 +15,15 @@ VIEW_ROLES = {
     "influencers": EVERY_ROLE,
     "insights": EVERY_ROLE,
     "brands": EVERY_ROLE,
+    # A campaign page shows only its rows in the viewer's brands (analytics.campaigns).
+    "campaigns": EVERY_ROLE,
     "plan": EVERY_ROLE,
     # Each user's own alert rules and history; their numbers stay within the user's scope.
     "alerts": EVERY_ROLE,
     # The addresses alert webhooks may post to.
     "webhooks": {"admin"},
+    # Everyone keeps their own saved views; what a view shows is scoped when it opens.
+    "views": EVERY_ROLE,
     "data": {"admin"},
     "users": {"admin"},
     "audit": {"admin"},
@@ -38,6 +42,8 @@ ACTION_ROLES = {
     "export": EVERY_ROLE,
     "upload": {"admin"},
     "manage_users": {"admin"},
+    # Offering a saved view to everyone of a role.
+    "share_view": {"admin"},
     # Pause or delete anybody's report subscription (everyone may change their own).
     "manage_reports": {"admin"},
     # Call the JSON API with one's own token (what it returns also needs API_VIEWS below).

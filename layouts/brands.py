@@ -21,9 +21,14 @@ def layout(options, selection):
         "creators.", options, selection)
 
 
+def trend_freq(selection):
+    """A brand card's trend step: the one chosen, else weeks (a card is narrow)."""
+    return "week" if selection.freq == "auto" else selection.freq
+
+
 def body(selection, summaries, may_export):
-    cards = [brand_card(summary["brand"], summary["timeseries"], summary["creators"])
-             for summary in summaries]
+    cards = [brand_card(summary["brand"], summary["timeseries"], summary["creators"],
+                        selection) for summary in summaries]
     if not cards:
         return html.Div([html.P(components.selection_summary(selection), className="small"),
                          components.empty_state(component_id="brands-empty")])
@@ -40,7 +45,7 @@ def brand_slug(brand):
     return re.sub(r"[^a-z0-9]+", "-", brand.lower()).strip("-") or "brand"
 
 
-def brand_card(brand, trend, creators):
+def brand_card(brand, trend, creators, selection):
     slug = brand_slug(brand["brand"])
     kpis = dbc.Row([
         dbc.Col([html.Div(label, className="small text-muted"),
@@ -52,7 +57,8 @@ def brand_card(brand, trend, creators):
     top_list = html.Ol([
         html.Li([html.A(f"{row.get('name')} ({row.get('influencer_id')})" if row.get("name")
                         else row.get("influencer_id"),
-                        href=components.creator_href(row.get("influencer_id"))),
+                        href=components.creator_href(row.get("influencer_id"))
+                        + components.url_search(selection)),
                  f" · {components.money(row.get('revenue'))} revenue, ROAS "
                  f"{components.ratio(row.get('roas'))}"])
         for row in top.to_dict("records") if (row.get("revenue") or 0) > 0

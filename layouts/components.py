@@ -36,9 +36,13 @@ FORMATS, formatted = numbers.FORMATS, numbers.formatted
 
 # ---- filter bar --------------------------------------------------------------------------
 
+# The filter bar's controls in the order callbacks receive them (callbacks/common.py).
 FILTER_CONTROLS = [("start", "date"), ("end", "date"), ("brands", "value"),
                    ("platforms", "value"), ("categories", "value"), ("tiers", "value"),
-                   ("baseline", "value")]
+                   ("baseline", "value"), ("period", "value"), ("compare", "value"),
+                   ("freq", "value")]
+# The period menu's entry for dates picked by hand.
+CUSTOM_PERIOD = "custom"
 
 
 def filter_ids(view):
@@ -46,61 +50,126 @@ def filter_ids(view):
     return [(f"{view}-filter-{name}", prop) for name, prop in FILTER_CONTROLS]
 
 
+def data_span_text(first, last):
+    """Where the viewer's data starts and ends, for the filter bar and empty pages."""
+    if last is None:
+        return "No dated data yet."
+    return f"Data from {first:%d %b %Y} up to {last:%d %b %Y}."
+
+
 def filter_bar(view, options, selection):
-    """The shared filter bar; every id carries the view prefix (the server authorises by it)."""
+    """The shared filter bar; every id carries the view prefix (the server authorises by it).
+
+    On a phone it folds behind a "Filters" button (assets/theme.css opens it on wide screens).
+    """
     min_date, max_date = options.get("min_date"), options.get("max_date")
 
-    def date_picker(name, value, label):
+    def label(text, name):
+        return dbc.Label(text, html_for=f"{view}-filter-{name}", className="small mb-1",
+                         id=f"{view}-filter-{name}-label")
+
+    def date_picker(name, value, text):
+        # The placeholder is what a screen reader announces for the input: its label.
         return dbc.Col([
-            dbc.Label(label, html_for=f"{view}-filter-{name}", className="small mb-1"),
+            label(text, name),
             dcc.DatePickerSingle(
                 id=f"{view}-filter-{name}", date=value.isoformat() if value else None,
                 min_date_allowed=min_date, max_date_allowed=max_date,
-                initial_visible_month=value or min_date, display_format="YYYY-MM-DD",
-                placeholder="Any day", clearable=True),
+                initial_visible_month=value or max_date, display_format="YYYY-MM-DD",
+                placeholder=text, clearable=True),
         ], xs=6, lg=2)
 
-    def choice(name, label, values, selected, placeholder):
+    def choice(name, text, values, selected, placeholder):
         values = list(values or ())
         return dbc.Col([
-            dbc.Label(label, html_for=f"{view}-filter-{name}", className="small mb-1"),
+            label(text, name),
             dcc.Dropdown(id=f"{view}-filter-{name}", options=values,
                          value=sorted(v for v in selected if v in values), multi=True,
                          placeholder=placeholder),
-        ], xs=6, lg=2)
+        ], xs=6, lg=3)
 
-    return dbc.Card(dbc.CardBody(dbc.Row([
+    def radios(name, text, choices, value, width):
+        return dbc.Col([
+            label(text, name),
+            dbc.RadioItems(id=f"{view}-filter-{name}", value=value, inline=True,
+                           options=[{"label": words, "value": key}
+                                    for key, words in choices.items()],
+                           className="small"),
+        ], xs=12, lg=width)
+
+    periods = [{"label": words, "value": key} for key, words in analytics.PERIODS.items()]
+    periods.append({"label": "Dates picked by hand", "value": CUSTOM_PERIOD})
+    low, high = round(analytics.BASELINE_MIN * 100), round(analytics.BASELINE_MAX * 100)
+    filters = dbc.Row([
+        dbc.Col([label("Period", "period"), dcc.Dropdown(
+            id=f"{view}-filter-period", options=periods, clearable=False, searchable=False,
+            value=selection.period or CUSTOM_PERIOD)], xs=12, lg=2),
         date_picker("start", selection.start, "From"),
         date_picker("end", selection.end, "To"),
+        radios("compare", "Compare with", analytics.COMPARISONS, selection.compare, 3),
+        dbc.Col(html.Div(data_span_text(min_date, max_date), className="small text-muted",
+                         id=f"{view}-filter-data-span"),
+                xs=12, lg=3, className="align-self-end"),
         choice("brands", "Brands", options.get("brands"), selection.brands, "All brands"),
         choice("platforms", "Platforms", options.get("platforms"), selection.platforms,
                "All platforms"),
         choice("categories", "Categories", options.get("categories"), selection.categories,
                "All categories"),
         choice("tiers", "Creator tiers", options.get("tiers"), selection.tiers, "All tiers"),
+        radios("freq", "Trend by", analytics.FREQUENCIES, selection.freq, 4),
         dbc.Col([
-            dbc.Label("Baseline share: orders that would have happened anyway",
-                      html_for=f"{view}-filter-baseline", className="small mb-1"),
-            dcc.Slider(id=f"{view}-filter-baseline", min=analytics.BASELINE_MIN,
-                       max=analytics.BASELINE_MAX, step=analytics.BASELINE_STEP,
-                       value=selection.baseline,
-                       marks={v / 100: f"{v}%" for v in range(
-                           round(analytics.BASELINE_MIN * 100),
-                           round(analytics.BASELINE_MAX * 100) + 1, 10)},
+            label("Baseline share (%): orders that would have happened anyway", "baseline"),
+            # In percent, as its marks say; callbacks/common.py turns it into a share.
+            dcc.Slider(id=f"{view}-filter-baseline", min=low, max=high,
+                       step=round(analytics.BASELINE_STEP * 100),
+                       value=round(selection.baseline * 100, 2),
+                       marks={v: f"{v}%" for v in range(low, high + 1, 10)},
                        tooltip={"placement": "bottom", "always_visible": False}),
-        ], xs=12, lg=6, className="mt-2"),
+        ], xs=12, lg=5, className="mt-2"),
         dbc.Col(html.A("Clear all filters", href=f"/{view}", className="small"),
-                xs=12, lg=6, className="mt-2 text-lg-end align-self-center"),
+                xs=12, lg=3, className="mt-2 text-lg-end align-self-center"),
+        save_view_control(view),
+    ], className="g-2")
+    notes = [dbc.Alert([html.Div(note) for note in selection.notes], color="warning",
+                       className="small mb-0 mt-2 py-2", id=f"{view}-filter-notes")
+             ] if selection.notes else []
+    return dbc.Card(dbc.CardBody([
+        html.Button("Filters", id=f"{view}-filter-toggle", n_clicks=0, type="button",
+                    className="btn btn-outline-secondary btn-sm d-lg-none mb-2",
+                    **{"aria-controls": f"{view}-filter-collapse"}),
+        dbc.Collapse(filters, id=f"{view}-filter-collapse", is_open=False,
+                     className="filter-collapse"),
         # What the link asked for that could not be used, so nothing is dropped silently.
-        *([dbc.Col(dbc.Alert([html.Div(note) for note in selection.notes], color="warning",
-                             className="small mb-0 py-2", id=f"{view}-filter-notes"), xs=12)]
-          if selection.notes else []),
-    ], className="g-2")), className="mb-3 filter-bar", id=f"{view}-filter-bar")
+        *notes,
+    ]), className="mb-3 filter-bar", id=f"{view}-filter-bar")
+
+
+def save_view_control(view):
+    """Name the page as it is now (its address) and keep it under Saved views."""
+    return dbc.Col(html.Div([
+        dbc.Label("Save this view as", html_for=f"{view}-save-name",
+                  className="small mb-0 me-2"),
+        dbc.Input(id=f"{view}-save-name", type="text", size="sm", maxLength=80,
+                  placeholder="e.g. Gritzo, last 30 days", className="save-view-name"),
+        html.Button("Save", id=f"{view}-save", n_clicks=0, type="button",
+                    className="btn btn-outline-primary btn-sm ms-2"),
+        html.A("Saved views", href="/views", className="small ms-2",
+               **{"data-keep-filters": ""}),
+        html.Span(id=f"{view}-save-result", className="small ms-2", role="status"),
+    ], className="d-flex flex-wrap align-items-center gap-1"), xs=12, className="mt-2")
 
 
 # ---- page frame --------------------------------------------------------------------------
 
-def view_page(view, title, subtitle, options, selection, extra_controls=None, stores=()):
+# The browser tab's title per view: "ROI · Influencer ROI" (assets/links.js sets it).
+TAB_TITLES = {"overview": "Overview", "roi": "ROI", "influencers": "Creators",
+              "insights": "Insights", "brands": "Brands", "campaigns": "Campaigns",
+              "plan": "Planner", "data": "Data", "users": "Users", "audit": "Audit log",
+              "views": "Saved views"}
+
+
+def view_page(view, title, subtitle, options, selection, extra_controls=None, stores=(),
+              tab_title=None):
     """Heading, filter bar, the view's own controls and the body its callback fills."""
     return html.Div([
         dcc.Location(id=f"{view}-url", refresh=False),
@@ -113,7 +182,7 @@ def view_page(view, title, subtitle, options, selection, extra_controls=None, st
         subscribe_control(view) if view in REPORT_VIEWS else html.Div(),
         dcc.Loading(html.Div(id=f"{view}-body", className="view-body"), type="default",
                     delay_show=150),
-    ], id=f"{view}-page")
+    ], id=f"{view}-page", **{"data-page-title": tab_title or TAB_TITLES.get(view, title)})
 
 
 def subscribe_control(view):
@@ -212,22 +281,23 @@ def badge(text, colour, className=""):
                      className=className)
 
 
-def kpi_change(metric, current, previous_kpis, days, higher_is_better):
-    """(text, css class) for the change against the previous period of equal length."""
+def kpi_change(metric, current, previous_kpis, against, higher_is_better):
+    """(text, css class) for the change against the period `against` names ("the previous
+    30 days", "the same days last year": Selection.comparison_words)."""
     if previous_kpis is None:
         return "no earlier period to compare", ""
     before = previous_kpis.get(metric)
     if _missing(current) or _missing(before):
-        return f"nothing to compare in the previous {days} days", ""
+        return f"nothing to compare in {against}", ""
     if before == 0:
-        return f"was 0 in the previous {days} days", ""
+        return f"was 0 in {against}", ""
     change = (current - before) / abs(before)
     if abs(change) < 0.0005:
-        return f"no change on the previous {days} days", ""
+        return f"no change on {against}", ""
     rising = change > 0
     good = rising == higher_is_better
     arrow = "▲" if rising else "▼"
-    return (f"{arrow} {abs(change) * 100:,.1f}% on the previous {days} days",
+    return (f"{arrow} {abs(change) * 100:,.1f}% on {against}",
             "up" if good else "down")
 
 
@@ -292,7 +362,8 @@ def records(frame):
 def grid(component_id, frame, columns, height=None, link=None, page_size=None):
     """A sortable, filterable ag-grid of `columns` of `frame`.
 
-    `link` = (column, url prefix, key column) turns that column into links to url prefix + key.
+    `link` = (column, url prefix, key column[, query[, parameter]]) turns that column into
+    links to url prefix + key + query, or prefix + query with the key as `parameter`.
     Cells show their text as text: a link cell is drawn by RowLink (assets/grid_links.js),
     never by the markdown renderer, so imported text cannot plant a link of its own.
     """
@@ -310,8 +381,13 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
             definition.update(valueFormatter={"function": _JS_FORMATS[kind]},
                               type="rightAligned", filter="agNumberColumnFilter")
         if link and column == link[0]:
+            # Optional: the address query to keep (the filters), and a query parameter
+            # the key goes in instead of the path (layouts/drill.py).
+            search = link[3] if len(link) > 3 else ""
+            parameter = link[4] if len(link) > 4 else None
             definition.update(cellRenderer="RowLink",
-                              cellRendererParams={"prefix": link[1], "keyField": link[2]})
+                              cellRendererParams={"prefix": link[1], "keyField": link[2],
+                                                  "search": search, "param": parameter})
         if column == "name" and named_ids:
             definition["valueGetter"] = {"function": _JS_NAME_WITH_ID}
         if index == 0 and column in KEY_COLUMNS:
@@ -341,9 +417,10 @@ def creator_href(influencer_id):
     return "/influencers/" + quote(str(influencer_id), safe="")
 
 
-def url_search(selection):
-    """The address query that names `selection` ("" for no filters)."""
-    query = selection.to_query()
+def url_search(selection, extra=None):
+    """The address query that names `selection` and the view's own controls (`extra`, a
+    dict) ("" for none of them)."""
+    query = "&".join(part for part in (selection.to_query(), urlencode(extra or {})) if part)
     return f"?{query}" if query else ""
 
 
@@ -366,9 +443,15 @@ def selection_summary(selection):
         parts.append(f"up to {selection.end:%d %b %Y}")
     else:
         parts.append("all dates")
+    if selection.period is not None and selection.period != "all":
+        parts[0] = f"{analytics.PERIODS[selection.period].lower()}, {parts[0]}"
     for values, noun in ((selection.brands, "brand"), (selection.platforms, "platform"),
                          (selection.categories, "category"), (selection.tiers, "tier")):
         if values:
             parts.append(f"{noun}: {', '.join(sorted(values))}")
     parts.append(f"baseline share {selection.baseline * 100:.0f}%")
-    return "Showing " + "; ".join(parts) + "."
+    sentence = "Showing " + "; ".join(parts) + "."
+    # Said on every page, so an empty one tells where the data ends.
+    if selection.data_end is not None:
+        sentence += " " + data_span_text(selection.data_start, selection.data_end)
+    return sentence

@@ -6,7 +6,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import tables
 from dashboard.analytics import PAYOUT_SHARE_NOTE
-from layouts import components, figures, numbers
+from layouts import components, drill, figures, numbers
 
 GRID_COLUMNS = tables.CREATOR_COLUMNS
 
@@ -17,7 +17,7 @@ def layout(options, selection, influencer_key=None):
         return components.view_page(
             "influencers", "Creator",
             "One creator's reach, posts, orders and what they were paid.",
-            options, selection, stores=[creator])
+            options, selection, stores=[creator], tab_title="Creator")
     return components.view_page(
         "influencers", "Creators",
         "Every creator with orders, spend or posts in the selection. Click a name for "
@@ -42,7 +42,8 @@ def creators_body(selection, creators, may_export):
             f"{len(creators):,} creators",
             components.grid("influencers-grid",
                             creators.sort_values("revenue", ascending=False), columns,
-                            link=("name", "/influencers/", "influencer_id"), page_size=25),
+                            link=drill.grid_link(selection, "influencer", "name",
+                                                 "influencer_id"), page_size=25),
             help_text=(f"The score (0–100) ranks the {scored} creators with spend in this "
                        "selection on ROAS (30%), engagement (25%), orders (25%) and cost per "
                        "order (20%). Creators without spend have no score."),

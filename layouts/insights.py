@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard import tables
-from layouts import components, figures
+from layouts import components, drill, figures
 from layouts.numbers import JS_FORMATS
 
 PERFORMER_COLUMNS = tables.PERFORMER_COLUMNS
@@ -44,22 +44,23 @@ def body(selection, performers, raw, platforms, heatmap, recommendations, may_ex
 
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
-        components.section("What to do next", recommendation_list(recommendations),
+        components.section("What to do next",
+                           recommendation_list(recommendations, selection),
                            export=export("recommendations")),
         dbc.Row([
             dbc.Col(components.section(
                 f"Top performers, by the planner's estimate of extra sales per ₹1 ({len(top)})",
-                performer_grid("insights-top", top, SHRUNK_COLUMNS),
+                performer_grid("insights-top", top, selection, SHRUNK_COLUMNS),
                 help_text=SHRUNK_HELP + " The top quarter.", export=export("top_performers")),
                 lg=6),
             dbc.Col(components.section(
                 f"Underperformers, by the planner's estimate of extra sales per ₹1 "
                 f"({len(under)})",
-                performer_grid("insights-under", under, SHRUNK_COLUMNS),
+                performer_grid("insights-under", under, selection, SHRUNK_COLUMNS),
                 help_text=SHRUNK_HELP + " The bottom quarter.",
                 export=export("underperformers")), lg=6),
         ], className="g-3"),
-        raw_section(raw, export),
+        raw_section(raw, export, selection),
         dbc.Row([
             dbc.Col(components.section(
                 "Platforms side by side",
@@ -76,7 +77,7 @@ def body(selection, performers, raw, platforms, heatmap, recommendations, may_ex
     ])
 
 
-def recommendation_list(recommendations):
+def recommendation_list(recommendations, selection=None):
     if not recommendations:
         return html.P("No recommendations for this selection: there is not enough spend "
                       "to compare creators.", className="text-muted mb-0",
@@ -89,6 +90,7 @@ def recommendation_list(recommendations):
         items.append(dbc.ListGroupItem([
             components.badge(label, colour, className="me-2"),
             html.Span(recommendation.get("text", "")),
+            *recommendation_links(recommendation, selection),
             *([html.Div([components.badge("Small sample", "warning", className="me-1"),
                          caution], className="small text-body-secondary mt-1 insights-caution")]
               if caution else []),
@@ -96,7 +98,7 @@ def recommendation_list(recommendations):
     return dbc.ListGroup(items, id="insights-recommendations", flush=True)
 
 
-def raw_section(raw, export):
+def raw_section(raw, export, selection):
     """The same lists ranked by METRICS.md's raw performance score, folded away."""
     p25, p75 = raw.get("p25"), raw.get("p75")
     return html.Details([
@@ -108,13 +110,13 @@ def raw_section(raw, export):
         dbc.Row([
             dbc.Col(components.section(
                 f"Top performers by raw score ({len(raw['top'])})",
-                performer_grid("insights-top-raw", raw["top"]),
+                performer_grid("insights-top-raw", raw["top"], selection),
                 help_text=(f"Score of {p75:.0f} or more (the top quarter)." if p75 is not None
                            else "No scored creators in this selection."),
                 export=export("top_performers_raw")), lg=6),
             dbc.Col(components.section(
                 f"Underperformers by raw score ({len(raw['under'])})",
-                performer_grid("insights-under-raw", raw["under"]),
+                performer_grid("insights-under-raw", raw["under"], selection),
                 help_text=(f"Score of {p25:.0f} or less (the bottom quarter)."
                            if p25 is not None else "No scored creators in this selection."),
                 export=export("underperformers_raw")), lg=6),
@@ -122,12 +124,34 @@ def raw_section(raw, export):
     ], id="insights-raw")
 
 
-def performer_grid(component_id, performers, columns=PERFORMER_COLUMNS):
+def recommendation_links(recommendation, selection):
+    """Links to the creators or platforms a recommendation names, with the filters kept."""
+    if selection is None:
+        return []
+    name = recommendation.get("name")
+    targets = [("influencer", recommendation.get(field), f"{name} ({{}})" if name and
+                field == "influencer_id" else "creator {}")
+               for field in ("influencer_id", "from_id", "to_id")]
+    targets += [("platform", recommendation.get(field), "{}")
+                for field in ("from_platform", "to_platform")]
+    links = []
+    for dimension, key, shown in targets:
+        if key in (None, ""):
+            continue
+        words = shown.format(key)
+        links.append(html.A(f"Open {words}", href=drill.href(selection, dimension, key),
+                            className="small ms-2 insights-recommendation-link",
+                            **{"data-keep-filters": ""}))
+    return links
+
+
+def performer_grid(component_id, performers, selection, columns=PERFORMER_COLUMNS):
     if performers is None or performers.empty:
         return components.empty_state("No creators in this group.")
     grid = components.grid(component_id, performers,
                            [column for column in columns if column in performers.columns],
-                           link=("name", "/influencers/", "influencer_id")
+                           link=drill.grid_link(selection, "influencer", "name",
+                                                "influencer_id")
                            if "influencer_id" in performers.columns else None, page_size=10)
     for definition in grid.columnDefs:
         definition["headerName"] = COLUMN_LABELS.get(definition["field"],

@@ -4,13 +4,13 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard import tables
-from layouts import components, figures, numbers
+from layouts import components, drill, figures, numbers
 
 
 def layout(options, selection):
     return components.view_page(
         "overview", "Overview",
-        "Revenue, spend and return for the selection, against the period just before it.",
+        "Revenue, spend and return for the selection, against an earlier period.",
         options, selection)
 
 
@@ -37,20 +37,26 @@ def body(selection, overview, may_export):
             dbc.Col(components.section(
                 "By platform",
                 figures.chart("overview-by-platform",
-                              breakdown_figure(overview["by_platform"], "platform"),
+                              drill.with_links(
+                                  breakdown_figure(overview["by_platform"], "platform"),
+                                  selection, "platform", overview["by_platform"]["platform"]),
                               "by-platform"),
                 export=export("by_platform")), lg=6),
             dbc.Col(components.section(
                 "By brand",
                 figures.chart("overview-by-brand",
-                              breakdown_figure(overview["by_brand"], "brand"), "by-brand"),
+                              drill.with_links(
+                                  breakdown_figure(overview["by_brand"], "brand"), selection,
+                                  "brand", overview["by_brand"]["brand"]), "by-brand"),
                 components.unattributed_note(overview["by_brand"], "brand", "overview-brand"),
                 export=export("by_brand")), lg=6),
         ], className="g-3"),
         components.section(
             "Top campaigns by revenue",
             components.grid("overview-top-campaigns", overview["top_campaigns"],
-                            TOP_CAMPAIGN_COLUMNS),
+                            TOP_CAMPAIGN_COLUMNS,
+                            link=drill.grid_link(selection, "campaign", "campaign",
+                                                 "campaign")),
             components.unattributed_note(overview["top_campaigns"], "campaign",
                                          "overview-campaign"),
             help_text="The ten campaigns with the most revenue; campaigns that sold nothing "
@@ -64,11 +70,10 @@ TOP_CAMPAIGN_COLUMNS = tables.TOP_CAMPAIGN_COLUMNS
 
 
 def kpi_row(selection, kpis, previous_kpis):
-    days = ((selection.end - selection.start).days + 1
-            if selection.start and selection.end else None)
+    against = selection.comparison_words()
     cards = []
     for metric, label, kind, higher_is_better in components.KPIS:
-        change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, days,
+        change, css = components.kpi_change(metric, kpis.get(metric), previous_kpis, against,
                                             higher_is_better)
         if metric == "incremental_roas":
             label = f"{label} (baseline {selection.baseline * 100:.0f}%)"

@@ -4,6 +4,8 @@ from urllib.parse import unquote
 
 from dash import html
 
+from layouts.components import TAB_TITLES
+
 # (pattern, view, name of its modules in layouts/ and callbacks/)
 ROUTES = [
     (r"^/$", "home", None),
@@ -13,6 +15,9 @@ ROUTES = [
     (r"^/influencers/(?P<influencer_key>[^/]+)/?$", "influencers", "influencers"),
     (r"^/insights/?$", "insights", "insights"),
     (r"^/brands/?$", "brands", "brands"),
+    (r"^/campaigns/?$", "campaigns", "campaigns"),
+    (r"^/campaigns/(?P<campaign_key>[^/]+)/?$", "campaigns", "campaigns"),
+    (r"^/views/?$", "views", "views"),
     (r"^/plan/?$", "plan", "plan"),
     (r"^/alerts/?$", "alerts", "alerts"),
     (r"^/data/?$", "data", "data"),
@@ -41,6 +46,12 @@ def resolve(pathname, role=None):
 def module_of(view):
     """The name of the view's modules in layouts/ and callbacks/."""
     return _MODULES[view]
+
+
+def titled(view, page):
+    """The page with the browser tab's name for its view (assets/links.js sets the title;
+    a page may name itself more closely inside, e.g. one campaign's name)."""
+    return html.Div(page, **{"data-page-title": TAB_TITLES.get(view, view.capitalize())})
 
 
 def not_found():

@@ -5,7 +5,7 @@ from dash import html
 
 from dashboard import tables
 from dashboard.analytics import ROI_DIMENSIONS
-from layouts import components, figures, numbers
+from layouts import components, drill, figures, numbers
 
 # The words for the dimensions the ROI view groups by (analytics.ROI_DIMENSIONS).
 DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform": "Platform",
@@ -63,7 +63,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
         return components.export_link("roi", table, selection) if may_export else None
 
     columns = table_columns(dimension)
-    link = ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
+    link = drill.grid_link(selection, dimension, columns[0], key_column(dimension))
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
         dbc.Row([
@@ -89,14 +89,15 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                 lg=7),
             dbc.Col(components.section(
                 "Spend against revenue",
-                figures.chart("roi-scatter", scatter_figure(groups, dimension),
+                figures.chart("roi-scatter", scatter_figure(groups, dimension, selection),
                               f"spend-vs-revenue-by-{dimension}"),
                 help_text="Points above the break-even line (revenue = spend) pay back."),
                 lg=5),
         ], className="g-3"),
         components.section(
             f"Cost per order by {label.lower()}",
-            figures.chart("roi-cpo", cpo_figure(groups, dimension), f"cpo-by-{dimension}")),
+            figures.chart("roi-cpo", cpo_figure(groups, dimension, selection),
+                          f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
             components.grid("roi-table", groups.sort_values("revenue", ascending=False),
@@ -129,13 +130,15 @@ def roas_figure(groups, dimension, selection):
     shown = _top(groups[groups["spend"] > 0], "roas")
     if shown.empty:
         return figures.empty_figure("No spend in this selection, so no ROAS to show.")
-    return figures.roas_bars(
-        group_names(shown, dimension), shown["roas"], shown["incremental_roas"],
+    names = group_names(shown, dimension)
+    return drill.with_links(figures.roas_bars(
+        names, shown["roas"], shown["incremental_roas"],
         f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360,
-        horizontal=dimension in LONG_NAMES)
+        horizontal=dimension in LONG_NAMES),
+        selection, dimension, shown[key_column(dimension)], names)
 
 
-def scatter_figure(groups, dimension):
+def scatter_figure(groups, dimension, selection):
     shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
     if shown.empty:
         return figures.empty_figure()
@@ -160,10 +163,11 @@ def scatter_figure(groups, dimension):
     ])
     figures.money_axis(figure, None, "xaxis", step, step * intervals, title="Spend")
     figures.money_axis(figure, None, "yaxis", step, step * intervals, title="Revenue")
+    drill.with_links(figure, selection, dimension, shown[key_column(dimension)], names)
     return figures.style_figure(figure, height=360)
 
 
-def cpo_figure(groups, dimension):
+def cpo_figure(groups, dimension, selection):
     shown = groups[groups["cpo"].notna()].sort_values("cpo").head(MAX_BARS)
     if shown.empty:
         return figures.empty_figure("No orders with spend in this selection, so no cost "
@@ -180,6 +184,7 @@ def cpo_figure(groups, dimension):
     if horizontal:
         figure.update_yaxes(autorange="reversed", automargin=True)
         figure.update_layout(hovermode="y unified")
+    drill.with_links(figure, selection, dimension, shown[key_column(dimension)], names)
     return figures.style_figure(figure, height=max(280, 26 * len(shown) + 100)
                                 if horizontal else 280)
 

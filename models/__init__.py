@@ -8,11 +8,13 @@ from models.orders import Order
 from models.payouts import Payout
 from models.reports import Delivery, Subscription
 from models.rollups import DailyFact
+from models.saved_views import SavedView
 from models.tokens import ApiToken
 from models.users import User, UserBrand, UserSession
 
 __all__ = [
     "AlertEvent", "AlertRule", "AllowedWebhook", "ApiToken", "AuditEvent", "Base", "Brand",
     "Campaign", "DailyFact", "DataState", "Delivery", "ImportBatch", "Influencer", "Order",
-    "Payout", "Post", "Product", "Subscription", "User", "UserBrand", "UserSession",
+    "Payout", "Post", "Product", "SavedView", "Subscription", "User", "UserBrand",
+    "UserSession",
 ]

@@ -20,8 +20,10 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 PASSWORDS = {"admin": "admin-pass-123", "manager": "manager-pass-123",
              "analyst": "analyst-pass-123"}
+# The filter bar's values for "everything": dates picked by hand (none), the slider at 20%.
 NO_FILTERS = {"start": None, "end": None, "brands": [], "platforms": [], "categories": [],
-              "tiers": [], "baseline": 0.2}
+              "tiers": [], "baseline": 20, "period": "custom", "compare": "previous",
+              "freq": "auto"}
 
 
 # ---- the app, its database and its users -----------------------------------------------------

@@ -247,7 +247,9 @@ def test_a_link_baseline_has_the_sliders_bounds():
 
     bar = components.filter_bar("roi", {}, analytics.Selection())
     [slider] = [c for c in _components(bar) if getattr(c, "id", None) == "roi-filter-baseline"]
-    assert (slider.min, slider.max) == (analytics.BASELINE_MIN, analytics.BASELINE_MAX)
+    # The slider and its box speak percent, as the marks do.
+    assert (slider.min, slider.max) == (analytics.BASELINE_MIN * 100,
+                                        analytics.BASELINE_MAX * 100)
 
 
 def _components(tree):
@@ -271,7 +273,7 @@ def test_a_list_filter_sent_as_one_string_is_one_value(brands):
 
     # A single string once became one brand per character: G, r, i, t, z, o.
     selection = components.selection_from_controls(None, None, brands, "YouTube", None,
-                                                   ["micro", 7, None], 0.3)
+                                                   ["micro", 7, None], 30)
     assert selection.brands == frozenset({"Gritzo"})
     assert selection.platforms == frozenset({"YouTube"})
     assert selection.tiers == frozenset({"micro"}) and selection.categories == frozenset()
@@ -281,7 +283,7 @@ def test_filter_bar_dates_outside_the_range_are_left_out(fixed_today):
     from callbacks import common as components
 
     selection = components.selection_from_controls("0001-01-01", "2025-03-01", [], [], [],
-                                                   [], 0.9)
+                                                   [], 90)
     assert (selection.start, selection.end, selection.baseline) == (
         None, date(2025, 3, 1), analytics.DEFAULT_BASELINE)
 

@@ -13,7 +13,7 @@ from tests.helpers import (body_of, expected_rows, find, ids_in, import_tiny, ro
                            update_view)
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
-                   "/brands"]
+                   "/brands", "/campaigns", "/campaigns/MB_Jan"]
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "manager"])
@@ -84,7 +84,8 @@ def test_roi_baseline_slider_changes_incremental_roas(client, tiny):
     overall = expected_rows("overall.csv")[0]
     revenue, spend = float(overall["revenue"]), float(overall["spend"])
     for baseline in (0.2, 0.35):
-        body = body_of(update_view(client, "roi", {"baseline": baseline}, inputs=dimension),
+        body = body_of(update_view(client, "roi", {"baseline": baseline * 100},
+                                   inputs=dimension),
                        "roi")
         assert text_of(find(body, "roi-kpi-incremental_roas")) == components.ratio(
             revenue * (1 - baseline) / spend)
@@ -120,8 +121,10 @@ def test_creators_grid_links_each_row_with_tier_and_score(client, tiny):
     name_column = next(column for column in find(body, "influencers-grid")["props"][
         "columnDefs"] if column["field"] == "name")
     assert name_column["cellRenderer"] == "RowLink"
+    # The link keeps the filters: none here, so an empty query.
     assert name_column["cellRendererParams"] == {"prefix": "/influencers/",
-                                                 "keyField": "influencer_id"}
+                                                 "keyField": "influencer_id", "search": "",
+                                                 "param": None}
     assert by_id["2"]["tier"] == "mega"
     expected = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}
     for influencer_id, row in by_id.items():

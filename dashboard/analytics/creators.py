@@ -67,7 +67,10 @@ def _influencer_profile(influencer, selection, scope):
                     "platform": influencer.platform, "tier": influencer.tier},
         "metrics": row,
         "posts": _posts_frame(influencer, selection, scope),
-        "timeseries": timeseries_frame(selection, scope, "day", influencer_pk=influencer.id),
+        # Days unless the trend step is chosen: a creator's orders are few a day.
+        "timeseries": timeseries_frame(
+            selection, scope, "day" if selection.freq == "auto" else selection.freq,
+            influencer_pk=influencer.id),
         "payouts": reconciliation_frame(influencer_pks=[influencer.id], scope=scope),
     }
 

@@ -193,7 +193,7 @@ def overview(selection, *, scope) -> dict:
 
 def _overview(selection, scope):
     cube = platform_brand_campaign_cube(selection, scope)
-    previous = selection.previous_period()
+    previous = selection.comparison_period()
     previous_kpis = None
     if previous is not None:
         previous_kpis = kpis(metrics(previous, "overall", scope=scope))
@@ -224,6 +224,8 @@ def kpis(overall):
 
 
 def _chart_freq(selection, scope):
+    if selection.freq != "auto":
+        return selection.freq
     start, end = selection.start, selection.end
     if start is None or end is None:
         first, last = date_span(scope)

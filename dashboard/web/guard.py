@@ -88,7 +88,8 @@ def callback_output_ids(callback_map, body):
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return []
     callback = callback_map.get(body["output"])
-    if callback is None or callback.get("no_output"):
+    # A clientside callback runs in the browser; a POST that names one is forged.
+    if callback is None or callback.get("no_output") or "callback" not in callback:
         return []
     declared = callback["output"]
     declared = declared if isinstance(declared, (list, tuple)) else [declared]
