@@ -30,6 +30,7 @@ ENVIRONMENT_KEYS = {
     "LOG_FORMAT": lambda value: value.strip().lower(),
     "LOG_REQUESTS": _switch,
     "BACKGROUND": str,
+    "ANALYTICS_ENGINE": lambda value: value.strip().lower(),
 }
 
 
@@ -56,6 +57,10 @@ class Defaults:
     LOG_REQUESTS = None
     # Where background callbacks run: "diskcache" (child processes, one host) or "celery".
     BACKGROUND = "diskcache"
+    # How analytics sum the daily facts: "columnar" (Polars over a per-data-version Arrow
+    # snapshot in the instance folder, shared by the workers of a host) or "sql" (the
+    # database itself). Both give the same numbers; tests run both.
+    ANALYTICS_ENGINE = "columnar"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

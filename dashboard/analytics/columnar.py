@@ -1,0 +1,242 @@
+"""The columnar engine: daily facts of one data version in a memory-mapped Arrow file, summed
+with Polars, giving the same frames as the SQL in queries.py.
+
+The database stays the source of truth. A snapshot is derived from it, named after the data
+identity (database id, version, time of the last import), written to a temporary name and
+renamed into place, so any number of workers (and hosts, each with its own instance folder)
+may build it at once: each reader maps a whole file or builds its own. Workers of one host
+map the same file, so the operating system keeps one copy of its pages for all of them.
+"""
+import hashlib
+import os
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+from flask import current_app
+from sqlalchemy import select
+
+from dashboard.analytics.cache import READ_FRESH, data_identity
+from dashboard.analytics.selection import Selection, effective_brands
+from dashboard.extensions import db
+from models import Brand, Campaign, Influencer
+
+# Bump when the file's columns change, so an old file is never read by new code.
+SNAPSHOT_FORMAT = "1"
+SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
+               "reach", "likes", "comments"]
+CREATOR_COLUMNS = ("platform", "category", "tier")
+FETCH_ROWS = 100_000
+EPOCH = date(1970, 1, 1)
+_loaded = {"identity": None, "snapshot": None}
+_load_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
+    return current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
+
+
+class Snapshot:
+    """Facts and the small tables they refer to, for one state of the data."""
+
+    def __init__(self, facts, creators):
+        self.facts = facts
+        self.creators = creators
+        self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
+        self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
+        self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
+        self._scope_creators = {}
+
+    def creators_in_scope(self, scope):
+        """Influencer ids with business in the scope's brands (queries.influencers_in_scope)."""
+        key = frozenset(scope)
+        if key not in self._scope_creators:
+            ids = self._ids(self.brand_ids, scope)
+            self._scope_creators[key] = self.facts.lazy().filter(
+                pl.col("brand_id").is_in(ids)).select(
+                pl.col("influencer_pk").unique()).collect()["influencer_pk"]
+        return self._scope_creators[key]
+
+    @staticmethod
+    def _ids(ids_by_name, names):
+        return pl.Series([ids_by_name[n] for n in sorted(names) if n in ids_by_name],
+                         dtype=pl.Int64)
+
+
+def snapshot(identity=None) -> Snapshot:
+    """The snapshot of the current data: kept in the process, mapped from the instance
+    folder, or built from the database (and saved) when neither holds this version."""
+    if READ_FRESH.get():
+        return Snapshot(*_read_database())
+    identity = identity or data_identity()
+    if identity is None:
+        return Snapshot(*_read_database())
+    with _load_lock:
+        if _loaded["identity"] == identity:
+            return _loaded["snapshot"]
+        facts_path, creators_path = _paths(identity)
+        if not (facts_path.exists() and creators_path.exists()):
+            facts, creators = _read_database()
+            _write_atomically(facts, facts_path)
+            _write_atomically(creators, creators_path)
+            _remove_older(facts_path.parent, keep={facts_path.name, creators_path.name})
+        # Memory-mapped: the pages are the file's, shared by every worker of the host.
+        current = Snapshot(pl.read_ipc(facts_path),
+                           pl.read_ipc(creators_path))
+        _loaded.update(identity=identity, snapshot=current)
+        return current
+
+
+def _paths(identity):
+    folder = Path(current_app.instance_path) / "analytics"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{identity}".encode()).hexdigest()[:24]
+    return folder / f"facts-{digest}.arrow", folder / f"creators-{digest}.arrow"
+
+
+def _write_atomically(frame, path):
+    handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial",
+                                       dir=path.parent)
+    os.close(handle)
+    try:
+        # Uncompressed, so it can be mapped rather than read.
+        frame.write_ipc(partial, compression="uncompressed")
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def _remove_older(folder, keep):
+    """Snapshots of earlier versions; a worker still mapping one keeps its pages (POSIX)."""
+    for path in folder.glob("*.arrow"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _read_database():
+    """(facts, creators) read from the database in the current session."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        day = "(day - DATE '1970-01-01')"
+    else:
+        day = "CAST(julianday(day) - 2440587.5 AS INTEGER)"
+    columns = ", ".join(SUM_COLUMNS)
+    result = connection.exec_driver_sql(
+        f"SELECT influencer_pk, {day}, brand_id, campaign_id, in_post_window, {columns} "
+        "FROM daily_facts")
+    schema = {"influencer_pk": pl.Int32, "day": pl.Int32, "brand_id": pl.Int32,
+              "campaign_id": pl.Int32, "in_post_window": pl.Boolean,
+              **{name: pl.Float64 if name in ("revenue", "spend") else pl.Int64
+                 for name in SUM_COLUMNS}}
+    parts = []
+    while rows := result.fetchmany(FETCH_ROWS):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    facts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    facts = facts.with_columns(pl.col("day").cast(pl.Date))
+    creators = pl.DataFrame(
+        db.session.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
+                                  Influencer.platform, Influencer.category, Influencer.tier,
+                                  Influencer.gender)).all(),
+        schema={"influencer_pk": pl.Int32, "influencer_key": pl.String, "name": pl.String,
+                "platform": pl.String, "category": pl.String, "tier": pl.String,
+                "gender": pl.String}, orient="row")
+    return facts, creators
+
+
+# ------------------------------------------------------------------------ the queries
+
+def filtered(snap, selection, scope, *, influencer_pk=None, dates=True):
+    """The facts under queries.fact_filters' conditions, as a lazy frame."""
+    conditions = []
+    if dates and selection.dated:
+        conditions.append(pl.col("day").is_not_null())
+        if selection.start is not None:
+            conditions.append(pl.col("day") >= selection.start)
+        if selection.end is not None:
+            conditions.append(pl.col("day") <= selection.end)
+    brands = effective_brands(selection, scope)
+    if brands is not None:
+        if not brands:
+            conditions.append(pl.lit(False))
+        else:
+            unbranded = pl.col("brand_id").is_null()
+            if scope is not None:
+                unbranded = unbranded & pl.col("influencer_pk").is_in(
+                    snap.creators_in_scope(scope).implode())
+            conditions.append(unbranded | pl.col("brand_id").is_in(
+                snap._ids(snap.brand_ids, brands).implode()))
+    creators = snap.creators.lazy()
+    narrowed = False
+    for attribute, wanted in zip(CREATOR_COLUMNS, (selection.platforms, selection.categories,
+                                                   selection.tiers)):
+        if wanted:
+            creators = creators.filter(pl.col(attribute).is_in(sorted(wanted)))
+            narrowed = True
+    if narrowed:
+        chosen = creators.select("influencer_pk").collect()["influencer_pk"]
+        conditions.append(pl.col("influencer_pk").is_in(chosen.implode()))
+    if influencer_pk is not None:
+        conditions.append(pl.col("influencer_pk") == influencer_pk)
+    facts = snap.facts.lazy()
+    return facts.filter(*conditions) if conditions else facts
+
+
+def grouped(snap, facts, by, values, *, label, extra_keys=()):
+    """Sums of `values` per group of `by` (and extra_keys), the key as queries.group_column
+    names it, as a pandas frame: groups a SQL inner join would drop are dropped."""
+    sums = [pl.col(name).sum() for name in values]
+    if by in ("month", "day"):
+        facts = facts.filter(pl.col("day").is_not_null())
+    if by == "overall":
+        if extra_keys:
+            frame = facts.group_by(list(extra_keys)).agg(sums).collect()
+        else:
+            frame = facts.select(sums).collect()
+        frame = frame.with_columns(pl.lit("all").alias(label))
+    elif by in ("brand", "campaign"):
+        column = f"{by}_id"
+        names = snap.brand_names if by == "brand" else snap.campaign_names
+        frame = facts.filter(pl.col(column).is_not_null()).group_by(
+            [column, *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.Series(
+            label, [names.get(key) for key in frame[column].to_list()], dtype=pl.String))
+    elif by == "month":
+        frame = facts.group_by([pl.col("day").dt.truncate("1mo").alias("month_start"),
+                                *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.col("month_start").dt.strftime("%Y-%m").alias(label))
+    elif by == "day":
+        frame = facts.group_by(["day", *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.col("day").alias(label))
+    else:
+        # By creator or a creator's own column: sum per creator, then per group.
+        others = [key for key in extra_keys if key != "influencer_pk"]
+        per_creator = facts.group_by(["influencer_pk", *others]).agg(sums).join(
+            snap.creators.lazy(), on="influencer_pk", how="inner")
+        if by == "influencer":
+            frame = per_creator.with_columns(pl.col("influencer_key").alias(label)).collect()
+            return as_pandas(frame.select(label, *extra_keys, *values, "name"))
+        frame = per_creator.group_by([pl.col(by).alias(label), *extra_keys]).agg(
+            sums).collect()
+    frame = as_pandas(frame.select(label, *extra_keys, *values))
+    if by == "day":
+        # Days as dates, as the database returns them.
+        frame[label] = pd.to_datetime(frame[label]).dt.date
+    return frame
+
+
+def as_pandas(frame):
+    """A Polars frame as pandas, column by column (no pyarrow needed): nulls in integer
+    columns become NaN, as the database's rows do in a pandas frame."""
+    return pd.DataFrame({name: frame[name].to_numpy() for name in frame.columns})
+
+
+def date_span(snap, scope):
+    """First and last dated fact the scope can see, as queries.date_span."""
+    span = filtered(snap, Selection(), scope).select(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
+    return span["first"][0], span["last"][0]
