@@ -27,6 +27,26 @@ FOLLOWERS = [5_000, 50_000, 300_000, 2_000_000]
 FIRST_DAY = date(2025, 1, 1)
 
 
+@pytest.fixture(params=["columnar", "sql"])
+def analytics_engine(request):
+    """Every test here runs on each query path, so a faster one never gives other numbers."""
+    return request.param
+
+
+@pytest.fixture
+def app(database_url, tmp_path, analytics_engine):
+    app = make_test_app(database_url, tmp_path, ANALYTICS_ENGINE=analytics_engine)
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url, tmp_path, analytics_engine):
+    app = make_test_app(sqlite_url, tmp_path, ANALYTICS_ENGINE=analytics_engine)
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
 def clear_tables(session):
     for model in (DailyFact, Payout, Order, Post, Product, Campaign, Brand, Influencer):
         session.execute(delete(model))

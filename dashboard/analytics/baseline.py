@@ -82,19 +82,21 @@ def _organic_revenue(selection, by, scope):
 def influencer_spans() -> pd.DataFrame:
     """Per creator: first and last dated fact, and the days between them outside every post
     window. All time and the same for every selection, so computed once per data version."""
+    if columnar.enabled():
+        # Part of the snapshot of this data version, built with it.
+        span = columnar.as_pandas(columnar.snapshot().spans)
+        span["influencer_pk"] = span["influencer_pk"].astype("int64")
+        span["first"] = pd.to_datetime(span["first"])
+        span["last"] = pd.to_datetime(span["last"])
+        return span
     return cached("influencer_spans", None, None, _influencer_spans)
 
 
 def _influencer_spans():
-    if columnar.enabled():
-        span = columnar.as_pandas(columnar.snapshot().facts.lazy().filter(
-            pl.col("day").is_not_null()).group_by("influencer_pk").agg(
-            pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect())
-    else:
-        span = pd.DataFrame(db.session.execute(
-            select(DailyFact.influencer_pk, func.min(DailyFact.day), func.max(DailyFact.day))
-            .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_pk)).all(),
-            columns=["influencer_pk", "first", "last"])
+    span = pd.DataFrame(db.session.execute(
+        select(DailyFact.influencer_pk, func.min(DailyFact.day), func.max(DailyFact.day))
+        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_pk)).all(),
+        columns=["influencer_pk", "first", "last"])
     span["influencer_pk"] = span["influencer_pk"].astype("int64")
     span["first"] = pd.to_datetime(span["first"])
     span["last"] = pd.to_datetime(span["last"])

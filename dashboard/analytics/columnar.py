@@ -14,6 +14,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import polars as pl
 from flask import current_app
@@ -22,10 +23,11 @@ from sqlalchemy import select
 from dashboard.analytics.cache import READ_FRESH, data_identity
 from dashboard.analytics.selection import Selection, effective_brands
 from dashboard.extensions import db
+from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import Brand, Campaign, Influencer
 
 # Bump when the file's columns change, so an old file is never read by new code.
-SNAPSHOT_FORMAT = "1"
+SNAPSHOT_FORMAT = "2"
 SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
                "reach", "likes", "comments"]
 CREATOR_COLUMNS = ("platform", "category", "tier")
@@ -41,11 +43,12 @@ def enabled() -> bool:
 
 
 class Snapshot:
-    """Facts and the small tables they refer to, for one state of the data."""
+    """Facts, creators and the creators' post-window spans for one state of the data."""
 
-    def __init__(self, facts, creators):
+    def __init__(self, facts, creators, spans):
         self.facts = facts
         self.creators = creators
+        self.spans = spans
         self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
         self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
         self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
@@ -57,7 +60,7 @@ class Snapshot:
         if key not in self._scope_creators:
             ids = self._ids(self.brand_ids, scope)
             self._scope_creators[key] = self.facts.lazy().filter(
-                pl.col("brand_id").is_in(ids)).select(
+                pl.col("brand_id").is_in(ids.implode())).select(
                 pl.col("influencer_pk").unique()).collect()["influencer_pk"]
         return self._scope_creators[key]
 
@@ -65,6 +68,9 @@ class Snapshot:
     def _ids(ids_by_name, names):
         return pl.Series([ids_by_name[n] for n in sorted(names) if n in ids_by_name],
                          dtype=pl.Int64)
+
+
+PARTS = ("facts", "creators", "spans")
 
 
 def snapshot(identity=None) -> Snapshot:
@@ -78,15 +84,14 @@ def snapshot(identity=None) -> Snapshot:
     with _load_lock:
         if _loaded["identity"] == identity:
             return _loaded["snapshot"]
-        facts_path, creators_path = _paths(identity)
-        if not (facts_path.exists() and creators_path.exists()):
-            facts, creators = _read_database()
-            _write_atomically(facts, facts_path)
-            _write_atomically(creators, creators_path)
-            _remove_older(facts_path.parent, keep={facts_path.name, creators_path.name})
-        # Memory-mapped: the pages are the file's, shared by every worker of the host.
-        current = Snapshot(pl.read_ipc(facts_path),
-                           pl.read_ipc(creators_path))
+        paths = _paths(identity)
+        if not all(path.exists() for path in paths):
+            for frame, path in zip(_read_database(), paths):
+                _write_atomically(frame, path)
+            _remove_older(paths[0].parent, keep={path.name for path in paths})
+        # Uncompressed Arrow IPC is memory-mapped: the pages are the file's, shared by
+        # every worker of the host.
+        current = Snapshot(*(pl.read_ipc(path) for path in paths))
         _loaded.update(identity=identity, snapshot=current)
         return current
 
@@ -95,7 +100,7 @@ def _paths(identity):
     folder = Path(current_app.instance_path) / "analytics"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{identity}".encode()).hexdigest()[:24]
-    return folder / f"facts-{digest}.arrow", folder / f"creators-{digest}.arrow"
+    return [folder / f"{part}-{digest}.arrow" for part in PARTS]
 
 
 def _write_atomically(frame, path):
@@ -145,7 +150,32 @@ def _read_database():
         schema={"influencer_pk": pl.Int32, "influencer_key": pl.String, "name": pl.String,
                 "platform": pl.String, "category": pl.String, "tier": pl.String,
                 "gender": pl.String}, orient="row")
-    return facts, creators
+    return facts, creators, _spans(connection, facts)
+
+
+def _spans(connection, facts):
+    """Per creator: first and last dated fact, and the days between them outside every
+    post window (days 0..6 after a post). All time, the same for every selection."""
+    span = facts.lazy().filter(pl.col("day").is_not_null()).group_by("influencer_pk").agg(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
+    if connection.dialect.name == "postgresql":
+        day = "(date - DATE '1970-01-01')"
+    else:
+        day = "CAST(julianday(date) - 2440587.5 AS INTEGER)"
+    posts = connection.exec_driver_sql(
+        f"SELECT DISTINCT influencer_pk, {day} FROM posts").fetchall()
+    post_creators = np.array([row[0] for row in posts], dtype="int32")
+    post_days = np.array([row[1] for row in posts], dtype="int32")
+    covered = pl.DataFrame({
+        "influencer_pk": np.repeat(post_creators, POST_WINDOW_DAYS),
+        "day": (post_days[:, None] + np.arange(POST_WINDOW_DAYS, dtype="int32")).ravel(),
+    }).lazy().unique().join(span.lazy(), on="influencer_pk", how="inner").filter(
+        pl.col("day").is_between(pl.col("first").cast(pl.Int32), pl.col("last").cast(pl.Int32))
+    ).group_by("influencer_pk").agg(pl.len().cast(pl.Int64).alias("covered")).collect()
+    return span.join(covered, on="influencer_pk", how="left").select(
+        "influencer_pk", "first", "last",
+        ((pl.col("last") - pl.col("first")).dt.total_days() + 1
+         - pl.col("covered").fill_null(0)).alias("outside_days"))
 
 
 # ------------------------------------------------------------------------ the queries
