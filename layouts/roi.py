@@ -12,6 +12,8 @@ DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform":
 DIMENSIONS = [(dimension, DIMENSION_LABELS[dimension]) for dimension in ROI_DIMENSIONS]
 # Bars beyond this many groups are unreadable at 1280 px; the table holds the rest.
 MAX_BARS = 25
+# Points beyond this many in the spend-against-revenue chart cost page weight, not insight.
+MAX_POINTS = 2000
 
 
 def layout(options, selection, dimension="influencer"):
@@ -47,11 +49,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
     def export(table):
         return components.export_link("roi", table, selection) if may_export else None
 
-    columns = ([key_column(dimension)] if dimension != "influencer" else ["name"]) + [
-        "revenue", "spend", "roas", "incremental_roas", "orders", "cpo", "aov"]
-    if dimension == "influencer":
-        columns.append("performance_score")
-    link = ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
+    columns, link = table_columns(dimension), table_link(dimension)
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
         dbc.Row([
@@ -87,8 +85,8 @@ def body(selection, dimension, groups, overall, baseline, may_export):
             figures.chart("roi-cpo", cpo_figure(groups, dimension), f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
-            components.grid("roi-table", groups.sort_values("revenue", ascending=False),
-                            columns, link=link, page_size=20),
+            components.grid("roi-table", table_rows(groups), columns, link=link,
+                            page_size=20, rows_from=rows_source(dimension, selection)),
             export=export(f"by_{dimension}")),
         components.section(
             "Assumed against measured baseline",
@@ -98,6 +96,34 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                        "share from the data: sales on days outside every post's 7-day window."),
             export=export(f"baseline_by_{dimension}")),
     ])
+
+
+def table_columns(dimension):
+    """The columns of the table of every group."""
+    columns = ([key_column(dimension)] if dimension != "influencer" else ["name"]) + [
+        "revenue", "spend", "roas", "incremental_roas", "orders", "cpo", "aov"]
+    if dimension == "influencer":
+        columns.append("performance_score")
+    return columns
+
+
+def table_link(dimension):
+    return ("name", "/influencers/", "influencer_id") if dimension == "influencer" else None
+
+
+def table_rows(groups):
+    """The table's rows in the order it lists them: most revenue first."""
+    return groups.sort_values("revenue", ascending=False)
+
+
+def baseline_columns(baseline):
+    return [baseline.columns[0], "revenue", "spend", "measured_baseline_share",
+            "measured_incremental_roas", "assumed_incremental_roas"]
+
+
+def rows_source(dimension, selection):
+    """What a server-paged table's rows callback needs: the dimension and the selection."""
+    return f"{dimension}?{selection.to_query()}"
 
 
 def paying_back_text(groups):
@@ -125,6 +151,12 @@ def scatter_figure(groups, dimension):
     shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
     if shown.empty:
         return figures.empty_figure()
+    series_name = DIMENSION_LABELS[dimension]
+    if len(shown) > MAX_POINTS:
+        # Thousands of points would make the page several megabytes; the table has them all.
+        series_name += f" ({MAX_POINTS:,} with the most spend, of {len(shown):,})"
+        shown = shown.sort_values(["spend", "revenue"], ascending=False,
+                                  kind="stable").head(MAX_POINTS)
     names = group_names(shown, dimension)
     top = float(max(shown["spend"].max(), shown["revenue"].max()) * 1.08)
     orders = shown["orders"].fillna(0)
@@ -133,7 +165,7 @@ def scatter_figure(groups, dimension):
         go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Break-even (revenue = spend)",
                    line={"dash": "dash", "color": "#888"}, hoverinfo="skip"),
         go.Scatter(x=shown["spend"], y=shown["revenue"], mode="markers", text=names,
-                   name=DIMENSION_LABELS[dimension],
+                   name=series_name,
                    marker={"size": sizes, "color": figures.REVENUE_COLOUR, "opacity": 0.8,
                            "line": {"width": 1, "color": "white"}},
                    hovertemplate="%{text}<br>Spend ₹%{x:,.0f}<br>Revenue ₹%{y:,.0f}"
@@ -175,7 +207,5 @@ def baseline_content(baseline, dimension, selection):
     figure.update_yaxes(title_text="Incremental ROAS (×)")
     return [figures.chart("roi-baseline", figures.style_figure(figure, height=300),
                           f"baseline-by-{dimension}"),
-            components.grid("roi-baseline-table", baseline,
-                            [key, "revenue", "spend", "measured_baseline_share",
-                             "measured_incremental_roas", "assumed_incremental_roas"],
-                            page_size=10)]
+            components.grid("roi-baseline-table", baseline, baseline_columns(baseline),
+                            page_size=10, rows_from=rows_source(dimension, selection))]
