@@ -31,6 +31,7 @@ ENVIRONMENT_KEYS = {
     "LOG_REQUESTS": _switch,
     "BACKGROUND": str,
     "ANALYTICS_ENGINE": lambda value: value.strip().lower(),
+    "WARM_ON_START": _switch,
 }
 
 
@@ -61,6 +62,9 @@ class Defaults:
     # snapshot in the instance folder, shared by the workers of a host) or "sql" (the
     # database itself). Both give the same numbers; tests run both.
     ANALYTICS_ENGINE = "columnar"
+    # Serving processes (wsgi.py, `dashboard run`) compute what every brand scope opens by
+    # default in a background thread at start; tests and commands never do.
+    WARM_ON_START = True
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

@@ -7,6 +7,7 @@ renamed into place, so any number of workers (and hosts, each with its own insta
 may build it at once: each reader maps a whole file or builds its own. Workers of one host
 map the same file, so the operating system keeps one copy of its pages for all of them.
 """
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -90,9 +91,16 @@ def snapshot(identity=None) -> Snapshot:
             return _loaded["snapshot"]
         paths = _paths(identity)
         if not all(path.exists() for path in paths):
-            for frame, path in zip(_read_database(), paths):
-                _write_atomically(frame, path)
-            _remove_older(paths[0].parent, keep={path.name for path in paths})
+            # One worker of the host builds it; the others wait here, then map its file.
+            with open(paths[0].parent / "build.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    if not all(path.exists() for path in paths):
+                        for frame, path in zip(_read_database(), paths):
+                            _write_atomically(frame, path)
+                        _remove_older(paths[0].parent, keep={path.name for path in paths})
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
         # Uncompressed Arrow IPC is memory-mapped: the pages are the file's, shared by
         # every worker of the host.
         current = Snapshot(*(pl.read_ipc(path) for path in paths))
