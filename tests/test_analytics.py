@@ -617,3 +617,42 @@ def test_creator_page_says_payouts_are_shared_across_brands(sqlite_app):
     assert [column["field"] for column in grid.columnDefs] == ["basis", "orders", "posts",
                                                                 "spend"]
     assert grid.rowData[0]["spend"] == 2500.0
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(frames=data_sets(), selection=selections(),
+       scope=st.one_of(st.none(), st.sets(st.sampled_from(BRANDS), min_size=1).map(frozenset)),
+       by=st.sampled_from(analytics.DIMENSIONS))
+def test_measured_baseline_is_the_same_on_both_engines(sqlite_app, frames, selection, scope,
+                                                       by):
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            clear_tables(session)
+            oracle.write_frames(session, frames)
+        results = {}
+        for engine in ("columnar", "sql"):
+            sqlite_app.config["ANALYTICS_ENGINE"] = engine
+            results[engine] = analytics.measured_baseline(selection, by, scope=scope)
+        assert_frames_match(results["columnar"], results["sql"], by)
+
+
+def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    folder = tmp_path / "instance" / "analytics"
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        before = analytics.metrics(analytics.Selection(), "overall", scope=None)
+    first = sorted(path.name for path in folder.glob("*.arrow"))
+    assert len(first) == 3
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            session.execute(delete(DailyFact).where(DailyFact.revenue > 0))
+            state = session.execute(select(DataState)).scalar_one()
+            state.version += 1
+        after = analytics.metrics(analytics.Selection(), "overall", scope=None)
+    # A new file for the new version, the old one gone, and the numbers of the new data.
+    second = sorted(path.name for path in folder.glob("*.arrow"))
+    assert len(second) == 3 and not set(first) & set(second)
+    assert before["revenue"].iloc[0] > 0 and after["revenue"].iloc[0] == 0

@@ -132,8 +132,8 @@ def _revenue_outside_windows_frame(selection, by, scope):
     rate_by = "overall" if by in PER_CREATOR_RATE else by
     if columnar.enabled():
         snap = columnar.snapshot()
-        facts = columnar.filtered(snap, selection, scope, dates=False).filter(
-            pl.col("day").is_not_null(), ~pl.col("in_post_window"))
+        # The snapshot's all-time summary of these facts: dates play no part here.
+        facts = columnar.filtered(snap, selection, scope, dates=False, table=snap.outside)
         frame = columnar.grouped(snap, facts, rate_by, ["revenue"], label="group",
                                  extra_keys=("influencer_pk",))
     else:

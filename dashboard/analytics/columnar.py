@@ -28,7 +28,7 @@ from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import Brand, Campaign, Influencer
 
 # Bump when the file's columns change, so an old file is never read by new code.
-SNAPSHOT_FORMAT = "4"
+SNAPSHOT_FORMAT = "5"
 SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
                "reach", "likes", "comments"]
 CREATOR_COLUMNS = ("platform", "category", "tier")
@@ -48,10 +48,11 @@ def enabled() -> bool:
 class Snapshot:
     """Facts, creators and the creators' post-window spans for one state of the data."""
 
-    def __init__(self, facts, creators, spans):
+    def __init__(self, facts, creators, spans, outside):
         self.facts = facts
         self.creators = creators
         self.spans = spans
+        self.outside = outside
         self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
         self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
         self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
@@ -75,7 +76,7 @@ class Snapshot:
                          dtype=pl.Int64)
 
 
-PARTS = ("facts", "creators", "spans")
+PARTS = ("facts", "creators", "spans", "outside")
 
 
 def snapshot(identity=None) -> Snapshot:
@@ -167,7 +168,16 @@ def _read_database():
     facts = facts.join(creators.select(
         "influencer_pk", *(pl.col(name).cast(pl.Categorical) for name in CREATOR_COLUMNS)),
         on="influencer_pk", how="left", maintain_order="left")
-    return facts, creators, _spans(connection, facts)
+    return facts, creators, _spans(connection, facts), _outside_windows(facts)
+
+
+def _outside_windows(facts):
+    """All-time revenue on dated days outside post windows per creator, brand and campaign:
+    what the measured baseline's organic rate reads, whatever the dates selected, in a
+    table a few times the number of creators rather than one row per fact."""
+    keys = ["influencer_pk", "brand_id", "campaign_id", *CREATOR_COLUMNS]
+    return facts.lazy().filter(pl.col("day").is_not_null(), ~pl.col("in_post_window")).group_by(
+        keys).agg(pl.col("revenue").sum()).sort(keys).collect()
 
 
 def _spans(connection, facts):
@@ -197,10 +207,11 @@ def _spans(connection, facts):
 
 # ------------------------------------------------------------------------ the queries
 
-def filtered(snap, selection, scope, *, influencer_pk=None, dates=True):
-    """The facts under queries.fact_filters' conditions, as a lazy frame."""
+def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=None):
+    """The facts (or `table`, a summary of them by some of their columns) under
+    queries.fact_filters' conditions, as a lazy frame."""
     conditions = []
-    facts = snap.facts
+    facts = snap.facts if table is None else table
     if dates and selection.dated:
         # The facts are sorted by day (undated first): a date range is a slice of rows,
         # found by binary search, not a scan.
