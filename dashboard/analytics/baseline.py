@@ -32,7 +32,7 @@ def _measured_baseline(selection, by, scope):
     key = groups.columns[0]
     expected = _organic_revenue(selection, by, scope)
     frame = groups[[key, "revenue", "spend"]].copy()
-    organic_revenue = frame[key].map(expected).fillna(0.0).astype("float64")
+    organic_revenue = frame[key].map(expected).astype("float64").fillna(0.0)
     revenue = frame["revenue"].astype("float64")
     share = (organic_revenue / revenue.where(revenue > 0)).clip(upper=1.0)
     frame["measured_baseline_share"] = share
@@ -44,12 +44,12 @@ def _measured_baseline(selection, by, scope):
 
 
 def _organic_revenue(selection, by, scope):
-    """group -> expected organic revenue: each creator's all-time revenue per day outside
+    """Expected organic revenue by group: each creator's all-time revenue per day outside
     post windows, times that creator's days in the selection (and the month, by month);
     a creator with no such day is assumed to be organic at the selection's baseline."""
     rows = _revenue_in_selection(selection, by, scope)
     if rows.empty:
-        return {}
+        return pd.Series(dtype="float64")
     rows = rows.merge(influencer_spans(), on="influencer_pk", how="left")
     outside = _revenue_outside_windows(selection, by, scope)
     rows = rows.merge(outside, on=["influencer_pk"] if by in PER_CREATOR_RATE
@@ -75,8 +75,7 @@ def _organic_revenue(selection, by, scope):
         / np.where(measured, outside_days.to_numpy(), 1.0) * days_in_selection.fillna(0)
         .to_numpy(),
         selection.baseline * rows["revenue"].to_numpy())
-    return pd.Series(organic, index=rows.index).groupby(rows["group"], sort=False).sum(
-    ).to_dict()
+    return pd.Series(organic, index=rows.index).groupby(rows["group"], sort=False).sum()
 
 
 def influencer_spans() -> pd.DataFrame:

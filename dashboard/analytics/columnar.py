@@ -213,10 +213,13 @@ def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=No
     conditions = []
     facts = snap.facts if table is None else table
     if dates and selection.dated:
+        if table is not None:
+            raise ValueError("A summary table has no days to select from.")
         # The facts are sorted by day (undated first): a date range is a slice of rows,
         # found by binary search, not a scan.
         first = snap.day_numbers.searchsorted(
-            UNDATED + 1 if selection.start is None else _day_number(selection.start), "left")
+            np.int32(UNDATED + 1) if selection.start is None else _day_number(selection.start),
+            "left")
         last = len(facts) if selection.end is None else snap.day_numbers.searchsorted(
             _day_number(selection.end), "right")
         facts = facts.slice(first, max(0, last - first))
@@ -248,7 +251,8 @@ def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=No
 
 
 def _day_number(day):
-    return (day - EPOCH).days
+    # Of the array's own type: a Python int would make numpy copy the array to compare.
+    return np.int32((day - EPOCH).days)
 
 
 def grouped(snap, facts, by, values, *, label, extra_keys=()):
