@@ -17,9 +17,8 @@ COMPUTE_WAIT_SECONDS = 20
 CACHE_FORMAT = "2"
 # Re-entrant: a computation may ask for another cached result on the same stripe.
 _COMPUTE_LOCKS = [threading.RLock() for _ in range(64)]
-# True while a result is computed with use_cache=False: anything derived from the data
-# (the columnar snapshot) is read afresh too, since the caller may have changed the data
-# without an import (tests, the command line's checks).
+# True while a result is computed with use_cache=False: the cached results it builds on
+# are computed afresh too, not only the outermost one.
 READ_FRESH = contextvars.ContextVar("read_fresh", default=False)
 HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"

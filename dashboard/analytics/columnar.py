@@ -21,7 +21,7 @@ import polars as pl
 from flask import current_app
 from sqlalchemy import select
 
-from dashboard.analytics.cache import READ_FRESH, data_identity
+from dashboard.analytics.cache import data_identity
 from dashboard.analytics.selection import Selection, effective_brands
 from dashboard.extensions import db
 from dashboard.importing.rollups import POST_WINDOW_DAYS
@@ -82,10 +82,9 @@ PARTS = ("facts", "creators", "spans", "outside")
 def snapshot(identity=None) -> Snapshot:
     """The snapshot of the current data: kept in the process, mapped from the instance
     folder, or built from the database (and saved) when neither holds this version."""
-    if READ_FRESH.get():
-        return Snapshot(*_read_database())
     identity = identity or data_identity()
     if identity is None:
+        # Before the first import (or data written without one): nothing to key a file by.
         return Snapshot(*_read_database())
     with _load_lock:
         if _loaded["identity"] == identity:
