@@ -98,7 +98,7 @@ def snapshot(identity=None) -> Snapshot:
                     if not all(path.exists() for path in paths):
                         for frame, path in zip(_read_database(), paths):
                             _write_atomically(frame, path)
-                        _remove_older(paths[0].parent, keep={path.name for path in paths})
+                        _remove_older(paths, database=_database_part(identity))
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)
         # Uncompressed Arrow IPC is memory-mapped: the pages are the file's, shared by
@@ -109,10 +109,16 @@ def snapshot(identity=None) -> Snapshot:
 
 
 def _paths(identity):
+    """The files of this data version, named after its database, then the version."""
     folder = Path(current_app.instance_path) / "analytics"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{identity}".encode()).hexdigest()[:24]
-    return [folder / f"{part}-{digest}.arrow" for part in PARTS]
+    return [folder / f"{part}-{_database_part(identity)}-{digest}.arrow" for part in PARTS]
+
+
+def _database_part(identity):
+    # Two databases may share an instance folder: each only ever replaces its own files.
+    return hashlib.sha256(identity.split(":", 1)[0].encode()).hexdigest()[:12]
 
 
 def _write_atomically(frame, path):
@@ -128,9 +134,11 @@ def _write_atomically(frame, path):
             os.unlink(partial)
 
 
-def _remove_older(folder, keep):
-    """Snapshots of earlier versions; a worker still mapping one keeps its pages (POSIX)."""
-    for path in folder.glob("*.arrow"):
+def _remove_older(paths, database):
+    """This database's snapshots of earlier versions; a worker still mapping one keeps its
+    pages until it lets go (POSIX)."""
+    keep = {path.name for path in paths}
+    for path in paths[0].parent.glob(f"*-{database}-*.arrow"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
 
