@@ -1,5 +1,6 @@
 """Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
 import math
+import os
 import shutil
 import uuid
 from dataclasses import replace
@@ -657,3 +658,28 @@ def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
     second = sorted(path.name for path in folder.glob("*.arrow"))
     assert len(second) == len(columnar.PARTS) and not set(first) & set(second)
     assert before["revenue"].iloc[0] > 0 and after["revenue"].iloc[0] == 0
+
+
+def test_a_process_forked_after_a_polars_query_sums_in_the_database(sqlite_app, tmp_path,
+                                                                     monkeypatch):
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        expected = analytics.metrics(analytics.Selection(), "brand", scope=None,
+                                     use_cache=False)
+    pid = os.fork()
+    if pid == 0:  # the child: what a diskcache background job is
+        code = 1
+        try:
+            with sqlite_app.app_context():
+                same = analytics.metrics(analytics.Selection(), "brand", scope=None,
+                                         use_cache=False)
+                code = 0 if (not columnar.enabled()
+                             and list(same["brand"]) == list(expected["brand"])
+                             and np.allclose(same[["revenue", "spend", "orders"]],
+                                             expected[["revenue", "spend", "orders"]],
+                                             rtol=1e-9)) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

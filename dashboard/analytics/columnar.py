@@ -40,9 +40,24 @@ _loaded = {"identity": None, "snapshot": None}
 _load_lock = threading.Lock()
 
 
+# Polars' thread pool does not survive fork(): a child forked after this process ran a
+# Polars query may hang on its first one. Such a child (a Dash background job under
+# diskcache) sums in the database instead, which gives the same numbers.
+_state = {"polars_used": False, "forked_after_use": False}
+
+
+def _after_fork_in_child():
+    if _state["polars_used"]:
+        _state["forked_after_use"] = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def enabled() -> bool:
     """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
-    return current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
+    return (current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
+            and not _state["forked_after_use"])
 
 
 class Snapshot:
@@ -82,6 +97,7 @@ PARTS = ("facts", "creators", "spans", "outside")
 def snapshot(identity=None) -> Snapshot:
     """The snapshot of the current data: kept in the process, mapped from the instance
     folder, or built from the database (and saved) when neither holds this version."""
+    _state["polars_used"] = True
     identity = identity or data_identity()
     if identity is None:
         # Before the first import (or data written without one): nothing to key a file by.
