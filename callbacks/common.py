@@ -9,6 +9,7 @@ from dash import Input, ctx, no_update
 from flask_login import current_user
 
 from dashboard import analytics, auth
+from dashboard.web import grid_rows
 from layouts import components
 
 log = logging.getLogger(__name__)
@@ -90,3 +91,21 @@ def guarded(callback):
                 return (message,) + (no_update,) * (len(outputs) - 1)
             return message
     return wrapper
+
+
+def paged_rows(request, grid_id, dimension_of, rows_of):
+    """getRowsResponse of a server-paged grid: the page its request asks for, sorted and
+    filtered on the server, of the table the grid's id names (dimension and selection),
+    within the signed-in user's scope; brands outside it are dropped as from a link."""
+    if not isinstance(request, dict) or not isinstance(grid_id, dict):
+        return no_update
+    dimension, _, query = str(grid_id.get("rows", "")).partition("?")
+    scope = auth.current_scope()
+    selection = selection_for(query, analytics.filter_options(scope=scope))
+    try:
+        frame, columns, link = rows_of(dimension_of(dimension), selection, scope)
+        page, total_rows = grid_rows.page_of(frame, request, columns)
+        return components.rows_response(page, total_rows, columns, link)
+    except Exception:  # the grid shows no rows; the log has the trace
+        log.exception("rows of grid %s failed", grid_id.get("type"))
+        return {"rowData": [], "rowCount": 0}

@@ -1,7 +1,7 @@
 """Callbacks of the roi view (component ids start with "roi-")."""
 from dataclasses import replace
 
-from dash import Input, Output
+from dash import MATCH, Input, Output, State
 
 from callbacks import common
 from dashboard import analytics
@@ -21,8 +21,7 @@ def register(app):
                   Input("roi-dimension", "value"), *common.filter_inputs("roi"))
     @common.guarded
     def update_roi(dimension, *filters):
-        if dimension not in view.DIMENSION_LABELS:
-            dimension = "influencer"
+        dimension = _dimension(dimension)
 
         def build(selection, scope, may_export):
             groups = analytics.metrics(selection, dimension, scope=scope)
@@ -32,3 +31,31 @@ def register(app):
 
         return common.view_body("roi", filters, build, dimension, extra_query=(
             {"by": dimension} if dimension != "influencer" else None))
+
+    # The two tables page on the server once they are long (components.server_paged_grid).
+    @app.callback(Output({"type": "roi-table", "rows": MATCH}, "getRowsResponse"),
+                  Input({"type": "roi-table", "rows": MATCH}, "getRowsRequest"),
+                  State({"type": "roi-table", "rows": MATCH}, "id"))
+    def roi_table_rows(request, grid_id):
+        def rows(dimension, selection, scope):
+            groups = analytics.metrics(selection, dimension, scope=scope)
+            return (view.table_rows(groups), view.table_columns(dimension),
+                    view.table_link(dimension, selection))
+
+        return common.paged_rows(request, grid_id, _dimension, rows)
+
+    @app.callback(Output({"type": "roi-baseline-table", "rows": MATCH}, "getRowsResponse"),
+                  Input({"type": "roi-baseline-table", "rows": MATCH}, "getRowsRequest"),
+                  State({"type": "roi-baseline-table", "rows": MATCH}, "id"))
+    def roi_baseline_rows(request, grid_id):
+        def rows(dimension, selection, scope):
+            baseline = view.named_baseline(
+                analytics.measured_baseline(selection, dimension, scope=scope), dimension,
+                analytics.metrics(selection, dimension, scope=scope))
+            return baseline, view.baseline_columns(baseline), None
+
+        return common.paged_rows(request, grid_id, _dimension, rows)
+
+
+def _dimension(value):
+    return value if value in view.DIMENSION_LABELS else "influencer"

@@ -68,9 +68,12 @@ def _warm_planner():
     # The import is committed and said so; a failed warm-up only means a slower first plan,
     # so it is reported and the command still succeeds.
     from dashboard.analytics import planner
+    from dashboard.analytics.warmup import warm_default_views
 
     click.echo("Fitting the budget planner for the new data ...")
     try:
+        # The snapshot and the views every scope opens first, ready before the first visit.
+        warm_default_views()
         planner.warm_after_import()
     except Exception as error:
         click.echo(f"The budget planner could not be fitted now ({error}); the Plan page "
@@ -517,6 +520,10 @@ def run_command(host, port, debug, log_requests):
         config["LOG_REQUESTS"] = config["DASHBOARD_ENV"] == "production"
     # Flask's app.run() refuses to start from inside a Flask CLI command; run_simple is
     # what it would call.
+    if config["WARM_ON_START"]:
+        from dashboard.analytics.warmup import warm_in_background
+
+        warm_in_background(current_app._get_current_object())
     click.echo(f"Serving on http://{host}:{port} (stop with Ctrl+C)")
     # Reports due are sent from this process once a minute (SCHEDULER=0 turns it off).
     from dashboard.reports import scheduler

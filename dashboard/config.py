@@ -38,6 +38,8 @@ ENVIRONMENT_KEYS = {
     "ALERTS_DAILY_AT": str,
     "SCHEDULER": _switch,
     "REPORT_CHARTS": _switch,
+    "ANALYTICS_ENGINE": lambda value: value.strip().lower(),
+    "WARM_ON_START": _switch,
 }
 
 
@@ -85,6 +87,13 @@ class Defaults:
     # Draw the charts of e-mailed reports with kaleido and the system's Chromium; 0 where no
     # Chromium is installed (the PDF then carries the numbers without the pictures).
     REPORT_CHARTS = True
+    # How analytics sum the daily facts: "columnar" (Polars over a per-data-version Arrow
+    # snapshot in the instance folder, shared by the workers of a host) or "sql" (the
+    # database itself). Both give the same numbers; tests run both.
+    ANALYTICS_ENGINE = "columnar"
+    # Serving processes (wsgi.py, `dashboard run`) compute what every brand scope opens by
+    # default in a background thread at start; tests and commands never do.
+    WARM_ON_START = True
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

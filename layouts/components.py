@@ -359,14 +359,47 @@ def records(frame):
     return rows
 
 
-def grid(component_id, frame, columns, height=None, link=None, page_size=None):
+# Above this many rows a table that can (grid's rows_from) pages on the server.
+SERVER_PAGE_ROWS = 200
+# A server-paged grid's height: its rows, the header and the pager.
+GRID_ROW_PX = 42
+GRID_FRAME_PX = 110
+
+
+def grid(component_id, frame, columns, height=None, link=None, page_size=None,
+         rows_from=None):
     """A sortable, filterable ag-grid of `columns` of `frame`.
 
     `link` = (column, url prefix, key column[, query[, parameter]]) turns that column into
     links to url prefix + key + query, or prefix + query with the key as `parameter`.
     Cells show their text as text: a link cell is drawn by RowLink (assets/grid_links.js),
     never by the markdown renderer, so imported text cannot plant a link of its own.
+    `rows_from` (what the rows callback needs to rebuild `frame`) lets a table of more than
+    SERVER_PAGE_ROWS rows page on the server: see server_paged_grid.
     """
+    if rows_from is not None and page_size and len(frame) > SERVER_PAGE_ROWS:
+        return server_paged_grid(component_id, rows_from, columns, len(frame), link,
+                                 page_size, frame)
+    column_defs = _column_defs(columns, link, frame)
+    rows = records(frame)
+    rows_count = len(rows)
+    options = {"animateRows": False, "enableCellTextSelection": True}
+    if page_size and rows_count > page_size:
+        # The size box shows a choice only when the size is one of the choices.
+        options.update(pagination=True, paginationPageSize=page_size,
+                       paginationPageSizeSelector=sorted({page_size, 50, 100}))
+    if height is None:
+        options["domLayout"] = "autoHeight"
+    return dag.AgGrid(
+        id=component_id, rowData=rows, columnDefs=column_defs,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1,
+                       "minWidth": 110, "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions=options, columnSize="responsiveSizeToFit",
+        style={"height": f"{height}px"} if height else {"height": None},
+        className="ag-theme-quartz roi-grid")
+
+
+def _column_defs(columns, link, frame=None):
     column_defs = []
     # A creator's name carries the id when the id has no column of its own: two creators
     # can share a name (Saanvi Joshi (INF0042) and Saanvi Joshi (INF0107)).
@@ -394,22 +427,42 @@ def grid(component_id, frame, columns, height=None, link=None, page_size=None):
             # The row's name stays in view when a narrow screen scrolls the numbers.
             definition.update(pinned="left", minWidth=KEY_COLUMNS[column], lockPinned=True)
         column_defs.append(definition)
-    rows = records(frame)
-    rows_count = len(rows)
-    options = {"animateRows": False, "enableCellTextSelection": True}
-    if page_size and rows_count > page_size:
-        # The size box shows a choice only when the size is one of the choices.
-        options.update(pagination=True, paginationPageSize=page_size,
-                       paginationPageSizeSelector=sorted({page_size, 50, 100}))
-    if height is None:
-        options["domLayout"] = "autoHeight"
+    return column_defs
+
+
+def server_paged_grid(component_id, rows_from, columns, total_rows, link, page_size,
+                      frame=None):
+    """A grid that asks the server for one page at a time (AG Grid's infinite row model).
+
+    Its id is {"type": component_id, "rows": rows_from}: a new selection gives a new id, so
+    the page draws a fresh grid that asks for its first page again. The rows callback reads
+    rows_from, checks the user and scope like every callback, sorts and filters on the
+    server (dashboard.web.grid_rows) and answers with rows_response.
+    """
     return dag.AgGrid(
-        id=component_id, rowData=rows, columnDefs=column_defs,
+        id={"type": component_id, "rows": rows_from},
+        columnDefs=_column_defs(columns, link, frame),
+        rowModelType="infinite",
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1,
-                       "minWidth": 110, "wrapHeaderText": True, "autoHeaderHeight": True},
-        dashGridOptions=options, columnSize="responsiveSizeToFit",
-        style={"height": f"{height}px"} if height else {"height": None},
+                       "minWidth": 110},
+        dashGridOptions={"animateRows": False, "enableCellTextSelection": True,
+                         "pagination": True, "paginationPageSize": page_size,
+                         "cacheBlockSize": page_size, "maxBlocksInCache": 20,
+                         "infiniteInitialRowCount": total_rows},
+        # A fixed height: the infinite row model does not grow the grid to its rows.
+        columnSize="responsiveSizeToFit",
+        style={"height": f"{page_size * GRID_ROW_PX + GRID_FRAME_PX}px"},
         className="ag-theme-quartz roi-grid")
+
+
+def rows_response(page, total_rows, columns, link=None):
+    """What a server-paged grid gets back: only the columns it shows (and the link's key)."""
+    # The creator id too where a name is shown: the grid writes "Name (id)".
+    keys = [link[2]] if link else []
+    if "name" in columns:
+        keys.append("influencer_id")
+    wanted = [column for column in [*columns, *keys] if column in page.columns]
+    return {"rowData": records(page[list(dict.fromkeys(wanted))]), "rowCount": total_rows}
 
 
 def creator_href(influencer_id):

@@ -13,6 +13,8 @@ DIMENSION_LABELS = {"influencer": "Creator", "campaign": "Campaign", "platform":
 DIMENSIONS = [(dimension, DIMENSION_LABELS[dimension]) for dimension in ROI_DIMENSIONS]
 # Bars beyond this many groups are unreadable at 1280 px; the table holds the rest.
 MAX_BARS = 25
+# Points beyond this many in the spend-against-revenue chart cost page weight, not insight.
+MAX_POINTS = 2000
 
 
 def layout(options, selection, dimension="influencer"):
@@ -62,8 +64,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
     def export(table):
         return components.export_link("roi", table, selection) if may_export else None
 
-    columns = table_columns(dimension)
-    link = drill.grid_link(selection, dimension, columns[0], key_column(dimension))
+    columns, link = table_columns(dimension), table_link(dimension, selection)
     return html.Div([
         html.P(components.selection_summary(selection), className="small text-muted"),
         dbc.Row([
@@ -100,8 +101,8 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                           f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
-            components.grid("roi-table", groups.sort_values("revenue", ascending=False),
-                            columns, link=link, page_size=20),
+            components.grid("roi-table", table_rows(groups), columns, link=link,
+                            page_size=20, rows_from=rows_source(dimension, selection)),
             components.unattributed_note(groups, key_column(dimension), "roi-table"),
             export=export(f"by_{dimension}")),
         components.section(
@@ -112,6 +113,38 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                        "share from the data: sales on days outside every post's 7-day window."),
             export=export(f"baseline_by_{dimension}")),
     ])
+
+
+def table_link(dimension, selection):
+    """Each row opens its creator, campaign, platform or tier with the same filters."""
+    return drill.grid_link(selection, dimension, table_columns(dimension)[0],
+                           key_column(dimension))
+
+
+def table_rows(groups):
+    """The table's rows in the order it lists them: most revenue first."""
+    return groups.sort_values("revenue", ascending=False)
+
+
+def baseline_columns(baseline):
+    """The baseline table's columns: creators by name (with their id), other groups by key."""
+    return tables.baseline_columns("name" if "name" in baseline.columns
+                                   else baseline.columns[0])
+
+
+def named_baseline(baseline, dimension, groups):
+    """The measured baseline with each creator's name, so the chart and table name creators
+    as every other list does, not by id alone."""
+    if (baseline is None or baseline.empty or dimension != "influencer" or groups is None
+            or "name" not in groups.columns):
+        return baseline
+    return baseline.merge(groups[["influencer_id", "name"]].drop_duplicates("influencer_id"),
+                          on="influencer_id", how="left")
+
+
+def rows_source(dimension, selection):
+    """What a server-paged table's rows callback needs: the dimension and the selection."""
+    return f"{dimension}?{selection.to_query()}"
 
 
 def paying_back_text(groups):
@@ -142,6 +175,12 @@ def scatter_figure(groups, dimension, selection):
     shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
     if shown.empty:
         return figures.empty_figure()
+    series_name = DIMENSION_LABELS[dimension]
+    if len(shown) > MAX_POINTS:
+        # Thousands of points would make the page several megabytes; the table has them all.
+        series_name += f" ({MAX_POINTS:,} with the most spend, of {len(shown):,})"
+        shown = shown.sort_values(["spend", "revenue"], ascending=False,
+                                  kind="stable").head(MAX_POINTS)
     names = group_names(shown, dimension)
     # One scale on both axes, so the break-even line runs corner to corner at 45°.
     step, intervals = numbers.ticks(float(max(shown["spend"].max(), shown["revenue"].max())),
@@ -153,7 +192,7 @@ def scatter_figure(groups, dimension, selection):
         go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Break-even (revenue = spend)",
                    line={"dash": "dash", "color": "#888"}, hoverinfo="skip"),
         go.Scatter(x=shown["spend"], y=shown["revenue"], mode="markers", text=names,
-                   name=DIMENSION_LABELS[dimension],
+                   name=series_name,
                    marker={"size": sizes, "color": figures.REVENUE_COLOUR, "opacity": 0.8,
                            "line": {"width": 1, "color": "white"}},
                    customdata=[[spend, revenue] for spend, revenue in zip(
@@ -193,11 +232,7 @@ def baseline_content(baseline, dimension, selection, groups=None):
     if baseline is None or baseline.empty:
         return [components.empty_state("Not enough data to measure a baseline for this "
                                        "selection.")]
-    key = baseline.columns[0]
-    if dimension == "influencer" and groups is not None and "name" in groups.columns:
-        # The chart and table name creators as every other list does, not by id alone.
-        baseline = baseline.merge(groups[["influencer_id", "name"]].drop_duplicates(
-            "influencer_id"), on="influencer_id", how="left")
+    baseline = named_baseline(baseline, dimension, groups)
     shown = _top(baseline[baseline["spend"] > 0], "revenue")
     figure = figures.roas_bars(
         group_names(shown, dimension), shown["assumed_incremental_roas"],
@@ -205,6 +240,6 @@ def baseline_content(baseline, dimension, selection, groups=None):
         horizontal=dimension in LONG_NAMES, first_name=(
             f"Assumed ({selection.baseline * 100:.0f}% baseline)"),
         colours=(figures.INCREMENTAL_COLOUR, figures.ROAS_COLOUR))
-    columns = tables.baseline_columns("name" if "name" in baseline.columns else key)
     return [figures.chart("roi-baseline", figure, f"baseline-by-{dimension}"),
-            components.grid("roi-baseline-table", baseline, columns, page_size=10)]
+            components.grid("roi-baseline-table", baseline, baseline_columns(baseline),
+                            page_size=10, rows_from=rows_source(dimension, selection))]

@@ -167,17 +167,26 @@ def callback_body(dash_app, key, values=None, changed=None):
     values = values or {}
     outputs = callback["output"]
     multi = isinstance(outputs, (list, tuple))
-    described = [{"id": output.component_id, "property": output.component_property}
+    described = [{"id": concrete_id(output.component_id),
+                  "property": output.component_property}
                  for output in (outputs if multi else [outputs])]
 
     def with_values(dependencies):
-        return [dict(dependency, value=values.get(
+        return [dict(dependency, id=concrete_id(dependency["id"]), value=values.get(
             f"{dependency['id']}.{dependency['property']}")) for dependency in dependencies]
 
     inputs = with_values(callback["inputs"])
     return {"output": key, "outputs": described if multi else described[0],
             "inputs": inputs, "state": with_values(callback["state"]),
             "changedPropIds": changed or [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+
+
+def concrete_id(component_id):
+    """A pattern-matching id (MATCH, ALL...) as the renderer sends it: one concrete value."""
+    if isinstance(component_id, dict):
+        return {key: value if isinstance(value, (str, int, float, bool)) else "any"
+                for key, value in component_id.items()}
+    return component_id
 
 
 def callback_key(dash_app, component_id, prop):

@@ -1,5 +1,6 @@
 """Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
 import math
+import os
 import shutil
 import uuid
 from dataclasses import replace
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from dashboard import analytics
+from dashboard.analytics import columnar
 from dashboard.extensions import db
 from models import (Brand, Campaign, DailyFact, DataState, Influencer, Order, Payout, Post,
                     Product)
@@ -25,6 +27,26 @@ PLATFORMS = ["Instagram", "YouTube", "TikTok"]
 CATEGORIES = ["Fitness", "Nutrition"]
 FOLLOWERS = [5_000, 50_000, 300_000, 2_000_000]
 FIRST_DAY = date(2025, 1, 1)
+
+
+@pytest.fixture(params=["columnar", "sql"])
+def analytics_engine(request):
+    """Every test here runs on each query path, so a faster one never gives other numbers."""
+    return request.param
+
+
+@pytest.fixture
+def app(database_url, tmp_path, analytics_engine):
+    app = make_test_app(database_url, tmp_path, ANALYTICS_ENGINE=analytics_engine)
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url, tmp_path, analytics_engine):
+    app = make_test_app(sqlite_url, tmp_path, ANALYTICS_ENGINE=analytics_engine)
+    yield app
+    app.extensions["database_engine"].dispose()
 
 
 def clear_tables(session):
@@ -600,3 +622,67 @@ def test_creator_page_says_payouts_are_shared_across_brands(sqlite_app):
     assert [column["field"] for column in grid.columnDefs] == ["basis", "orders", "posts",
                                                                 "spend"]
     assert grid.rowData[0]["spend"] == 2500.0
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(frames=data_sets(), selection=selections(),
+       scope=st.one_of(st.none(), st.sets(st.sampled_from(BRANDS), min_size=1).map(frozenset)),
+       by=st.sampled_from(analytics.DIMENSIONS))
+def test_measured_baseline_is_the_same_on_both_engines(sqlite_app, frames, selection, scope,
+                                                       by):
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            clear_tables(session)
+            oracle.write_frames(session, frames)
+        results = {}
+        for engine in ("columnar", "sql"):
+            sqlite_app.config["ANALYTICS_ENGINE"] = engine
+            results[engine] = analytics.measured_baseline(selection, by, scope=scope)
+        assert_frames_match(results["columnar"], results["sql"], by)
+
+
+def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    folder = tmp_path / "instance" / "analytics"
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        before = analytics.metrics(analytics.Selection(), "overall", scope=None)
+    first = sorted(path.name for path in folder.glob("*.arrow"))
+    assert len(first) == len(columnar.PARTS)
+    with sqlite_app.app_context():
+        with db.transaction() as session:
+            session.execute(delete(DailyFact).where(DailyFact.revenue > 0))
+            state = session.execute(select(DataState)).scalar_one()
+            state.version += 1
+        after = analytics.metrics(analytics.Selection(), "overall", scope=None)
+    # A new file for the new version, the old one gone, and the numbers of the new data.
+    second = sorted(path.name for path in folder.glob("*.arrow"))
+    assert len(second) == len(columnar.PARTS) and not set(first) & set(second)
+    assert before["revenue"].iloc[0] > 0 and after["revenue"].iloc[0] == 0
+
+
+def test_a_process_forked_after_a_polars_query_sums_in_the_database(sqlite_app, tmp_path,
+                                                                     monkeypatch):
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        expected = analytics.metrics(analytics.Selection(), "brand", scope=None,
+                                     use_cache=False)
+    pid = os.fork()
+    if pid == 0:  # the child: what a diskcache background job is
+        code = 1
+        try:
+            with sqlite_app.app_context():
+                same = analytics.metrics(analytics.Selection(), "brand", scope=None,
+                                         use_cache=False)
+                code = 0 if (not columnar.enabled()
+                             and list(same["brand"]) == list(expected["brand"])
+                             and np.allclose(same[["revenue", "spend", "orders"]],
+                                             expected[["revenue", "spend", "orders"]],
+                                             rtol=1e-9)) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

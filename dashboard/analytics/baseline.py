@@ -1,15 +1,23 @@
 """Measured baseline: the organic share of revenue, read from days outside post windows."""
-from datetime import date, timedelta
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
+import polars as pl
 from sqlalchemy import Float, cast, false, func, select
 
+from dashboard.analytics import columnar
 from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import metrics, nulls_as_none, ratio
-from dashboard.analytics.queries import as_date, fact_filters, facts_from, group_column
+from dashboard.analytics.queries import fact_filters, facts_from, group_column
+from dashboard.analytics.selection import DEFAULT_BASELINE
 from dashboard.extensions import db
 from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import DailyFact, Post
+
+# Groups whose all-time organic rate is the creator's own, whatever the group: a month
+# does not narrow which facts count as organic, only which days are in the selection.
+PER_CREATOR_RATE = ("overall", "month")
 
 
 def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
@@ -22,28 +30,9 @@ def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
 def _measured_baseline(selection, by, scope):
     groups = metrics(selection, by, scope=scope)
     key = groups.columns[0]
-    spans = _influencer_spans()
-    rates = _revenue_outside_windows(selection, by, scope)
-    expected = {}
-    for row in _revenue_in_selection(selection, by, scope).itertuples(index=False):
-        span = spans.get(row.influencer_pk)
-        outside_revenue = rates.get((None if by in ("overall", "month") else row.group,
-                                     row.influencer_pk), 0.0)
-        if span is None or span[2] == 0:
-            # Every active day lies in a post window: nothing to measure, assume b.
-            organic_revenue = selection.baseline * row.revenue
-        else:
-            first, last, outside_days = span
-            if by == "month":
-                month_start = date.fromisoformat(row.group + "-01")
-                first, last = max(first, month_start), min(last, _month_end(month_start))
-            first = max(first, selection.start or first)
-            last = min(last, selection.end or last)
-            days_in_selection = max(0, (last - first).days + 1)
-            organic_revenue = outside_revenue / outside_days * days_in_selection
-        expected[row.group] = expected.get(row.group, 0.0) + organic_revenue
+    expected = _organic_revenue(selection, by, scope)
     frame = groups[[key, "revenue", "spend"]].copy()
-    organic_revenue = frame[key].map(expected).fillna(0.0).astype("float64")
+    organic_revenue = frame[key].map(expected).astype("float64").fillna(0.0)
     revenue = frame["revenue"].astype("float64")
     share = (organic_revenue / revenue.where(revenue > 0)).clip(upper=1.0)
     frame["measured_baseline_share"] = share
@@ -54,74 +43,131 @@ def _measured_baseline(selection, by, scope):
                                  "assumed_incremental_roas"])
 
 
-def _month_end(month_start):
-    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+def _organic_revenue(selection, by, scope):
+    """Expected organic revenue by group: each creator's all-time revenue per day outside
+    post windows, times that creator's days in the selection (and the month, by month);
+    a creator with no such day is assumed to be organic at the selection's baseline."""
+    rows = _revenue_in_selection(selection, by, scope)
+    if rows.empty:
+        return pd.Series(dtype="float64")
+    rows = rows.merge(influencer_spans(), on="influencer_pk", how="left")
+    outside = _revenue_outside_windows(selection, by, scope)
+    rows = rows.merge(outside, on=["influencer_pk"] if by in PER_CREATOR_RATE
+                      else ["group", "influencer_pk"], how="left")
+    first, last = rows["first"], rows["last"]
+    if by == "month":
+        month_start = pd.to_datetime(rows["group"] + "-01")
+        first = first.where(first > month_start, month_start)
+        month_end = month_start + pd.offsets.MonthEnd(0)
+        last = last.where(last < month_end, month_end)
+    if selection.start is not None:
+        start = pd.Timestamp(selection.start)
+        first = first.where(first > start, start)
+    if selection.end is not None:
+        end = pd.Timestamp(selection.end)
+        last = last.where(last < end, end)
+    days_in_selection = ((last - first).dt.days + 1).clip(lower=0)
+    outside_days = rows["outside_days"].fillna(0)
+    measured = outside_days.to_numpy() > 0
+    organic = np.where(
+        measured,
+        rows["outside_revenue"].fillna(0.0).to_numpy()
+        / np.where(measured, outside_days.to_numpy(), 1.0) * days_in_selection.fillna(0)
+        .to_numpy(),
+        selection.baseline * rows["revenue"].to_numpy())
+    return pd.Series(organic, index=rows.index).groupby(rows["group"], sort=False).sum()
+
+
+def influencer_spans() -> pd.DataFrame:
+    """Per creator: first and last dated fact, and the days between them outside every post
+    window. All time and the same for every selection, so computed once per data version."""
+    if columnar.enabled():
+        # Part of the snapshot of this data version, built with it.
+        span = columnar.as_pandas(columnar.snapshot().spans)
+        span["influencer_pk"] = span["influencer_pk"].astype("int64")
+        span["first"] = pd.to_datetime(span["first"])
+        span["last"] = pd.to_datetime(span["last"])
+        return span
+    return cached("influencer_spans", None, None, _influencer_spans)
 
 
 def _influencer_spans():
-    """influencer id -> (first day, last day, days in that span outside every post window)."""
-    first_last = db.session.execute(
+    span = pd.DataFrame(db.session.execute(
         select(DailyFact.influencer_pk, func.min(DailyFact.day), func.max(DailyFact.day))
-        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_pk)).all()
-    post_days = pd.DataFrame(db.session.execute(select(Post.influencer_pk, Post.date)).all(),
-                             columns=["influencer_pk", "date"])
-    windows = {}
-    for influencer_pk, dates in post_days.groupby("influencer_pk")["date"]:
-        windows[influencer_pk] = sorted({as_date(d) for d in dates})
-    spans = {}
-    for influencer_pk, first, last in first_last:
-        first, last = as_date(first), as_date(last)
-        covered = _covered_days(windows.get(influencer_pk, []), first, last)
-        spans[influencer_pk] = (first, last, (last - first).days + 1 - covered)
-    return spans
-
-
-def _covered_days(post_dates, first, last):
-    """Days of [first, last] inside some post's window (days 0..6 after it)."""
-    covered, reach_end = 0, None
-    for posted in post_dates:
-        start = max(posted, first)
-        end = min(posted + timedelta(days=POST_WINDOW_DAYS - 1), last)
-        if reach_end is not None and start <= reach_end:
-            start = reach_end + timedelta(days=1)
-        if end >= start:
-            covered += (end - start).days + 1
-        reach_end = max(reach_end or end, end)
-    return covered
-
-
-def _baseline_query(selection, by, scope, *, dates):
-    """FROM and WHERE shared by the two measured-baseline queries."""
-    from_clause = facts_from(by, influencers=True)
-    conditions = [DailyFact.day.is_not(None),
-                  *fact_filters(selection, scope, dates=dates)]
-    return from_clause, conditions
+        .where(DailyFact.day.is_not(None)).group_by(DailyFact.influencer_pk)).all(),
+        columns=["influencer_pk", "first", "last"])
+    span["influencer_pk"] = span["influencer_pk"].astype("int64")
+    span["first"] = pd.to_datetime(span["first"])
+    span["last"] = pd.to_datetime(span["last"])
+    posts = pd.DataFrame(db.session.execute(
+        select(Post.influencer_pk, Post.date).distinct()).all(),
+        columns=["influencer_pk", "date"])
+    # Every (creator, day) some post's window covers: the post's day and the six after.
+    post_days = pd.to_datetime(posts["date"]).to_numpy().astype("datetime64[D]").astype("int64")
+    covered = pd.DataFrame({
+        "influencer_pk": np.repeat(posts["influencer_pk"].to_numpy(dtype="int64"),
+                                   POST_WINDOW_DAYS),
+        "day": (post_days[:, None] + np.arange(POST_WINDOW_DAYS)).ravel()}).drop_duplicates()
+    covered = covered.merge(span, on="influencer_pk", how="inner")
+    first_day = covered["first"].to_numpy().astype("datetime64[D]").astype("int64")
+    last_day = covered["last"].to_numpy().astype("datetime64[D]").astype("int64")
+    inside = covered[(covered["day"] >= first_day) & (covered["day"] <= last_day)]
+    covered_days = inside.groupby("influencer_pk").size()
+    span["outside_days"] = ((span["last"] - span["first"]).dt.days + 1 - span[
+        "influencer_pk"].map(covered_days).fillna(0).astype("int64"))
+    return span
 
 
 def _revenue_outside_windows(selection, by, scope):
-    """(group or None, influencer id) -> all-time revenue on days outside post windows."""
-    group = None if by in ("overall", "month") else group_column(by)[1]
-    from_clause, conditions = _baseline_query(selection, by, scope, dates=False)
-    keys = ([group] if group is not None else []) + [DailyFact.influencer_pk]
-    statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
-        from_clause).where(*conditions, DailyFact.in_post_window == false()).group_by(*keys)
-    rates = {}
-    for row in db.session.execute(statement).all():
-        if group is None:
-            rates[(None, row[0])] = float(row[1] or 0.0)
-        else:
-            rates[(row[0], row[1])] = float(row[2] or 0.0)
-    return rates
+    """[group, influencer_pk, outside_revenue]: all-time revenue on days outside post windows
+    (group only when the rate is per group). Dates play no part, so a change of dates
+    reuses it."""
+    all_time = replace(selection, start=None, end=None, baseline=DEFAULT_BASELINE, notes=())
+    return cached("revenue_outside_windows", all_time, scope,
+                  lambda: _revenue_outside_windows_frame(all_time, by, scope), by)
+
+
+def _revenue_outside_windows_frame(selection, by, scope):
+    rate_by = "overall" if by in PER_CREATOR_RATE else by
+    if columnar.enabled():
+        snap = columnar.snapshot()
+        # The snapshot's all-time summary of these facts: dates play no part here.
+        facts = columnar.filtered(snap, selection, scope, dates=False, table=snap.outside)
+        frame = columnar.grouped(snap, facts, rate_by, ["revenue"], label="group",
+                                 extra_keys=("influencer_pk",))
+    else:
+        frame = _sql_revenue(selection, rate_by, scope, dates=False, outside=True)
+    frame = frame.rename(columns={"revenue": "outside_revenue"})
+    frame["influencer_pk"] = frame["influencer_pk"].astype("int64")
+    frame["outside_revenue"] = frame["outside_revenue"].fillna(0.0).astype("float64")
+    if by in PER_CREATOR_RATE:
+        return frame[["influencer_pk", "outside_revenue"]]
+    return frame[["group", "influencer_pk", "outside_revenue"]]
 
 
 def _revenue_in_selection(selection, by, scope):
-    """Revenue per (group, influencer) inside the selection."""
+    """[group, influencer_pk, revenue]: revenue per (group, creator) inside the selection."""
+    if columnar.enabled():
+        snap = columnar.snapshot()
+        facts = columnar.filtered(snap, selection, scope).filter(pl.col("day").is_not_null())
+        frame = columnar.grouped(snap, facts, by, ["revenue"], label="group",
+                                 extra_keys=("influencer_pk",))
+    else:
+        frame = _sql_revenue(selection, by, scope, dates=True, outside=False)
+    frame["influencer_pk"] = frame["influencer_pk"].astype("int64")
+    frame["revenue"] = frame["revenue"].fillna(0.0).astype("float64")
+    return frame[["group", "influencer_pk", "revenue"]]
+
+
+def _sql_revenue(selection, by, scope, *, dates, outside):
+    """The database's [group, influencer_pk, revenue] for the two frames above."""
     group = group_column(by)[1]
-    from_clause, conditions = _baseline_query(selection, by, scope, dates=True)
+    conditions = [DailyFact.day.is_not(None), *fact_filters(selection, scope, dates=dates)]
+    if outside:
+        conditions.append(DailyFact.in_post_window == false())
     keys = ([group] if group is not None else []) + [DailyFact.influencer_pk]
     statement = select(*keys, cast(func.sum(DailyFact.revenue), Float)).select_from(
-        from_clause).where(*conditions).group_by(*keys)
+        facts_from(by, influencers=True)).where(*conditions).group_by(*keys)
     rows = [(("all",) if group is None else ()) + tuple(row)
             for row in db.session.execute(statement).all()]
     return pd.DataFrame(rows, columns=["group", "influencer_pk", "revenue"])

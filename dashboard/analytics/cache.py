@@ -1,4 +1,5 @@
 """Cached analytics results: keyed by the database's data identity, counted in the cache."""
+import contextvars
 import hashlib
 import threading
 import time
@@ -16,6 +17,9 @@ COMPUTE_WAIT_SECONDS = 20
 CACHE_FORMAT = "2"
 # Re-entrant: a computation may ask for another cached result on the same stripe.
 _COMPUTE_LOCKS = [threading.RLock() for _ in range(64)]
+# True while a result is computed with use_cache=False: the cached results it builds on
+# are computed afresh too, not only the outermost one.
+READ_FRESH = contextvars.ContextVar("read_fresh", default=False)
 HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
 
@@ -62,7 +66,15 @@ def cached(name, selection, scope, compute, *arguments, use_cache=True):
     Every aggregate here goes through it, and so can results built on top of them, such as
     a view's rendered page body. use_cache=False computes afresh and stores nothing.
     """
+    # Inside a computation asked for afresh, every part of it is computed afresh too.
+    use_cache = use_cache and not READ_FRESH.get()
     identity = data_identity() if use_cache else None
+    if not use_cache:
+        token = READ_FRESH.set(True)
+        try:
+            return compute()
+        finally:
+            READ_FRESH.reset(token)
     if identity is None:
         return compute()
     description = "\n".join([CACHE_FORMAT, name, selection.cache_key() if selection else "-",

@@ -4,6 +4,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import BigInteger, Float, and_, cast, false, func, or_, select, true
 
+from dashboard.analytics import columnar
 from dashboard.analytics.cache import cached
 from dashboard.analytics.selection import DIMENSIONS, Selection, effective_brands
 from dashboard.extensions import db
@@ -106,7 +107,23 @@ def sum_columns():
 
 
 def grouped_sums(selection, by, scope, *, influencer_pk=None):
-    """Summed fact columns per group, straight from the database (no ratios yet)."""
+    """Summed fact columns per group, from the columnar snapshot or the database (no ratios
+    yet): the groups with activity, typed, `name` last for creators."""
+    key_label, key_column = group_column(by)
+    if columnar.enabled():
+        snap = columnar.snapshot()
+        frame = columnar.grouped(snap, columnar.filtered(
+            snap, selection, scope, influencer_pk=influencer_pk), by, SUM_COLUMNS,
+            label=key_label)
+    else:
+        frame = _sql_grouped_sums(selection, by, scope, influencer_pk)
+    frame = with_activity(frame)
+    if by == "influencer" and "name" in frame:
+        frame = frame[[key_label] + SUM_COLUMNS + ["name"]]
+    return typed_sums(frame.reset_index(drop=True))
+
+
+def _sql_grouped_sums(selection, by, scope, influencer_pk):
     key_label, key_column = group_column(by)
     from_clause = facts_from(by, influencers=_needs_influencers(selection, by))
     conditions = fact_filters(selection, scope, influencer_pk=influencer_pk)
@@ -126,10 +143,7 @@ def grouped_sums(selection, by, scope, *, influencer_pk=None):
     if key_column is None:
         frame = frame[frame["tracking_rows"].notna()]
         frame.insert(0, "key", "all")
-    frame = with_activity(frame)
-    if by == "influencer" and "name" in frame:
-        frame = frame[[key_label] + SUM_COLUMNS + ["name"]]
-    return typed_sums(frame.reset_index(drop=True))
+    return frame
 
 
 def with_activity(sums):
@@ -148,6 +162,12 @@ def typed_sums(frame):
 def platform_brand_campaign_cube(selection, scope):
     """Sums per (platform, brand, campaign) in one scan: overall, platform, brand and
     campaign groups are all sums of its rows, so the overview reads the facts once."""
+    if columnar.enabled():
+        snap = columnar.snapshot()
+        cube = columnar.grouped(snap, columnar.filtered(snap, selection, scope), "platform",
+                                SUM_COLUMNS, label="platform",
+                                extra_keys=("brand_id", "campaign_id"))
+        return _named(typed_sums(cube), snap.brand_names, snap.campaign_names)
     from_clause = facts_from("platform", influencers=True)
     keys = [Influencer.platform.label("platform"), DailyFact.brand_id.label("brand_id"),
             DailyFact.campaign_id.label("campaign_id")]
@@ -160,6 +180,10 @@ def platform_brand_campaign_cube(selection, scope):
     campaign_ids = [int(i) for i in cube["campaign_id"].dropna().unique()]
     campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name).where(
         Campaign.id.in_(campaign_ids))).all()) if campaign_ids else {}
+    return _named(cube, brand_names, campaign_names)
+
+
+def _named(cube, brand_names, campaign_names):
     cube["brand"] = cube["brand_id"].map(brand_names)
     cube["campaign"] = cube["campaign_id"].map(campaign_names)
     return cube
@@ -170,6 +194,12 @@ def brand_grouped_sums(selection, scope, by):
     brand filter lets through for every brand (METRICS.md)."""
     key_label, key_column = group_column(by)
     key_label = "period" if by in ("day", "month") else key_label
+    if columnar.enabled():
+        snap = columnar.snapshot()
+        frame = columnar.grouped(snap, columnar.filtered(snap, selection, scope), by,
+                                 SUM_COLUMNS, label=key_label, extra_keys=("brand_id",))
+        columns = ["brand_id", key_label, *SUM_COLUMNS]
+        return frame[columns + (["name"] if by == "influencer" else [])]
     from_clause = facts_from(by, influencers=_needs_influencers(selection, by))
     conditions = fact_filters(selection, scope)
     if by in ("month", "day"):
@@ -210,6 +240,8 @@ def _filter_options(scope):
 
 def date_span(scope):
     """First and last dated fact the scope can see (None, None when there is none)."""
+    if columnar.enabled():
+        return columnar.date_span(columnar.snapshot(), scope)
     first, last = db.session.execute(select(func.min(DailyFact.day), func.max(DailyFact.day))
                                      .where(*fact_filters(Selection(), scope))).one()
     return as_date(first), as_date(last)

@@ -20,6 +20,7 @@ from wtforms import ValidationError
 from dashboard import importing
 from dashboard.analytics import planner
 from dashboard.reports import alerts
+from dashboard.analytics.warmup import warm_default_views
 from dashboard.web import exports, guard
 from dashboard.extensions import csrf, db
 from models import ImportBatch
@@ -325,6 +326,8 @@ def example_csv(dataset):
 def _warm_planner():
     # The import is done and committed; a failed warm-up only means a slower first plan.
     try:
+        # The snapshot and the views every scope opens first, ready before the first visit.
+        warm_default_views()
         planner.warm_after_import()
     except Exception:
         log.exception("warming the budget planner after an import failed")

@@ -1,0 +1,333 @@
+"""The columnar engine: daily facts of one data version in a memory-mapped Arrow file, summed
+with Polars, giving the same frames as the SQL in queries.py.
+
+The database stays the source of truth. A snapshot is derived from it, named after the data
+identity (database id, version, time of the last import), written to a temporary name and
+renamed into place, so any number of workers (and hosts, each with its own instance folder)
+may build it at once: each reader maps a whole file or builds its own. Workers of one host
+map the same file, so the operating system keeps one copy of its pages for all of them.
+"""
+import fcntl
+import hashlib
+import os
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from flask import current_app
+from sqlalchemy import select
+
+from dashboard.analytics.cache import data_identity
+from dashboard.analytics.selection import Selection, effective_brands
+from dashboard.extensions import db
+from dashboard.importing.rollups import POST_WINDOW_DAYS
+from models import Brand, Campaign, Influencer
+
+# Bump when the file's columns change, so an old file is never read by new code.
+SNAPSHOT_FORMAT = "5"
+SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
+               "reach", "likes", "comments"]
+CREATOR_COLUMNS = ("platform", "category", "tier")
+FETCH_ROWS = 100_000
+EPOCH = date(1970, 1, 1)
+# Where undated facts sort, before every day.
+UNDATED = -2**31
+_loaded = {"identity": None, "snapshot": None}
+_load_lock = threading.Lock()
+
+
+# Polars' thread pool does not survive fork(): a child forked after this process ran a
+# Polars query may hang on its first one. Such a child (a Dash background job under
+# diskcache) sums in the database instead, which gives the same numbers.
+_state = {"polars_used": False, "forked_after_use": False}
+
+
+def _after_fork_in_child():
+    if _state["polars_used"]:
+        _state["forked_after_use"] = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def enabled() -> bool:
+    """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
+    return (current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
+            and not _state["forked_after_use"])
+
+
+class Snapshot:
+    """Facts, creators and the creators' post-window spans for one state of the data."""
+
+    def __init__(self, facts, creators, spans, outside):
+        self.facts = facts
+        self.creators = creators
+        self.spans = spans
+        self.outside = outside
+        self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
+        self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
+        self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
+        self._scope_creators = {}
+        # The facts' days as numbers, for the binary search of a date range.
+        self.day_numbers = facts["day"].cast(pl.Int32).fill_null(UNDATED).to_numpy()
+
+    def creators_in_scope(self, scope):
+        """Influencer ids with business in the scope's brands (queries.influencers_in_scope)."""
+        key = frozenset(scope)
+        if key not in self._scope_creators:
+            ids = self._ids(self.brand_ids, scope)
+            self._scope_creators[key] = self.facts.lazy().filter(
+                pl.col("brand_id").is_in(ids.implode())).select(
+                pl.col("influencer_pk").unique()).collect()["influencer_pk"]
+        return self._scope_creators[key]
+
+    @staticmethod
+    def _ids(ids_by_name, names):
+        return pl.Series([ids_by_name[n] for n in sorted(names) if n in ids_by_name],
+                         dtype=pl.Int64)
+
+
+PARTS = ("facts", "creators", "spans", "outside")
+
+
+def snapshot(identity=None) -> Snapshot:
+    """The snapshot of the current data: kept in the process, mapped from the instance
+    folder, or built from the database (and saved) when neither holds this version."""
+    _state["polars_used"] = True
+    identity = identity or data_identity()
+    if identity is None:
+        # Before the first import (or data written without one): nothing to key a file by.
+        return Snapshot(*_read_database())
+    with _load_lock:
+        if _loaded["identity"] == identity:
+            return _loaded["snapshot"]
+        paths = _paths(identity)
+        if not all(path.exists() for path in paths):
+            # One worker of the host builds it; the others wait here, then map its file.
+            with open(paths[0].parent / "build.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    if not all(path.exists() for path in paths):
+                        for frame, path in zip(_read_database(), paths):
+                            _write_atomically(frame, path)
+                        _remove_older(paths, database=_database_part(identity))
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        # Uncompressed Arrow IPC is memory-mapped: the pages are the file's, shared by
+        # every worker of the host.
+        current = Snapshot(*(pl.read_ipc(path) for path in paths))
+        _loaded.update(identity=identity, snapshot=current)
+        return current
+
+
+def _paths(identity):
+    """The files of this data version, named after its database, then the version."""
+    folder = Path(current_app.instance_path) / "analytics"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{identity}".encode()).hexdigest()[:24]
+    return [folder / f"{part}-{_database_part(identity)}-{digest}.arrow" for part in PARTS]
+
+
+def _database_part(identity):
+    # Two databases may share an instance folder: each only ever replaces its own files.
+    return hashlib.sha256(identity.split(":", 1)[0].encode()).hexdigest()[:12]
+
+
+def _write_atomically(frame, path):
+    handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial",
+                                       dir=path.parent)
+    os.close(handle)
+    try:
+        # Uncompressed, so it can be mapped rather than read.
+        frame.write_ipc(partial, compression="uncompressed")
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def _remove_older(paths, database):
+    """This database's snapshots of earlier versions; a worker still mapping one keeps its
+    pages until it lets go (POSIX)."""
+    keep = {path.name for path in paths}
+    for path in paths[0].parent.glob(f"*-{database}-*.arrow"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _read_database():
+    """(facts, creators) read from the database in the current session."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        day = "(day - DATE '1970-01-01')"
+    else:
+        day = "CAST(julianday(day) - 2440587.5 AS INTEGER)"
+    columns = ", ".join(SUM_COLUMNS)
+    result = connection.exec_driver_sql(
+        f"SELECT influencer_pk, {day}, brand_id, campaign_id, in_post_window, {columns} "
+        "FROM daily_facts")
+    schema = {"influencer_pk": pl.Int32, "day": pl.Int32, "brand_id": pl.Int32,
+              "campaign_id": pl.Int32, "in_post_window": pl.Boolean,
+              **{name: pl.Float64 if name in ("revenue", "spend") else pl.Int64
+                 for name in SUM_COLUMNS}}
+    parts = []
+    while rows := result.fetchmany(FETCH_ROWS):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    facts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    facts = facts.sort("day", nulls_last=False).with_columns(pl.col("day").cast(pl.Date))
+    creators = pl.DataFrame(
+        db.session.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
+                                  Influencer.platform, Influencer.category, Influencer.tier,
+                                  Influencer.gender)).all(),
+        schema={"influencer_pk": pl.Int32, "influencer_key": pl.String, "name": pl.String,
+                "platform": pl.String, "category": pl.String, "tier": pl.String,
+                "gender": pl.String}, orient="row")
+    # The creators' own columns on every fact, as small codes: grouping by platform (the
+    # overview's cube) is then one pass over the facts, not a pass per creator and a join.
+    facts = facts.join(creators.select(
+        "influencer_pk", *(pl.col(name).cast(pl.Categorical) for name in CREATOR_COLUMNS)),
+        on="influencer_pk", how="left", maintain_order="left")
+    return facts, creators, _spans(connection, facts), _outside_windows(facts)
+
+
+def _outside_windows(facts):
+    """All-time revenue on dated days outside post windows per creator, brand and campaign:
+    what the measured baseline's organic rate reads, whatever the dates selected, in a
+    table a few times the number of creators rather than one row per fact."""
+    keys = ["influencer_pk", "brand_id", "campaign_id", *CREATOR_COLUMNS]
+    return facts.lazy().filter(pl.col("day").is_not_null(), ~pl.col("in_post_window")).group_by(
+        keys).agg(pl.col("revenue").sum()).sort(keys).collect()
+
+
+def _spans(connection, facts):
+    """Per creator: first and last dated fact, and the days between them outside every
+    post window (days 0..6 after a post). All time, the same for every selection."""
+    span = facts.lazy().filter(pl.col("day").is_not_null()).group_by("influencer_pk").agg(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
+    if connection.dialect.name == "postgresql":
+        day = "(date - DATE '1970-01-01')"
+    else:
+        day = "CAST(julianday(date) - 2440587.5 AS INTEGER)"
+    posts = connection.exec_driver_sql(
+        f"SELECT DISTINCT influencer_pk, {day} FROM posts").fetchall()
+    post_creators = np.array([row[0] for row in posts], dtype="int32")
+    post_days = np.array([row[1] for row in posts], dtype="int32")
+    covered = pl.DataFrame({
+        "influencer_pk": np.repeat(post_creators, POST_WINDOW_DAYS),
+        "day": (post_days[:, None] + np.arange(POST_WINDOW_DAYS, dtype="int32")).ravel(),
+    }).lazy().unique().join(span.lazy(), on="influencer_pk", how="inner").filter(
+        pl.col("day").is_between(pl.col("first").cast(pl.Int32), pl.col("last").cast(pl.Int32))
+    ).group_by("influencer_pk").agg(pl.len().cast(pl.Int64).alias("covered")).collect()
+    return span.join(covered, on="influencer_pk", how="left").select(
+        "influencer_pk", "first", "last",
+        ((pl.col("last") - pl.col("first")).dt.total_days() + 1
+         - pl.col("covered").fill_null(0)).alias("outside_days"))
+
+
+# ------------------------------------------------------------------------ the queries
+
+def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=None):
+    """The facts (or `table`, a summary of them by some of their columns) under
+    queries.fact_filters' conditions, as a lazy frame."""
+    conditions = []
+    facts = snap.facts if table is None else table
+    if dates and selection.dated:
+        if table is not None:
+            raise ValueError("A summary table has no days to select from.")
+        # The facts are sorted by day (undated first): a date range is a slice of rows,
+        # found by binary search, not a scan.
+        first = snap.day_numbers.searchsorted(
+            np.int32(UNDATED + 1) if selection.start is None else _day_number(selection.start),
+            "left")
+        last = len(facts) if selection.end is None else snap.day_numbers.searchsorted(
+            _day_number(selection.end), "right")
+        facts = facts.slice(first, max(0, last - first))
+    brands = effective_brands(selection, scope)
+    if brands is not None:
+        if not brands:
+            conditions.append(pl.lit(False))
+        else:
+            unbranded = pl.col("brand_id").is_null()
+            if scope is not None:
+                unbranded = unbranded & pl.col("influencer_pk").is_in(
+                    snap.creators_in_scope(scope).implode())
+            conditions.append(unbranded | pl.col("brand_id").is_in(
+                snap._ids(snap.brand_ids, brands).implode()))
+    creators = snap.creators.lazy()
+    narrowed = False
+    for attribute, wanted in zip(CREATOR_COLUMNS, (selection.platforms, selection.categories,
+                                                   selection.tiers)):
+        if wanted:
+            creators = creators.filter(pl.col(attribute).is_in(sorted(wanted)))
+            narrowed = True
+    if narrowed:
+        chosen = creators.select("influencer_pk").collect()["influencer_pk"]
+        conditions.append(pl.col("influencer_pk").is_in(chosen.implode()))
+    if influencer_pk is not None:
+        conditions.append(pl.col("influencer_pk") == influencer_pk)
+    facts = facts.lazy()
+    return facts.filter(*conditions) if conditions else facts
+
+
+def _day_number(day):
+    # Of the array's own type: a Python int would make numpy copy the array to compare.
+    return np.int32((day - EPOCH).days)
+
+
+def grouped(snap, facts, by, values, *, label, extra_keys=()):
+    """Sums of `values` per group of `by` (and extra_keys), the key as queries.group_column
+    names it, as a pandas frame: groups a SQL inner join would drop are dropped."""
+    sums = [pl.col(name).sum() for name in values]
+    if by in ("month", "day"):
+        facts = facts.filter(pl.col("day").is_not_null())
+    if by == "overall":
+        if extra_keys:
+            frame = facts.group_by(list(extra_keys)).agg(sums).collect()
+        else:
+            frame = facts.select(sums).collect()
+        frame = frame.with_columns(pl.lit("all").alias(label))
+    elif by in ("brand", "campaign"):
+        column = f"{by}_id"
+        names = snap.brand_names if by == "brand" else snap.campaign_names
+        frame = facts.filter(pl.col(column).is_not_null()).group_by(
+            [column, *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.Series(
+            label, [names.get(key) for key in frame[column].to_list()], dtype=pl.String))
+    elif by == "month":
+        frame = facts.group_by([pl.col("day").dt.truncate("1mo").alias("month_start"),
+                                *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.col("month_start").dt.strftime("%Y-%m").alias(label))
+    elif by == "day":
+        frame = facts.group_by(["day", *extra_keys]).agg(sums).collect()
+        frame = frame.with_columns(pl.col("day").alias(label))
+    elif by in CREATOR_COLUMNS:
+        frame = facts.group_by([pl.col(by).cast(pl.String).alias(label), *extra_keys]).agg(
+            sums).collect()
+    else:
+        others = [key for key in extra_keys if key != "influencer_pk"]
+        per_creator = facts.group_by(["influencer_pk", *others]).agg(sums).join(
+            snap.creators.lazy(), on="influencer_pk", how="inner")
+        frame = per_creator.with_columns(pl.col("influencer_key").alias(label)).collect()
+        return as_pandas(frame.select(label, *extra_keys, *values, "name"))
+    frame = as_pandas(frame.select(label, *extra_keys, *values))
+    if by == "day":
+        # Days as dates, as the database returns them.
+        frame[label] = pd.to_datetime(frame[label]).dt.date
+    return frame
+
+
+def as_pandas(frame):
+    """A Polars frame as pandas, column by column (no pyarrow needed): nulls in integer
+    columns become NaN, as the database's rows do in a pandas frame."""
+    return pd.DataFrame({name: frame[name].to_numpy() for name in frame.columns})
+
+
+def date_span(snap, scope):
+    """First and last dated fact the scope can see, as queries.date_span."""
+    span = filtered(snap, Selection(), scope).select(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
+    return span["first"][0], span["last"][0]

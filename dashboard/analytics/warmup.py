@@ -1,0 +1,51 @@
+"""What every brand scope opens by default, computed ahead: after an import and at start."""
+import logging
+import threading
+
+from sqlalchemy import select
+
+from dashboard.analytics import columnar
+from dashboard.analytics.baseline import measured_baseline
+from dashboard.analytics.cache import data_identity
+from dashboard.analytics.metrics import metrics, overview
+from dashboard.analytics.queries import filter_options
+from dashboard.analytics.selection import Selection
+from dashboard.extensions import db
+from models import User
+
+log = logging.getLogger(__name__)
+
+
+def warm_default_views() -> int:
+    """Map (or build) this data version's snapshot, then fill the shared cache with the
+    numbers the overview and ROI views show on opening, for each brand scope in use.
+    Returns how many scopes were warmed (none before the first import)."""
+    if data_identity() is None:
+        return 0
+    if columnar.enabled():
+        columnar.snapshot()
+    scopes = {None} | {user.brand_scope for user in db.session.execute(
+        select(User).where(User.active.is_(True))).scalars()}
+    opening = Selection()
+    for scope in scopes:
+        filter_options(scope=scope)
+        overview(opening, scope=scope)
+        for by in ("influencer", "overall"):
+            metrics(opening, by, scope=scope)
+        measured_baseline(opening, "influencer", scope=scope)
+    return len(scopes)
+
+
+def warm_in_background(app):
+    """warm_default_views() in a daemon thread of this process, so a worker starts serving
+    at once; a failure only means a slower first view, so it is logged, never raised."""
+    def run():
+        try:
+            with app.app_context():
+                warm_default_views()
+        except Exception:  # a cold cache is slower, not wrong
+            log.exception("computing the default views ahead failed")
+
+    thread = threading.Thread(target=run, name="warm-default-views", daemon=True)
+    thread.start()
+    return thread
