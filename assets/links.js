@@ -101,6 +101,22 @@
     });
   }
 
+  // Dash's date picker puts popup states on a plain div and a name on a link without an
+  // address, which assistive technology cannot use (axe: aria-allowed-attr,
+  // aria-prohibited-attr). The input inside is what gets focus and carries the name; the
+  // clear link becomes a button that says what it does.
+  function repairDatePickers() {
+    document.querySelectorAll("div[aria-haspopup=dialog]:not([role])").forEach(
+      function (wrapper) {
+        ["aria-haspopup", "aria-expanded", "aria-disabled", "aria-labelledby"].forEach(
+          function (name) { wrapper.removeAttribute(name); });
+      });
+    document.querySelectorAll(".dash-datepicker-clear:not([role])").forEach(function (link) {
+      link.setAttribute("role", "button");
+      link.setAttribute("tabindex", "0");
+    });
+  }
+
   // The tab names the view: "ROI · Influencer ROI".
   function retitle() {
     // The innermost name wins: "Campaign MB_Jan" inside "Campaigns".
@@ -114,5 +130,6 @@
   new MutationObserver(function () {
     retitle();
     labelControls();
+    repairDatePickers();
   }).observe(document.documentElement, {childList: true, subtree: true});
 }());

@@ -1,4 +1,6 @@
 """Callbacks of My reports (ids "reports-") and of the subscribe control on the views."""
+from urllib.parse import parse_qs
+
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
@@ -20,8 +22,8 @@ def _own_rows():
 def subscribe_from_view(view_name, search, dimension, every, at):
     """Subscribe the signed-in user to the view as it stands; (message, ok)."""
     query = (search or "").lstrip("?")
-    if dimension:
-        query = "&".join(part for part in (query, f"dimension={dimension}") if part)
+    if dimension and "by" not in parse_qs(query):
+        query = "&".join(part for part in (query, f"by={dimension}") if part)
     try:
         subscription = subscriptions.subscribe(current_user.username, f"/{view_name}", query,
                                                every=every, at=at)

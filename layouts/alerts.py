@@ -12,7 +12,7 @@ def layout(kinds, metrics, scope_kinds, email, allowed_webhooks, may_manage_webh
     """The page; the option lists come in as {value: label} maps, `email` is the user's
     address (None: none), `allowed_webhooks` the addresses an admin allowed."""
     return html.Div([
-        html.H3("Alerts"),
+        html.H1("Alerts", className="h3"),
         html.P("Hear when a number crosses your line, by e-mail or in a chat channel. Rules "
                "are checked after every import and once a day, on the last 7 complete days, "
                "and only on the brands you can see.", className="text-muted"),

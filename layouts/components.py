@@ -165,7 +165,9 @@ def save_view_control(view):
 TAB_TITLES = {"overview": "Overview", "roi": "ROI", "influencers": "Creators",
               "insights": "Insights", "brands": "Brands", "campaigns": "Campaigns",
               "plan": "Planner", "data": "Data", "users": "Users", "audit": "Audit log",
-              "views": "Saved views"}
+              "views": "Saved views", "glossary": "Glossary", "alerts": "Alerts",
+              "reports": "My reports", "deliveries": "Report deliveries",
+              "webhooks": "Alert webhooks"}
 
 
 def view_page(view, title, subtitle, options, selection, extra_controls=None, stores=(),

@@ -7,7 +7,7 @@ from layouts import reports
 
 def layout(subscription_rows, delivery_rows):
     return html.Div([
-        html.H3("Report deliveries"),
+        html.H1("Report deliveries", className="h3"),
         html.P("Every scheduled report, who gets it, and what happened to each delivery. "
                "A failed send is tried again after 5 minutes, 30 minutes and 2 hours.",
                className="text-muted"),

@@ -14,7 +14,7 @@ STATE_COLOURS = {"sent": "success", "retrying": "warning", "failed": "danger",
 
 def layout(subscription_rows, delivery_rows, email):
     return html.Div([
-        html.H3("My reports"),
+        html.H1("My reports", className="h3"),
         html.P(f"Reports go to {email}." if email else
                "You have no e-mail address yet, so nothing can be sent: ask an admin to add "
                "one on the Users page.", className="text-muted", id="reports-address"),

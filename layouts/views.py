@@ -10,7 +10,7 @@ SHARE_CHOICES = [{"label": "Only me", "value": ""},
 
 def layout(rows, may_share):
     return html.Div([
-        html.Div([html.H3("Saved views", className="mb-0"),
+        html.Div([html.H1("Saved views", className="h3 mb-0"),
                   html.P("Pages with their filters, saved under a name from any page's "
                          "filter bar (\"Save this view as\"). A view opens with the brands "
                          "you may see, whoever saved it.", className="text-muted mb-2")],

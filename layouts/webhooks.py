@@ -5,7 +5,7 @@ from dash import dcc, html
 
 def layout():
     return html.Div([
-        html.H3("Alert webhooks"),
+        html.H1("Alert webhooks", className="h3"),
         html.P("Alert rules may post only to these addresses. An address ending in \"/\" "
                "allows every address under it, e.g. https://hooks.slack.com/services/ .",
                className="text-muted"),

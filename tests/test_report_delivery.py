@@ -68,7 +68,7 @@ def cli_metrics(app, *args):
 
 def test_managers_weekly_overview_arrives_once_with_only_their_brands(reports, smtp_server):
     reports.config["REPORT_CHARTS"] = True
-    subscribe(reports, "manager", "/overview")
+    subscribe(reports, "manager", "/overview?period=all")
     assert send_due(reports, MONDAY - timedelta(minutes=1)) == []
     [outcome] = send_due(reports, MONDAY)
     assert outcome.state == "sent", outcome
@@ -105,8 +105,8 @@ def test_managers_weekly_overview_arrives_once_with_only_their_brands(reports, s
 
 
 def test_brands_and_roi_reports_carry_every_row_of_dashboard_metrics(reports, smtp_server):
-    subscribe(reports, "admin", "/brands", every="daily")
-    subscribe(reports, "admin", "/roi?dimension=platform&baseline=0.3", every="daily")
+    subscribe(reports, "admin", "/brands?period=all", every="daily")
+    subscribe(reports, "admin", "/roi?by=platform&baseline=0.3&period=all", every="daily")
     outcomes = send_due(reports, schedule.parse_now("2026-12-02T08:00"))
     assert [outcome.state for outcome in outcomes] == ["sent", "sent"]
     by_subject = {message["Subject"].split(":")[0]: message

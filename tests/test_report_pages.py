@@ -54,7 +54,7 @@ def test_subscribing_from_a_view_keeps_its_filters_for_the_signed_in_user(site, 
     assert "Subscribed" in text and "analyst@example.com" in text and "Asia/Kolkata" in text
     [subscription] = all_subscriptions(site)
     assert subscription.path == "/roi" and subscription.every == "daily"
-    assert subscription.query == "baseline=0.3&brand=HKVitals&dimension=platform"
+    assert subscription.query == "baseline=0.3&brand=HKVitals&by=platform"
     assert subscription.at_minute == 7 * 60 + 30
     # 07:30 in Kolkata is 02:00 UTC; made at 10:00 UTC, so the first is the next day.
     with site.app_context():

@@ -122,8 +122,13 @@ def render(path, query, scope, recipient):
 
 
 def _selection(query, scope):
-    """The subscribed selection, without brands the recipient may no longer see."""
-    selection = analytics.Selection.from_query(query or "")
+    """The subscribed selection as the page would show it now: a named period (or none, the
+    page's default) counted back from the last day of data the recipient can see, and
+    without brands the recipient may no longer see."""
+    selection = analytics.Selection.from_query(query or "",
+                                               default_period=analytics.DEFAULT_PERIOD)
+    options = analytics.filter_options(scope=scope)
+    selection = selection.resolved(options.get("min_date"), options.get("max_date"))
     if scope is not None and selection.brands - scope:
         selection = replace(selection, brands=selection.brands & scope,
                             notes=selection.notes + (
@@ -132,7 +137,8 @@ def _selection(query, scope):
 
 
 def _dimension(args):
-    dimension = args.get("dimension", "influencer")
+    # "by" as the ROI page writes it in its link; "dimension" as older subscriptions did.
+    dimension = args.get("by") or args.get("dimension") or "influencer"
     return dimension if dimension in analytics.ROI_DIMENSIONS else "influencer"
 
 

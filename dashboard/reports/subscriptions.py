@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import select
 
-from dashboard import audit, auth
+from dashboard import analytics, audit, auth
 from dashboard.extensions import db
 from dashboard.reports import render, schedule
 from models import Delivery, Subscription, User
@@ -51,8 +51,13 @@ def split_address(address):
 
 
 def clean_query(query):
-    """The query as the page would write it again: its parameters in a stable order."""
+    """The query as the page would write it again: its parameters in a stable order. A named
+    period ("last 30 days") is kept without the dates it meant today, so each report covers
+    the period as it stands when it is sent."""
     pairs = sorted(parse_qsl((query or "").lstrip("?"), keep_blank_values=False))
+    periods = [value for name, value in pairs if name == "period"]
+    if periods and periods[0] in analytics.PERIODS:
+        pairs = [(name, value) for name, value in pairs if name not in ("start", "end")]
     text = urlencode(pairs)
     if len(text) > MAX_QUERY_LENGTH:
         raise SubscriptionError(f"The address is too long to keep: at most "

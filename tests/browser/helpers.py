@@ -26,3 +26,9 @@ def open_page(dash_duo, path):
 def texts(dash_duo, selector):
     return [element.text for element in dash_duo.driver.find_elements(By.CSS_SELECTOR,
                                                                        selector)]
+
+
+def open_from_menu(dash_duo, menu, link):
+    """Open the top bar's `menu` ("user" or "admin") and click its link `link` (a view)."""
+    dash_duo.wait_for_element(f"#nav-{menu}-menu .dropdown-toggle").click()
+    dash_duo.wait_for_element(f"#nav-{link}").click()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from models import AlertRule, User
-from tests.browser.helpers import open_page, sign_in
+from tests.browser.helpers import open_from_menu, open_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ def test_a_manager_creates_and_mutes_a_rule(browser, live_app):
     # The whole form in view, so every click lands on what a person would click.
     browser.driver.set_window_size(1280, 1800)
     sign_in(browser, "manager")
-    browser.wait_for_element("#nav-alerts").click()
+    open_from_menu(browser, "user", "alerts")
     browser.wait_for_element("#alerts-page", timeout=15)
     browser.wait_for_text_to_equal("#alerts-rules", "No rules yet. Add one on the right.",
                                    timeout=15)

@@ -149,7 +149,7 @@ def test_no_chart_button_sends_data_off_the_server_and_legends_stay_clear(sample
 def test_charts_read_at_a_glance(sample):
     """Round aligned ticks, no negative money, ₹ in lakh/crore, weeks named, unified hover."""
     sign_in(sample, "analyst")
-    open_page(sample, "/overview")
+    open_page(sample, "/overview?period=all")
     wait_for_view(sample)
     sample.wait_for_element("#overview-trend .main-svg", timeout=20)
     layout = sample.driver.execute_script(
@@ -284,16 +284,16 @@ def test_insights_caution_small_samples_and_name_ids(sample):
 @pytest.mark.parametrize("role", ["analyst", "admin"])
 def test_unattributed_is_explained_where_it_shows(sample, role):
     sign_in(sample, role)
-    open_page(sample, "/overview")
+    open_page(sample, "/overview?period=all")
     wait_for_view(sample)
     note = sample.wait_for_element("#overview-brand-unattributed").text
     # ₹1,21,200 of payouts to creators without a single sale (README's sample).
     assert "₹1.2 L paid to creators who have no sales at all" in note, note
-    open_page(sample, "/brands")
+    open_page(sample, "/brands?period=all")
     wait_for_view(sample)
     assert "no sales at all" in sample.wait_for_element(
         "#brands-unattributed-unattributed").text
-    open_page(sample, "/roi")
+    open_page(sample, "/roi?period=all")
     wait_for_view(sample)
     sample.find_element("#roi-dimension input[value=campaign]").click()
     assert "campaigns by" in sample.wait_for_element("#roi-table-unattributed").text

@@ -28,7 +28,9 @@ def test_subscribe_to_a_filtered_view_from_the_page(browser, live_app):
     with live_app.app_context():
         [subscription] = db.session.query(Subscription).all()
     assert (subscription.path, subscription.query, subscription.every,
-            subscription.at_minute) == ("/overview", "platform=Instagram", "daily", 555)
+            subscription.at_minute) == ("/overview", "period=last30&platform=Instagram",
+                                        "daily", 555)
     open_page(browser, "/account/reports")
     browser.wait_for_element("#reports-subscriptions")
-    assert "/overview?platform=Instagram" in browser.find_element("#reports-subscriptions").text
+    assert "/overview?period=last30&platform=Instagram" in browser.find_element(
+        "#reports-subscriptions").text

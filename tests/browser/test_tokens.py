@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import open_from_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def api_status(server_url, secret):
 
 def test_make_a_token_shown_once_then_revoke_it(browser):
     sign_in(browser, "manager")
-    browser.find_element("#nav-account").click()
+    open_from_menu(browser, "user", "account")
     browser.wait_for_element("#tokens-create")
     browser.find_element("#tokens-name").send_keys("browser test")
     browser.find_element("#tokens-create").click()
