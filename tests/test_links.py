@@ -35,7 +35,7 @@ def test_a_brand_sent_as_one_string_to_a_callback_is_one_brand(client, tiny):
     tiny.login("analyst")
     response = update_view(client, "brands", {"brands": "Gritzo"})
     body_of(response, "brands")
-    assert response.get_json()["response"]["brands-url"]["search"] == "?brand=Gritzo"
+    assert response.get_json()["response"]["brands-url"]["search"] == "?period=all&brand=Gritzo"
 
 
 def test_a_year_zero_from_the_filter_bar_is_left_out(client, tiny):
@@ -43,4 +43,4 @@ def test_a_year_zero_from_the_filter_bar_is_left_out(client, tiny):
     response = update_view(client, "overview", {"start": "0001-01-01", "end": "0001-02-01"})
     body = body_of(response, "overview")
     assert find(body, "overview-kpi-revenue") is not None
-    assert response.get_json()["response"]["overview-url"]["search"] == ""
+    assert response.get_json()["response"]["overview-url"]["search"] == "?period=all"

@@ -92,8 +92,9 @@ def test_period_comparison_and_trend_step_round_trip_through_the_link():
         start=date(2026, 4, 1), end=date(2026, 5, 10))
     assert again.cache_key() != analytics.Selection.from_query(
         query.replace("compare=year", "compare=previous")).cache_key()
-    # Defaults are left out of the link.
-    assert analytics.Selection().to_query() == ""
+    # Defaults are left out of the link, except that no dates means all time: a link without
+    # dates opens on the most recent 30 days.
+    assert analytics.Selection().to_query() == "period=all"
 
 
 def test_bad_period_comparison_and_step_in_a_link_are_noted_not_used():

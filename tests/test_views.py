@@ -121,10 +121,10 @@ def test_creators_grid_links_each_row_with_tier_and_score(client, tiny):
     name_column = next(column for column in find(body, "influencers-grid")["props"][
         "columnDefs"] if column["field"] == "name")
     assert name_column["cellRenderer"] == "RowLink"
-    # The link keeps the filters: none here, so an empty query.
+    # The link keeps the filters: none here but all time.
     assert name_column["cellRendererParams"] == {"prefix": "/influencers/",
-                                                 "keyField": "influencer_id", "search": "",
-                                                 "param": None}
+                                                 "keyField": "influencer_id",
+                                                 "search": "?period=all", "param": None}
     assert by_id["2"]["tier"] == "mega"
     expected = {row["influencer_id"]: row for row in expected_rows("influencer.csv")}
     for influencer_id, row in by_id.items():
@@ -362,7 +362,7 @@ def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):
     hostile.login("analyst")
     address = "/influencers/" + quote(hostile_data.INFLUENCER_ID, safe="")
     brands = json.dumps(body_of(update_view(client, "brands"), "brands"))
-    assert f'"href": "{address}"' in brands
+    assert f'"href": "{address}?period=all"' in brands
     page = route(client, address).get_json()["response"]["app-page"]["children"]
     assert find(page, "influencers-key")["props"]["data"] == hostile_data.INFLUENCER_ID
     body = hostile_bodies(client)[f"influencers/{hostile_data.INFLUENCER_ID}"]

@@ -114,6 +114,10 @@ class Selection:
         # dates beside it are what it meant when made (exports and the API read those).
         if self.period is not None:
             pairs.insert(0, ("period", self.period))
+        elif self.start is None and self.end is None:
+            # No dates means all time; said outright, since a link without dates opens on
+            # the most recent 30 days (DEFAULT_PERIOD).
+            pairs.insert(0, ("period", "all"))
         if self.compare != "previous":
             pairs.append(("compare", self.compare))
         if self.freq != "auto":
