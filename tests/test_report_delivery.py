@@ -68,7 +68,7 @@ def cli_metrics(app, *args):
 
 def test_managers_weekly_overview_arrives_once_with_only_their_brands(reports, smtp_server):
     reports.config["REPORT_CHARTS"] = True
-    subscribe(reports, "manager", "/overview?period=all")
+    subscribe(reports, "manager", "/overview")
     assert send_due(reports, MONDAY - timedelta(minutes=1)) == []
     [outcome] = send_due(reports, MONDAY)
     assert outcome.state == "sent", outcome
@@ -102,6 +102,21 @@ def test_managers_weekly_overview_arrives_once_with_only_their_brands(reports, s
     # The next Monday brings the next one.
     [outcome] = send_due(reports, MONDAY + timedelta(days=7))
     assert outcome.state == "sent" and len(smtp_server.handler.messages) == 2
+
+
+def test_a_named_period_is_counted_back_from_the_data_at_send_time(reports, smtp_server):
+    """"Last 30 days" in the subscribed link means the 30 days up to the last day of data
+    when the report is made, as on the page; the dates it meant that day are not kept."""
+    with reports.app_context():
+        subscriptions.subscribe("analyst", "/overview",
+                                query="period=last30&start=2020-01-01&end=2020-01-30",
+                                every="weekly")
+        last_day = analytics.filter_options(scope=None)["max_date"]
+    [outcome] = send_due(reports, MONDAY)
+    assert outcome.state == "sent", outcome
+    text, _reader = pdf_text(smtp_server.handler.messages[0])
+    first_day = last_day - timedelta(days=29)
+    assert f"Showing {first_day:%d %b %Y} to {last_day:%d %b %Y} (30 days)" in text, text[:300]
 
 
 def test_brands_and_roi_reports_carry_every_row_of_dashboard_metrics(reports, smtp_server):

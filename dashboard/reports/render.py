@@ -122,11 +122,11 @@ def render(path, query, scope, recipient):
 
 
 def _selection(query, scope):
-    """The subscribed selection as the page would show it now: a named period (or none, the
-    page's default) counted back from the last day of data the recipient can see, and
-    without brands the recipient may no longer see."""
-    selection = analytics.Selection.from_query(query or "",
-                                               default_period=analytics.DEFAULT_PERIOD)
+    """The subscribed selection as it stands at send time: a named period ("last 30 days")
+    counted back from the last day of data the recipient can see, dates as given, no dates
+    all time (as `dashboard metrics` reads them), and without brands the recipient may no
+    longer see."""
+    selection = analytics.Selection.from_query(query or "")
     options = analytics.filter_options(scope=scope)
     selection = selection.resolved(options.get("min_date"), options.get("max_date"))
     if scope is not None and selection.brands - scope:
