@@ -308,7 +308,9 @@ def kpi_change(metric, current, previous_kpis, against, higher_is_better):
 # ag-grid value formatters: the browser twins of layouts/numbers.py.
 _JS_FORMATS = numbers.JS_FORMATS
 
-_JS_NAME_WITH_ID = ("params.data.name == null ? params.data.influencer_id : "
+# A server-paged grid draws rows before their data arrives (params.data undefined).
+_JS_NAME_WITH_ID = ("params.data == null ? null : params.data.name == null ? "
+                    "params.data.influencer_id : "
                     "params.data.name + ' (' + params.data.influencer_id + ')'")
 # The columns that name a row, with the width a name needs to be read whole.
 KEY_COLUMNS = {"name": 200, "campaign": 170, "influencer_id": 120, "platform": 120,

@@ -95,11 +95,8 @@ def formatted(value, kind):
 
 # The grid's twins of money() and the others (JavaScript run by ag-grid in the browser; d3
 # comes with dash-ag-grid). Same thresholds as above, so a table and a card agree.
-JS_MONEY = (
-    "(function(v){if (v == null) return '–'; var a = Math.abs(v), s = v < 0 ? '−' : '';"
-    f" if (a >= {CRORE}) return s + '₹' + d3.format(',.1f')(a / {CRORE}) + ' Cr';"
-    f" if (a >= {LAKH}) return s + '₹' + d3.format('.1f')(a / {LAKH}) + ' L';"
-    " return s + '₹' + d3.format(',.0f')(a);})(params.value)")
+# assets/grid_formats.js holds the function, with LAKH and CRORE as above.
+JS_MONEY = "rupeesShort(params.value)"
 JS_FORMATS = {
     "money": JS_MONEY,
     "ratio": "params.value == null ? '–' : d3.format(',.2f')(params.value) + '×'",

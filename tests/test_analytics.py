@@ -226,7 +226,8 @@ def test_selection_round_trips_through_the_query_string():
     assert analytics.Selection.from_query(query) == selection
     assert analytics.Selection.from_query("start=soon&brand=Gritzo&baseline=lots") == \
         analytics.Selection(brands=frozenset({"Gritzo"}))
-    assert analytics.Selection().to_query() == ""
+    # No dates is all time, said outright (a link without dates opens on the last 30 days).
+    assert analytics.Selection().to_query() == "period=all"
 
 
 def test_previous_period_has_the_same_length_just_before():

@@ -122,6 +122,19 @@ def overlap(first, second):
                 or first["bottom"] <= second["top"] or second["bottom"] <= first["top"])
 
 
+CHART_TOOLS = """
+    function box(element) {
+      var r = element.getBoundingClientRect();
+      return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    }
+    return Array.from(document.querySelectorAll('.js-plotly-plot')).map(chart => ({
+      id: chart.parentElement ? chart.parentElement.id : '',
+      titles: Array.from(chart.querySelectorAll('.modebar-btn'))
+        .map(b => b.getAttribute('data-title')),
+      legends: Array.from(chart.querySelectorAll('g.legend')).map(box),
+      modebars: Array.from(chart.querySelectorAll('.modebar')).map(box)}));"""
+
+
 def test_no_chart_button_sends_data_off_the_server_and_legends_stay_clear(sample):
     sample.driver.set_window_size(1440, 900)
     sign_in(sample, "analyst")
@@ -129,17 +142,15 @@ def test_no_chart_button_sends_data_off_the_server_and_legends_stay_clear(sample
         open_page(sample, path)
         wait_for_view(sample)
         sample.wait_for_element(".js-plotly-plot .main-svg", timeout=20)
-        charts = sample.driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
+        # Read in one go in the page: a chart drawn again meanwhile cannot go stale.
+        charts = sample.driver.execute_script(CHART_TOOLS)
         assert charts, path
         for chart in charts:
-            titles = [button.get_attribute("data-title") for button in chart.find_elements(
-                By.CSS_SELECTOR, ".modebar-btn")]
             # One button: the PNG, made in the browser. Nothing for Chart Studio or the cloud.
-            assert titles == ["Download plot as a PNG"], (path, titles)
-            for legend in chart.find_elements(By.CSS_SELECTOR, "g.legend"):
-                for bar in chart.find_elements(By.CSS_SELECTOR, ".modebar"):
-                    assert not overlap(rect(sample.driver, legend), rect(sample.driver, bar)), \
-                        (path, chart.get_attribute("id"))
+            assert chart["titles"] == ["Download plot as a PNG"], (path, chart)
+            for legend in chart["legends"]:
+                for bar in chart["modebars"]:
+                    assert not overlap(legend, bar), (path, chart["id"])
         links = sample.driver.execute_script(
             "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
             ".filter(h => /plot\\.ly|plotly\\.com|chart-studio/.test(h));")
