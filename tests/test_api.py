@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dashboard import audit, auth, tokens, users
 from dashboard.extensions import db
 from models import ApiToken
-from tests.helpers import create_users, import_tiny, make_test_app
+from tests.helpers import create_users, make_test_app
 
 # API query -> the `dashboard metrics` arguments that must print the same rows.
 METRICS_QUERIES = [

@@ -7,7 +7,7 @@ from dashboard import analytics
 from dashboard.web.grid_rows import MAX_ROWS_PER_REQUEST, page_of
 from layouts import components
 from layouts import roi as roi_layout
-from tests.helpers import body_of, expected_rows, find, update_view
+from tests.helpers import body_of, expected_rows, update_view
 
 FRAME = pd.DataFrame({"name": ["Asha", "bilal", "Chen", None],
                       "revenue": [300.0, 100.0, None, 200.0], "secret": [1, 2, 3, 4]})
