@@ -127,9 +127,21 @@
       document.title = title;
     }
   }
+  // Every in-app link shows the address it will open, filters included, before any hover:
+  // what a copied link or a screen reader reads is where a click goes.
+  function refreshLinks() {
+    document.querySelectorAll("a[data-keep-filters]").forEach(function (anchor) {
+      var href = withFilters(anchor);
+      if (anchor.getAttribute("href") !== href) {
+        anchor.setAttribute("href", href);
+      }
+    });
+  }
+
   new MutationObserver(function () {
     retitle();
     labelControls();
     repairDatePickers();
+    refreshLinks();
   }).observe(document.documentElement, {childList: true, subtree: true});
 }());

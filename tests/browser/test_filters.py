@@ -108,6 +108,9 @@ def test_navbar_keeps_brand_and_platform_filters(browser, live_app, role):
     sign_in(browser, role)
     open_page(browser, "/overview?period=all&brand=MuscleBlaze&platform=Instagram")
     browser.wait_for_element("#overview-kpi-revenue", timeout=15)
+    # The link itself says where it goes, filters included, before any hover.
+    wait_until(browser, lambda: "brand=MuscleBlaze&platform=Instagram" in (
+        browser.find_element("#nav-roi").get_attribute("href") or ""), timeout=5)
     browser.find_element("#nav-roi").click()
     browser.wait_for_element("#roi-body .kpi-card", timeout=15)
     query = query_of(browser)
