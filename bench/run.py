@@ -16,6 +16,8 @@ recreated):
      repeated calls); for the median cold run, where its time went: SQL (inside the
      driver's execute), Python (the rest of analytics), figures (the layouts body) and
      serialise (Dash's JSON encoding), and the body's size in bytes; then the process RSS;
+     then the first visit after the import (`*_after_import_ms`): each view as a page
+     opens it (its last 30 days), numbers and drawing, on the cache the import warmed;
   4. compute the same numbers the quick-script way (bench/pandas_way.py) and check they
      agree with the engine;
   5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
@@ -265,6 +267,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
                         f"{view}_body_bytes": cold.body_bytes})
         # What the serving process holds once it has answered both views cold.
         row["serving_rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        row.update(measure_first_views(arguments, url))
         clock.close()
         row.update(measure_planner(app, arguments.warm_repeats))
         overview_ms, recomputed = timed(arguments.pandas_repeats, pandas_way.pandas_overview,
@@ -283,6 +286,30 @@ def measure_queries(arguments, folder, url, database, scale, shape):
         "roi_speedup_cold_vs_pandas": round(roi_ms / row["roi_cold_ms"], 1),
         "roi_pandas_matches_engine": pandas_way.rois_agree(groups, baseline, roi_recomputed),
     })
+    return row
+
+
+def measure_first_views(arguments, url):
+    """The first visit after the import: each view as it opens, numbers and drawing, from
+    the cache the import's warm-up filled (`measure_import` gives it CACHE_DIR)."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(arguments.out / "instance"),
+                      "CACHE_TYPE": "FileSystemCache",
+                      "CACHE_DIR": str(arguments.out / "cache"), "LOG_LEVEL": "WARNING"})
+    clock = views.SqlClock(app.extensions["database_engine"])
+    row = {}
+    try:
+        with app.app_context():
+            misses = analytics.cache_stats()["misses"]
+        for view in VIEW_NAMES:
+            first = views.opening_view(app, clock, view)
+            row[f"{view}_after_import_ms"] = round(
+                first.numbers_ms + first.figures_ms + first.serialise_ms, 1)
+        with app.app_context():
+            # 0 when the warm-up computed exactly what the pages open on.
+            row["after_import_cache_misses"] = analytics.cache_stats()["misses"] - misses
+    finally:
+        clock.close()
+        app.extensions["database_engine"].dispose()
     return row
 
 
@@ -335,6 +362,8 @@ TABLE_COLUMNS = [
     ("roi_speedup_cold_vs_pandas", "ROI speedup", "{:.1f}x"),
     ("roi_pandas_matches_engine", "ROI same", "{}"),
     ("serving_rss_mb", "serving MB", "{:.0f}"),
+    ("overview_after_import_ms", "first overview ms", "{:.0f}"),
+    ("roi_after_import_ms", "first ROI ms", "{:.0f}"),
     ("plan_fit_ms", "plan fit ms", "{:.0f}"),
     ("plan_ms", "plan ms", "{:.0f}"),
     ("backtest_error", "backtest error", "{:+.1%}"),

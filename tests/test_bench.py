@@ -118,6 +118,9 @@ def test_bench_rows_carry_shape_roi_breakdown_and_memory(tmp_path, capsys):
         assert row["roi_speedup_cold_vs_pandas"] == pytest.approx(
             row["roi_pandas_ms"] / row["roi_cold_ms"], abs=0.06)
         assert row["serving_rss_mb"] > 50
+        # The import computed ahead what the first visit opens on.
+        assert row["overview_after_import_ms"] > 0 and row["roi_after_import_ms"] > 0
+        assert row["after_import_cache_misses"] == 0
     assert "Where one cold view spends its time" in output
     assert "wide 2,000 roi: sql" in output
 
