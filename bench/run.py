@@ -5,9 +5,10 @@ well when BENCH_DATABASE_URL is set — that database's schema `public` is dropp
 recreated):
   1. generate the four CSVs once per (shape, scale, seed) under bench/out/data (reruns
      reuse them). Shapes: `demo`, the generator's default (one creator per 2,000 orders),
-     and `wide`, 10,000 creators and 200,000 posts from 1M orders up; below 1M both
-     shrink with the orders (20,000 orders: 200 creators, 4,000 posts), so a small run
-     keeps the wide shape's orders and posts per creator;
+     and `wide`, 10,000 creators and 200,000 posts over 365 days from 1M orders up (the
+     peer's data in issue 12); below 1M creators and posts shrink with the orders (20,000
+     orders: 200 creators, 4,000 posts), so a small run keeps the wide shape's orders and
+     posts per creator;
   2. import them with `dashboard import` in a subprocess: wall time and the peak RSS of its
      process tree (psutil, polled every 50 ms);
   3. the overview and the ROI view (by creator, with the measured baseline) for the last
@@ -51,6 +52,7 @@ POLL_SECONDS = 0.05
 WIDE_CREATORS = 10_000
 WIDE_POSTS = 200_000
 WIDE_FULL_ORDERS = 1_000_000
+WIDE_DAYS = 365
 SHAPES = ("demo", "wide")
 VIEW_NAMES = ("overview", "roi")
 
@@ -115,12 +117,12 @@ def measure_shape(arguments, databases, scale, shape):
 # ------------------------------------------------------------------ 1. generated data
 
 def shape_size(shape, scale):
-    """(creators, posts) to generate; None and None for the generator's default."""
+    """(creators, posts, days) to generate; None for each of the generator's defaults."""
     if shape == "demo":
-        return None, None
+        return None, None, None
     share = min(1.0, scale / WIDE_FULL_ORDERS)
     creators = max(demo.MIN_CREATORS, round(WIDE_CREATORS * share))
-    return creators, max(creators, round(WIDE_POSTS * share))
+    return creators, max(creators, round(WIDE_POSTS * share)), WIDE_DAYS
 
 
 def generated_data(out, scale, shape, seed):
@@ -128,7 +130,9 @@ def generated_data(out, scale, shape, seed):
     name = f"scale-{scale}-seed-{seed}" if shape == "demo" else f"{shape}-{scale}-seed-{seed}"
     folder = out / "data" / name
     record = folder / "generation.json"
-    if record.exists():
+    creators, posts, days = shape_size(shape, scale)
+    if record.exists() and json.loads(record.read_text()).get("days") == days:
+        # Sets written before the wide shape spanned 365 days recorded no days: made again.
         generation = json.loads(record.read_text())
         # Sets written before shapes existed did not record these.
         for dataset, key in (("influencers", "creators"), ("posts", "posts")):
@@ -140,13 +144,13 @@ def generated_data(out, scale, shape, seed):
     # Written aside and renamed, so an interrupted run never leaves a half set behind.
     partial = Path(tempfile.mkdtemp(prefix=folder.name + ".partial-", dir=out / "data"))
     started = time.perf_counter()
-    creators, posts = shape_size(shape, scale)
-    paths = demo.write_demo(partial, scale=scale, seed=seed, creators=creators, posts=posts)
+    paths = demo.write_demo(partial, scale=scale, seed=seed, creators=creators, posts=posts,
+                            days=days)
     seconds = time.perf_counter() - started
     counts = {dataset: count_rows(paths[dataset]) for dataset in demo.FILE_NAMES}
     generation = {"seconds": seconds, "total_rows": sum(counts.values()), "scale": scale,
                   "shape": shape, "seed": seed, "creators": counts["influencers"],
-                  "posts": counts["posts"]}
+                  "posts": counts["posts"], "days": days}
     (partial / "generation.json").write_text(json.dumps(generation) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)

@@ -14,11 +14,12 @@ SELECTION = analytics.Selection(start=LAST_DAY - timedelta(days=run.SELECTION_DA
 
 
 def test_wide_shape_keeps_its_size_from_a_million_orders_and_shrinks_below():
-    assert run.shape_size("demo", 20_000) == (None, None)
-    assert run.shape_size("wide", 1_000_000) == (10_000, 200_000)
-    assert run.shape_size("wide", 10_000_000) == (10_000, 200_000)
-    assert run.shape_size("wide", 20_000) == (200, 4_000)
-    assert run.shape_size("wide", 100) == (demo.MIN_CREATORS, 20)
+    assert run.shape_size("demo", 20_000) == (None, None, None)
+    # The peer's data in issue 12: 10,000 creators, 200,000 posts, 365 days.
+    assert run.shape_size("wide", 1_000_000) == (10_000, 200_000, 365)
+    assert run.shape_size("wide", 10_000_000) == (10_000, 200_000, 365)
+    assert run.shape_size("wide", 20_000) == (200, 4_000, 365)
+    assert run.shape_size("wide", 100) == (demo.MIN_CREATORS, 20, 365)
 
 
 @pytest.fixture
