@@ -16,7 +16,8 @@ recreated):
      --cold-repeats; `*_first_ms` is the first run of a fresh process) and warm (median of
      repeated calls); for the median cold run, where its time went: SQL (inside the
      driver's execute), Python (the rest of analytics), figures (the layouts body) and
-     serialise (Dash's JSON encoding), and the body's size in bytes; then the process RSS;
+     serialise (Dash's JSON encoding), and the body's size in bytes; then the process's
+     memory: RSS, USS and PSS (`serving_*_mb`);
   4. compute the same numbers the quick-script way (bench/pandas_way.py) and check they
      agree with the engine;
   5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
@@ -267,8 +268,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
                         f"{view}_cold_statements": cold.statements,
                         f"{view}_cold_steps_ms": cold.steps,
                         f"{view}_body_bytes": cold.body_bytes})
-        # What the serving process holds once it has answered both views cold.
-        row["serving_rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        row.update(serving_memory())
         clock.close()
         row.update(measure_planner(app, arguments.warm_repeats))
         overview_ms, recomputed = timed(arguments.pandas_repeats, pandas_way.pandas_overview,
@@ -288,6 +288,16 @@ def measure_queries(arguments, folder, url, database, scale, shape):
         "roi_pandas_matches_engine": pandas_way.rois_agree(groups, baseline, roi_recomputed),
     })
     return row
+
+
+def serving_memory():
+    """What the serving process holds once it has answered both views cold, in MB: RSS
+    counts the snapshot's mapped pages it touched, which the workers of a host share; USS
+    is what only this process holds (its pages of the file too, while no other worker maps
+    them); PSS shares each page out among the processes that map it."""
+    memory = psutil.Process().memory_full_info()
+    return {f"serving_{name}_mb": round(getattr(memory, name) / 2**20, 1)
+            if hasattr(memory, name) else None for name in ("rss", "uss", "pss")}
 
 
 def timed(repeats, compute, *arguments):
@@ -339,6 +349,8 @@ TABLE_COLUMNS = [
     ("roi_speedup_cold_vs_pandas", "ROI speedup", "{:.1f}x"),
     ("roi_pandas_matches_engine", "ROI same", "{}"),
     ("serving_rss_mb", "serving MB", "{:.0f}"),
+    ("serving_uss_mb", "USS MB", "{:.0f}"),
+    ("serving_pss_mb", "PSS MB", "{:.0f}"),
     ("plan_fit_ms", "plan fit ms", "{:.0f}"),
     ("plan_ms", "plan ms", "{:.0f}"),
     ("backtest_error", "backtest error", "{:+.1%}"),

@@ -119,6 +119,8 @@ def test_bench_rows_carry_shape_roi_breakdown_and_memory(tmp_path, capsys):
         assert row["roi_speedup_cold_vs_pandas"] == pytest.approx(
             row["roi_pandas_ms"] / row["roi_cold_ms"], abs=0.06)
         assert row["serving_rss_mb"] > 50
+        # What only this process holds, and its share of pages mapped with others.
+        assert 0 < row["serving_uss_mb"] <= row["serving_pss_mb"] <= row["serving_rss_mb"]
     assert "Where one cold view spends its time" in output
     assert "wide 2,000 roi: sql" in output
 
