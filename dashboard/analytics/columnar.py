@@ -166,9 +166,15 @@ def _build(identity, paths):
     (its memory goes back to the system when it exits), else here. A child that finds
     another version of the data than this worker asked for leaves the work to it."""
     connection = db.session.connection()
-    low, high = connection.exec_driver_sql("SELECT min(id), max(id) FROM daily_facts").one()
+    # Two subqueries: SQLite reads min and max off the key's index only one at a time, and
+    # a scan would fill this worker's page cache with the facts.
+    low, high = connection.exec_driver_sql(
+        "SELECT (SELECT min(id) FROM daily_facts), (SELECT max(id) FROM daily_facts)").one()
     if low is not None and high - low + 1 > CHILD_BUILD_FACTS:
         request = {"url": db.engine.url.render_as_string(hide_password=False),
+                   "config": {key: current_app.config[key] for key in (
+                       "DB_STATEMENT_TIMEOUT_MS", "DB_CONNECT_TIMEOUT_S")
+                       if key in current_app.config},
                    "identity": identity, "paths": [str(path) for path in paths]}
         child = subprocess.run(
             [sys.executable, "-c", "from dashboard.analytics.columnar import build_in_child;"
@@ -185,7 +191,7 @@ def _build(identity, paths):
 def build_in_child():
     """The child process of _build: the request on stdin, exit status 0 once written."""
     request = json.load(sys.stdin)
-    engine = make_engine(request["url"])
+    engine = make_engine(request["url"], request["config"])
     try:
         with engine.connect() as connection:
             if data_identity(connection) != request["identity"]:
