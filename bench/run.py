@@ -5,9 +5,10 @@ well when BENCH_DATABASE_URL is set — that database's schema `public` is dropp
 recreated):
   1. generate the four CSVs once per (shape, scale, seed) under bench/out/data (reruns
      reuse them). Shapes: `demo`, the generator's default (one creator per 2,000 orders),
-     and `wide`, 10,000 creators and 200,000 posts from 1M orders up; below 1M both
-     shrink with the orders (20,000 orders: 200 creators, 4,000 posts), so a small run
-     keeps the wide shape's orders and posts per creator;
+     and `wide`, 10,000 creators and 200,000 posts over 365 days from 1M orders up (the
+     peer's data in issue 12); below 1M creators and posts shrink with the orders (20,000
+     orders: 200 creators, 4,000 posts), so a small run keeps the wide shape's orders and
+     posts per creator;
   2. import them with `dashboard import` in a subprocess: wall time and the peak RSS of its
      process tree (psutil, polled every 50 ms);
   3. the overview and the ROI view (by creator, with the measured baseline) for the last
@@ -15,9 +16,10 @@ recreated):
      --cold-repeats; `*_first_ms` is the first run of a fresh process) and warm (median of
      repeated calls); for the median cold run, where its time went: SQL (inside the
      driver's execute), Python (the rest of analytics), figures (the layouts body) and
-     serialise (Dash's JSON encoding), and the body's size in bytes; then the process RSS;
-     then the first visit after the import (`*_after_import_ms`): each view as a page
-     opens it (its last 30 days), numbers and drawing, on the cache the import warmed;
+     serialise (Dash's JSON encoding), and the body's size in bytes; then the process's
+     memory: RSS, USS and PSS (`serving_*_mb`); then the first visit after the import
+     (`*_after_import_ms`): each view as a page opens it (its last 30 days), numbers and
+     drawing, on the cache the import warmed;
   4. compute the same numbers the quick-script way (bench/pandas_way.py) and check they
      agree with the engine;
   5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
@@ -53,6 +55,7 @@ POLL_SECONDS = 0.05
 WIDE_CREATORS = 10_000
 WIDE_POSTS = 200_000
 WIDE_FULL_ORDERS = 1_000_000
+WIDE_DAYS = 365
 SHAPES = ("demo", "wide")
 VIEW_NAMES = ("overview", "roi")
 
@@ -117,12 +120,12 @@ def measure_shape(arguments, databases, scale, shape):
 # ------------------------------------------------------------------ 1. generated data
 
 def shape_size(shape, scale):
-    """(creators, posts) to generate; None and None for the generator's default."""
+    """(creators, posts, days) to generate; None for each of the generator's defaults."""
     if shape == "demo":
-        return None, None
+        return None, None, None
     share = min(1.0, scale / WIDE_FULL_ORDERS)
     creators = max(demo.MIN_CREATORS, round(WIDE_CREATORS * share))
-    return creators, max(creators, round(WIDE_POSTS * share))
+    return creators, max(creators, round(WIDE_POSTS * share)), WIDE_DAYS
 
 
 def generated_data(out, scale, shape, seed):
@@ -130,7 +133,9 @@ def generated_data(out, scale, shape, seed):
     name = f"scale-{scale}-seed-{seed}" if shape == "demo" else f"{shape}-{scale}-seed-{seed}"
     folder = out / "data" / name
     record = folder / "generation.json"
-    if record.exists():
+    creators, posts, days = shape_size(shape, scale)
+    if record.exists() and json.loads(record.read_text()).get("days") == days:
+        # Sets written before the wide shape spanned 365 days recorded no days: made again.
         generation = json.loads(record.read_text())
         # Sets written before shapes existed did not record these.
         for dataset, key in (("influencers", "creators"), ("posts", "posts")):
@@ -142,13 +147,13 @@ def generated_data(out, scale, shape, seed):
     # Written aside and renamed, so an interrupted run never leaves a half set behind.
     partial = Path(tempfile.mkdtemp(prefix=folder.name + ".partial-", dir=out / "data"))
     started = time.perf_counter()
-    creators, posts = shape_size(shape, scale)
-    paths = demo.write_demo(partial, scale=scale, seed=seed, creators=creators, posts=posts)
+    paths = demo.write_demo(partial, scale=scale, seed=seed, creators=creators, posts=posts,
+                            days=days)
     seconds = time.perf_counter() - started
     counts = {dataset: count_rows(paths[dataset]) for dataset in demo.FILE_NAMES}
     generation = {"seconds": seconds, "total_rows": sum(counts.values()), "scale": scale,
                   "shape": shape, "seed": seed, "creators": counts["influencers"],
-                  "posts": counts["posts"]}
+                  "posts": counts["posts"], "days": days}
     (partial / "generation.json").write_text(json.dumps(generation) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)
@@ -265,8 +270,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
                         f"{view}_cold_statements": cold.statements,
                         f"{view}_cold_steps_ms": cold.steps,
                         f"{view}_body_bytes": cold.body_bytes})
-        # What the serving process holds once it has answered both views cold.
-        row["serving_rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        row.update(serving_memory())
         row.update(measure_first_views(arguments, url))
         clock.close()
         row.update(measure_planner(app, arguments.warm_repeats))
@@ -311,6 +315,14 @@ def measure_first_views(arguments, url):
         clock.close()
         app.extensions["database_engine"].dispose()
     return row
+def serving_memory():
+    """What the serving process holds once it has answered both views cold, in MB: RSS
+    counts the snapshot's mapped pages it touched, which the workers of a host share; USS
+    is what only this process holds (its pages of the file too, while no other worker maps
+    them); PSS shares each page out among the processes that map it."""
+    memory = psutil.Process().memory_full_info()
+    return {f"serving_{name}_mb": round(getattr(memory, name) / 2**20, 1)
+            if hasattr(memory, name) else None for name in ("rss", "uss", "pss")}
 
 
 def timed(repeats, compute, *arguments):
@@ -364,6 +376,8 @@ TABLE_COLUMNS = [
     ("serving_rss_mb", "serving MB", "{:.0f}"),
     ("overview_after_import_ms", "first overview ms", "{:.0f}"),
     ("roi_after_import_ms", "first ROI ms", "{:.0f}"),
+    ("serving_uss_mb", "USS MB", "{:.0f}"),
+    ("serving_pss_mb", "PSS MB", "{:.0f}"),
     ("plan_fit_ms", "plan fit ms", "{:.0f}"),
     ("plan_ms", "plan ms", "{:.0f}"),
     ("backtest_error", "backtest error", "{:+.1%}"),

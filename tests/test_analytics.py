@@ -650,7 +650,7 @@ def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
     import_tiny(sqlite_app)
     with sqlite_app.app_context():
         before = analytics.metrics(analytics.Selection(), "overall", scope=None)
-    first = sorted(path.name for path in folder.glob("*.arrow"))
+    first = sorted(path.name for path in folder.glob("*-*-*"))
     assert len(first) == len(columnar.PARTS)
     with sqlite_app.app_context():
         with db.transaction() as session:
@@ -659,7 +659,7 @@ def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
             state.version += 1
         after = analytics.metrics(analytics.Selection(), "overall", scope=None)
     # A new file for the new version, the old one gone, and the numbers of the new data.
-    second = sorted(path.name for path in folder.glob("*.arrow"))
+    second = sorted(path.name for path in folder.glob("*-*-*"))
     assert len(second) == len(columnar.PARTS) and not set(first) & set(second)
     assert before["revenue"].iloc[0] > 0 and after["revenue"].iloc[0] == 0
 

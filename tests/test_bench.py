@@ -14,11 +14,12 @@ SELECTION = analytics.Selection(start=LAST_DAY - timedelta(days=run.SELECTION_DA
 
 
 def test_wide_shape_keeps_its_size_from_a_million_orders_and_shrinks_below():
-    assert run.shape_size("demo", 20_000) == (None, None)
-    assert run.shape_size("wide", 1_000_000) == (10_000, 200_000)
-    assert run.shape_size("wide", 10_000_000) == (10_000, 200_000)
-    assert run.shape_size("wide", 20_000) == (200, 4_000)
-    assert run.shape_size("wide", 100) == (demo.MIN_CREATORS, 20)
+    assert run.shape_size("demo", 20_000) == (None, None, None)
+    # The peer's data in issue 12: 10,000 creators, 200,000 posts, 365 days.
+    assert run.shape_size("wide", 1_000_000) == (10_000, 200_000, 365)
+    assert run.shape_size("wide", 10_000_000) == (10_000, 200_000, 365)
+    assert run.shape_size("wide", 20_000) == (200, 4_000, 365)
+    assert run.shape_size("wide", 100) == (demo.MIN_CREATORS, 20, 365)
 
 
 @pytest.fixture
@@ -121,6 +122,8 @@ def test_bench_rows_carry_shape_roi_breakdown_and_memory(tmp_path, capsys):
         # The import computed ahead what the first visit opens on.
         assert row["overview_after_import_ms"] > 0 and row["roi_after_import_ms"] > 0
         assert row["after_import_cache_misses"] == 0
+        # What only this process holds, and its share of pages mapped with others.
+        assert 0 < row["serving_uss_mb"] <= row["serving_pss_mb"] <= row["serving_rss_mb"]
     assert "Where one cold view spends its time" in output
     assert "wide 2,000 roi: sql" in output
 

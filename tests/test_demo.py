@@ -284,6 +284,22 @@ def test_demo_command_writes_the_shape_asked_for(sqlite_app, tmp_path):
     assert not (tmp_path / "no").exists()
 
 
+def test_days_set_the_span_ending_on_the_last_day():
+    year = demo.generate(scale=3_000, seed=5, creators=60, posts=600, days=365)
+    days = pd.to_datetime(year["tracking_data"]["date"])
+    assert days.min() >= pd.Timestamp("2025-01-01")
+    assert days.max() == pd.Timestamp(str(demo.END_DAY))
+    # Every post's window of seven days lies inside the span, and campaigns follow it.
+    assert pd.to_datetime(year["posts"]["date"]).max() <= pd.Timestamp("2025-12-25")
+    assert pd.to_datetime(year["posts"]["date"]).min() >= pd.Timestamp("2025-01-01")
+    assert {c.split("_")[1] for c in year["tracking_data"]["campaign"]} == {"2025"}
+    _influencers, _posts, _payouts, truth = demo.produce(3_000, 5, lambda chunk: None,
+                                                         as_csv=False, days=365)
+    assert truth["start"] == "2025-01-01"
+    with pytest.raises(ValueError, match="spans 7 to 731 days, not 800"):
+        demo.generate(scale=100, seed=1, days=800)
+
+
 def test_campaign_names_follow_brand_and_month():
     campaigns = set(demo.generate(scale=500, seed=1)["tracking_data"]["campaign"])
     assert all(re.fullmatch(r"(MB|HKV|GZ)_20(24|25)_(0[1-9]|1[0-2])", c) for c in campaigns)

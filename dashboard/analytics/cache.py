@@ -24,15 +24,16 @@ HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
 
 
-def data_identity() -> str | None:
+def data_identity(connection=None) -> str | None:
     """Which database and which state of its data a cached result belongs to.
 
     The database's random id keeps two databases with the same version apart in one
     shared cache; the time of the last import tells apart copies of one database file
     that were imported into separately. None (nothing may be cached) before the first
-    import, or when the id is missing: `dashboard init-db` writes it.
+    import, or when the id is missing: `dashboard init-db` writes it. Read through the
+    request's session, or `connection` (a process without the app: columnar's builder).
     """
-    state = db.session.execute(
+    state = (db.session if connection is None else connection).execute(
         select(DataState.database_id, DataState.version, DataState.updated_at)
         .order_by(DataState.version.desc()).limit(1)).first()
     if state is None or not state.database_id:

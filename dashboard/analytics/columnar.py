@@ -1,5 +1,5 @@
-"""The columnar engine: daily facts of one data version in a memory-mapped Arrow file, summed
-with Polars, giving the same frames as the SQL in queries.py.
+"""The columnar engine: daily facts of one data version in memory-mapped column files,
+summed with Polars, giving the same frames as the SQL in queries.py.
 
 The database stays the source of truth. A snapshot is derived from it, named after the data
 identity (database id, version, time of the last import), written to a temporary name and
@@ -9,7 +9,10 @@ map the same file, so the operating system keeps one copy of its pages for all o
 """
 import fcntl
 import hashlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 from datetime import date
@@ -23,12 +26,12 @@ from sqlalchemy import select
 
 from dashboard.analytics.cache import data_identity
 from dashboard.analytics.selection import Selection, effective_brands
-from dashboard.extensions import db
+from dashboard.extensions import db, make_engine
 from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import Brand, Campaign, Influencer
 
-# Bump when the file's columns change, so an old file is never read by new code.
-SNAPSHOT_FORMAT = "5"
+# Bump when the files' columns change, so an old file is never read by new code.
+SNAPSHOT_FORMAT = "6"
 SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
                "reach", "likes", "comments"]
 CREATOR_COLUMNS = ("platform", "category", "tier")
@@ -36,6 +39,14 @@ FETCH_ROWS = 100_000
 EPOCH = date(1970, 1, 1)
 # Where undated facts sort, before every day.
 UNDATED = -2**31
+# Databases with more facts than this build their snapshot in a child process, so the
+# serving worker never holds the rows read, the frames sorted and SQLite's page cache full
+# of facts; smaller ones (tests, a first demo) build here, which starts faster.
+CHILD_BUILD_FACTS = 200_000
+# Column files: this header, its length, a JSON layout, then each column's values at an
+# offset that is a multiple of ALIGNMENT.
+COLUMNS_MAGIC = b"DASHBOARD-COLUMNS\n"
+ALIGNMENT = 64
 _loaded = {"identity": None, "snapshot": None}
 _load_lock = threading.Lock()
 
@@ -60,27 +71,40 @@ def enabled() -> bool:
             and not _state["forked_after_use"])
 
 
-class Snapshot:
-    """Facts, creators and the creators' post-window spans for one state of the data."""
+def total(name):
+    """The sum of a fact column, in 64 bits: counts are stored as narrow as their values
+    allow, and Polars sums 32-bit integers in 32 bits."""
+    column = pl.col(name)
+    return (column if name in ("revenue", "spend") else column.cast(pl.Int64)).sum()
 
-    def __init__(self, facts, creators, spans, outside):
+
+class Snapshot:
+    """Facts, creators, the creators' post-window spans, their all-time revenue outside post
+    windows and the brands each sells for, for one state of the data."""
+
+    def __init__(self, facts, creators, spans, outside, creator_brands, day_numbers=None):
         self.facts = facts
         self.creators = creators
         self.spans = spans
         self.outside = outside
+        self.creator_brands = creator_brands
         self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
         self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
         self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
         self._scope_creators = {}
-        # The facts' days as numbers, for the binary search of a date range.
-        self.day_numbers = facts["day"].cast(pl.Int32).fill_null(UNDATED).to_numpy()
+        # The facts' days as numbers (undated first), for the binary search of a date
+        # range: the mapped file's own, or worked out from the facts.
+        self.day_numbers = day_numbers if day_numbers is not None else (
+            facts["day"].cast(pl.Int32).fill_null(UNDATED).to_numpy())
 
     def creators_in_scope(self, scope):
         """Influencer ids with business in the scope's brands (queries.influencers_in_scope)."""
         key = frozenset(scope)
         if key not in self._scope_creators:
             ids = self._ids(self.brand_ids, scope)
-            self._scope_creators[key] = self.facts.lazy().filter(
+            # From the small table of (creator, brand) pairs: a scan of every fact would
+            # bring the whole file into the worker's memory.
+            self._scope_creators[key] = self.creator_brands.lazy().filter(
                 pl.col("brand_id").is_in(ids.implode())).select(
                 pl.col("influencer_pk").unique()).collect()["influencer_pk"]
         return self._scope_creators[key]
@@ -91,7 +115,7 @@ class Snapshot:
                          dtype=pl.Int64)
 
 
-PARTS = ("facts", "creators", "spans", "outside")
+PARTS = ("facts", "creators", "spans", "outside", "creator_brands")
 
 
 def snapshot(identity=None) -> Snapshot:
@@ -101,7 +125,7 @@ def snapshot(identity=None) -> Snapshot:
     identity = identity or data_identity()
     if identity is None:
         # Before the first import (or data written without one): nothing to key a file by.
-        return Snapshot(*_read_database())
+        return Snapshot(*_read_database(db.session.connection()))
     with _load_lock:
         if _loaded["identity"] == identity:
             return _loaded["snapshot"]
@@ -112,14 +136,13 @@ def snapshot(identity=None) -> Snapshot:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 try:
                     if not all(path.exists() for path in paths):
-                        for frame, path in zip(_read_database(), paths):
-                            _write_atomically(frame, path)
+                        _build(identity, paths)
                         _remove_older(paths, database=_database_part(identity))
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)
-        # Uncompressed Arrow IPC is memory-mapped: the pages are the file's, shared by
-        # every worker of the host.
-        current = Snapshot(*(pl.read_ipc(path) for path in paths))
+        facts, day_numbers = _map_columns(paths[0])
+        current = Snapshot(facts, *(pl.read_ipc(path) for path in paths[1:]),
+                           day_numbers=day_numbers)
         _loaded.update(identity=identity, snapshot=current)
         return current
 
@@ -129,7 +152,8 @@ def _paths(identity):
     folder = Path(current_app.instance_path) / "analytics"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{identity}".encode()).hexdigest()[:24]
-    return [folder / f"{part}-{_database_part(identity)}-{digest}.arrow" for part in PARTS]
+    return [folder / f"{part}-{_database_part(identity)}-{digest}."
+            f"{'columns' if part == 'facts' else 'arrow'}" for part in PARTS]
 
 
 def _database_part(identity):
@@ -137,31 +161,182 @@ def _database_part(identity):
     return hashlib.sha256(identity.split(":", 1)[0].encode()).hexdigest()[:12]
 
 
-def _write_atomically(frame, path):
+def _build(identity, paths):
+    """Write this version's files: in a child process when the database holds many facts
+    (its memory goes back to the system when it exits), else here. A child that finds
+    another version of the data than this worker asked for leaves the work to it."""
+    connection = db.session.connection()
+    # Two subqueries: SQLite reads min and max off the key's index only one at a time, and
+    # a scan would fill this worker's page cache with the facts.
+    low, high = connection.exec_driver_sql(
+        "SELECT (SELECT min(id) FROM daily_facts), (SELECT max(id) FROM daily_facts)").one()
+    if low is not None and high - low + 1 > CHILD_BUILD_FACTS:
+        request = {"url": db.engine.url.render_as_string(hide_password=False),
+                   "config": {key: current_app.config[key] for key in (
+                       "DB_STATEMENT_TIMEOUT_MS", "DB_CONNECT_TIMEOUT_S")
+                       if key in current_app.config},
+                   "identity": identity, "paths": [str(path) for path in paths]}
+        child = subprocess.run(
+            [sys.executable, "-c", "from dashboard.analytics.columnar import build_in_child;"
+             " build_in_child()"], input=json.dumps(request), text=True,
+            capture_output=True, check=False)
+        if child.returncode == 0 and all(path.exists() for path in paths):
+            return
+        current_app.logger.warning("The analytics snapshot was built in the worker: its "
+                                   "child process stopped (%s) %s", child.returncode,
+                                   child.stderr[-2000:])
+    _write_parts(_read_database(connection), paths)
+
+
+def build_in_child():
+    """The child process of _build: the request on stdin, exit status 0 once written."""
+    request = json.load(sys.stdin)
+    engine = make_engine(request["url"], request["config"])
+    try:
+        with engine.connect() as connection:
+            if data_identity(connection) != request["identity"]:
+                sys.exit(3)
+            _write_parts(_read_database(connection), [Path(p) for p in request["paths"]])
+    finally:
+        engine.dispose()
+
+
+def _write_parts(frames, paths):
+    facts, *others = frames
+    _write_atomically(lambda partial: _write_columns(facts, partial), paths[0])
+    for frame, path in zip(others, paths[1:]):
+        # Uncompressed: these small tables are read whole.
+        _write_atomically(
+            lambda partial, frame=frame: frame.write_ipc(partial, compression="uncompressed"),
+            path)
+
+
+def _write_atomically(write, path):
     handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial",
                                        dir=path.parent)
     os.close(handle)
     try:
-        # Uncompressed, so it can be mapped rather than read.
-        frame.write_ipc(partial, compression="uncompressed")
+        write(partial)
         os.replace(partial, path)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
 
 
+def _write_columns(facts, path):
+    """The facts as raw little-endian columns, each as narrow as its values allow, that
+    numpy maps and Polars reads in place: the pages stay the file's, shared by the workers
+    of the host, and only those a query touches are read. (Polars' own Arrow reader copies
+    the whole file into each worker.) Nulls are a sentinel in the values and a mask."""
+    layout, arrays = [], []
+    offset = 0
+
+    def place(values):
+        nonlocal offset
+        values = np.ascontiguousarray(values)
+        arrays.append((offset, values))
+        at, offset = offset, -(-(offset + values.nbytes) // ALIGNMENT) * ALIGNMENT
+        return at
+
+    for name in facts.columns:
+        column = facts[name]
+        entry = {"name": name}
+        if column.dtype == pl.Date:
+            entry["kind"] = "date"
+            # The sentinel sorts undated facts first, as the facts are sorted: this column
+            # is the binary search's array as it is.
+            values = column.cast(pl.Int32).fill_null(UNDATED).to_numpy()
+        elif column.dtype == pl.Boolean:
+            entry["kind"] = "bool"
+            values = column.fill_null(False).to_numpy()
+        elif isinstance(column.dtype, pl.Enum):
+            entry["kind"] = "enum"
+            entry["categories"] = column.dtype.categories.to_list()
+            values = column.to_physical().fill_null(0).to_numpy()
+        elif column.dtype.is_float():
+            entry["kind"] = "number"
+            values = column.fill_null(0).to_numpy()
+        elif name in SUM_COLUMNS:
+            entry["kind"] = "number"
+            values = column.fill_null(0).to_numpy().astype(_narrowest(column))
+        else:
+            # Keys keep their type: joins and lookups compare them with other tables'.
+            entry["kind"] = "number"
+            values = column.fill_null(0).to_numpy()
+        entry["dtype"] = values.dtype.newbyteorder("<").str
+        entry["offset"] = place(values.astype(entry["dtype"], copy=False))
+        if column.null_count():
+            entry["valid_offset"] = place(column.is_not_null().to_numpy())
+        layout.append(entry)
+    header = json.dumps({"rows": facts.height, "columns": layout}).encode()
+    start = -(-(len(COLUMNS_MAGIC) + 8 + len(header)) // ALIGNMENT) * ALIGNMENT
+    with open(path, "wb") as handle:
+        handle.write(COLUMNS_MAGIC + len(header).to_bytes(8, "little") + header)
+        for at, values in arrays:
+            handle.seek(start + at)
+            values.tofile(handle)
+        handle.truncate(start + offset)
+
+
+def _narrowest(column):
+    """The narrowest integer type that holds the column's values."""
+    low, high = column.min(), column.max()
+    for dtype in (np.int16, np.int32):
+        if low is None or (np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max):
+            return dtype
+    return np.int64
+
+
+def _map_columns(path):
+    """(facts, day numbers) over the mapped file. Columns without nulls are read in place;
+    one with nulls is a copy, as narrow as its values (the day, a campaign)."""
+    # Copy-on-write: a stray write would land in this worker's own pages, not the file.
+    mapped = np.memmap(path, dtype=np.uint8, mode="c")
+    header_length = int.from_bytes(mapped[len(COLUMNS_MAGIC):len(COLUMNS_MAGIC) + 8],
+                                   "little")
+    if bytes(mapped[:len(COLUMNS_MAGIC)]) != COLUMNS_MAGIC:
+        raise ValueError(f"{path} is not a column file.")
+    start = len(COLUMNS_MAGIC) + 8
+    layout = json.loads(bytes(mapped[start:start + header_length]))
+    start = -(-(start + header_length) // ALIGNMENT) * ALIGNMENT
+    rows = layout["rows"]
+
+    def array(offset, dtype):
+        dtype = np.dtype(dtype)
+        return mapped[start + offset:start + offset + rows * dtype.itemsize].view(dtype)
+
+    columns, day_numbers = {}, None
+    for entry in layout["columns"]:
+        values = array(entry["offset"], entry["dtype"])
+        if entry["kind"] == "date":
+            day_numbers = values
+        series = pl.Series(entry["name"], values)
+        if entry["kind"] == "enum":
+            # Polars makes an Enum from its codes only by a lookup: a one-byte copy.
+            dtype = pl.Enum(entry["categories"])
+            series = (pl.Series(entry["categories"], dtype=dtype).gather(series)
+                      if entry["categories"] else pl.Series([None] * rows, dtype=dtype))
+            series = series.alias(entry["name"])
+        if "valid_offset" in entry:
+            valid = pl.Series(array(entry["valid_offset"], np.bool_))
+            series = pl.select(pl.when(valid).then(series)).to_series().alias(entry["name"])
+        if entry["kind"] == "date":
+            series = series.cast(pl.Date)
+        columns[entry["name"]] = series
+    return pl.DataFrame(columns), day_numbers
+
+
 def _remove_older(paths, database):
     """This database's snapshots of earlier versions; a worker still mapping one keeps its
     pages until it lets go (POSIX)."""
     keep = {path.name for path in paths}
-    for path in paths[0].parent.glob(f"*-{database}-*.arrow"):
+    for path in paths[0].parent.glob(f"*-{database}-*"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
 
 
-def _read_database():
-    """(facts, creators) read from the database in the current session."""
-    connection = db.session.connection()
+def _read_database(connection):
+    """(facts, creators, spans, outside, creator_brands) read through this connection."""
     if connection.dialect.name == "postgresql":
         day = "(day - DATE '1970-01-01')"
     else:
@@ -178,20 +353,25 @@ def _read_database():
     while rows := result.fetchmany(FETCH_ROWS):
         parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
     facts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    del parts
     facts = facts.sort("day", nulls_last=False).with_columns(pl.col("day").cast(pl.Date))
     creators = pl.DataFrame(
-        db.session.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
+        connection.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
                                   Influencer.platform, Influencer.category, Influencer.tier,
                                   Influencer.gender)).all(),
         schema={"influencer_pk": pl.Int32, "influencer_key": pl.String, "name": pl.String,
                 "platform": pl.String, "category": pl.String, "tier": pl.String,
                 "gender": pl.String}, orient="row")
-    # The creators' own columns on every fact, as small codes: grouping by platform (the
+    # The creators' own columns on every fact, as one-byte codes: grouping by platform (the
     # overview's cube) is then one pass over the facts, not a pass per creator and a join.
     facts = facts.join(creators.select(
-        "influencer_pk", *(pl.col(name).cast(pl.Categorical) for name in CREATOR_COLUMNS)),
+        "influencer_pk", *(pl.col(name).cast(pl.Enum(
+            creators[name].drop_nulls().unique().sort())) for name in CREATOR_COLUMNS)),
         on="influencer_pk", how="left", maintain_order="left")
-    return facts, creators, _spans(connection, facts), _outside_windows(facts)
+    creator_brands = facts.lazy().filter(pl.col("brand_id").is_not_null()).select(
+        "influencer_pk", "brand_id").unique().sort("influencer_pk", "brand_id").collect()
+    return (facts, creators, _spans(connection, facts), _outside_windows(facts),
+            creator_brands)
 
 
 def _outside_windows(facts):
@@ -281,7 +461,7 @@ def _day_number(day):
 def grouped(snap, facts, by, values, *, label, extra_keys=()):
     """Sums of `values` per group of `by` (and extra_keys), the key as queries.group_column
     names it, as a pandas frame: groups a SQL inner join would drop are dropped."""
-    sums = [pl.col(name).sum() for name in values]
+    sums = [total(name) for name in values]
     if by in ("month", "day"):
         facts = facts.filter(pl.col("day").is_not_null())
     if by == "overall":

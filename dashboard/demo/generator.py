@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.demo.world import (
-    DEFAULT_SCALE, START_DAY, END_DAY, SPAN_DAYS, POST_WINDOW_DAYS, LIFT_DECAY,
+    DEFAULT_SCALE, END_DAY, SPAN_DAYS, POST_WINDOW_DAYS, LIFT_DECAY,
     PLATFORM_POSTS_SCALE, TIER_POSTS_SCALE, POSTS_SCALE_SPREAD, MONTH_ACTIVITY_SHAPE,
     MEAN_ORDERS_PER_ROW, MEAN_PRICE_PAID, MIN_CREATORS, PLATFORMS, PLATFORM_SHARE,
     PLATFORM_REACH_RATE, PLATFORM_ENGAGEMENT, PLATFORM_COMMENT_SHARE, PLATFORM_POSTS, SOURCES,
@@ -33,6 +33,29 @@ COLUMNS = {dataset: [column.name for column in columns if not column.extra]
 
 
 
+class Calendar:
+    """The days a data set covers, ending on END_DAY, and their months (campaigns run per
+    brand and month: "MB_2025_03")."""
+
+    def __init__(self, days=None):
+        self.days = SPAN_DAYS if days is None else int(days)
+        if not POST_WINDOW_DAYS <= self.days <= SPAN_DAYS:
+            raise ValueError(f"The demo spans {POST_WINDOW_DAYS} to {SPAN_DAYS} days, "
+                             f"not {self.days}.")
+        self.start = END_DAY - (self.days - 1)
+        self.day_strings = np.datetime_as_string(self.start + np.arange(self.days),
+                                                 unit="D").astype(object)
+        labels = np.array([day[:7] for day in self.day_strings], dtype=object)
+        self.months = sorted(set(labels))
+        self.month_first = np.array([int(np.flatnonzero(labels == m)[0])
+                                     for m in self.months])
+        self.month_days = np.array([int((labels == m).sum()) for m in self.months])
+        self.day_month = np.searchsorted(np.array(self.months, dtype=object), labels)
+        self.campaigns = np.array([f"{code}_{month.replace('-', '_')}"
+                                   for code in BRAND_CODES for month in self.months],
+                                  dtype=object)
+
+
 @dataclass
 class DemoPlan:
     """Everything a tracking-row chunk needs, small enough to send to a worker process."""
@@ -46,17 +69,18 @@ class DemoPlan:
     post_first: np.ndarray           # creator -> first index into the post arrays below
     post_last: np.ndarray            # creator -> one past its last post
     post_weight_cumulative: np.ndarray  # lift a post brings, cumulative over all posts
-    post_day: np.ndarray             # day offset from START_DAY
+    post_day: np.ndarray             # day offset from the calendar's first day
     post_brand: np.ndarray           # brand index of each post
     shoppers: int                    # distinct user ids orders are drawn from
+    calendar: "Calendar"             # the days the data covers
 
 
-def generate(scale=None, seed=7, creators=None, posts=None):
+def generate(scale=None, seed=7, creators=None, posts=None, days=None):
     """The four data sets as DataFrames, in DATASETS.md's columns (for small scales)."""
     tracking_chunks = []
     influencers, posts, payouts, _truth = produce(
         scale, seed, lambda chunk: tracking_chunks.append(chunk), as_csv=False,
-        creators=creators, posts=posts)
+        creators=creators, posts=posts, days=days)
     tracking = pd.concat(tracking_chunks, ignore_index=True)
     for column in ("source", "campaign", "influencer_id", "user_id", "product", "brand",
                    "date"):
@@ -65,13 +89,15 @@ def generate(scale=None, seed=7, creators=None, posts=None):
             "payouts": payouts}
 
 
-def write_demo(out_dir, scale=None, seed=7, creators=None, posts=None):
+def write_demo(out_dir, scale=None, seed=7, creators=None, posts=None, days=None):
     """Write the four CSVs and demo_truth.json into out_dir, streaming tracking rows.
 
     creators and posts set the shape (default: about one creator per 2,000 orders and
     each creator's usual number of posts); the bench's wide shape is 10,000 and 200,000.
+    days is the span, ending on END_DAY (default: two years; the wide shape's is 365).
     """
     _shape(scale, creators, posts)
+    Calendar(days)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / file_name for name, file_name in FILE_NAMES.items()}
@@ -79,7 +105,7 @@ def write_demo(out_dir, scale=None, seed=7, creators=None, posts=None):
         tracking_file.write(",".join(COLUMNS["tracking_data"]) + "\n")
         influencers, posts, payouts, truth = produce(scale, seed, tracking_file.write,
                                                       as_csv=True, creators=creators,
-                                                      posts=posts)
+                                                      posts=posts, days=days)
     for name, frame in (("influencers", influencers), ("posts", posts),
                         ("payouts", payouts)):
         frame.to_csv(paths[name], index=False, lineterminator="\n")
@@ -88,12 +114,12 @@ def write_demo(out_dir, scale=None, seed=7, creators=None, posts=None):
     return paths
 
 
-def produce(scale, seed, on_tracking_chunk, as_csv, creators=None, posts=None):
+def produce(scale, seed, on_tracking_chunk, as_csv, creators=None, posts=None, days=None):
     """Build creators and posts, stream tracking chunks to the callback, then payouts."""
     scale, creator_count, post_total = _shape(scale, creators, posts)
     seed = int(seed)
     plan, influencers, posts, tiers, post_counts, curves = _plan_creators(
-        scale, seed, creator_count, post_total)
+        scale, seed, creator_count, post_total, Calendar(days))
 
     creator_count = len(plan.influencer_ids)
     orders_by_creator = np.zeros(creator_count, dtype=np.int64)
@@ -133,7 +159,7 @@ def _without_posts_count(creator_count):
     return max(1, round(NO_POSTS_SHARE * creator_count))
 
 
-def _plan_creators(scale, seed, creator_count, post_total=None):
+def _plan_creators(scale, seed, creator_count, post_total, calendar):
     rng = np.random.default_rng([seed, 0])
     ids = np.array([f"INF{number:05d}" for number in range(1, creator_count + 1)],
                    dtype=object)
@@ -181,9 +207,10 @@ def _plan_creators(scale, seed, creator_count, post_total=None):
     post_total = len(post_owner)
     # Posts go out early enough that their whole window lies inside the data span. The
     # uniform draw is kept (and replaced) so every other column stays as it was.
-    rng.integers(0, SPAN_DAYS - (POST_WINDOW_DAYS - 1), post_total)
+    rng.integers(0, calendar.days - (POST_WINDOW_DAYS - 1), post_total)
     curve_rng = np.random.default_rng([seed, 3])
-    post_day, curves = _busy_months(curve_rng, post_owner, platform, tiers, creator_count)
+    post_day, curves = _busy_months(curve_rng, post_owner, platform, tiers, creator_count,
+                                    calendar)
     post_brand = _pick_rows(rng, np.cumsum(affinity, axis=1)[post_owner])
     owner_platform = platform[post_owner]
     reach_rate = PLATFORM_REACH_RATE[owner_platform] * rng.lognormal(0.0, 0.5, post_total)
@@ -203,7 +230,7 @@ def _plan_creators(scale, seed, creator_count, post_total=None):
         post_first=post_first, post_last=post_last,
         post_weight_cumulative=np.cumsum(curves["post_weight"]), post_day=post_day,
         post_brand=post_brand,
-        shoppers=max(1_000, scale // 3))
+        shoppers=max(1_000, scale // 3), calendar=calendar)
 
     influencers = pd.DataFrame({
         "influencer_id": ids, "name": names, "category": CATEGORIES[category],
@@ -224,7 +251,7 @@ def _plan_creators(scale, seed, creator_count, post_total=None):
         "post_id": post_ids,
         "influencer_id": ids[post_owner],
         "platform": PLATFORMS[owner_platform],
-        "date": _DAY_STRINGS[post_day],
+        "date": calendar.day_strings[post_day],
         "url": [_post_url(PLATFORMS[owner_platform[p]], names[post_owner[p]], post_number[p])
                 for p in range(post_total)],
         "caption": captions,
@@ -248,22 +275,22 @@ def _posts_per_creator(seed, post_total, platform, without_posts):
     return counts
 
 
-def _busy_months(rng, post_owner, platform, tiers, creator_count):
+def _busy_months(rng, post_owner, platform, tiers, creator_count, calendar):
     """Post days clustered in each creator's busy months, and the lift each post brings.
 
     A post's weight is the month's lift, saturation x (1 - exp(-n / posts_scale)) for its
     n posts, shared equally: lift rows are drawn in proportion to it, so a month with
     twice the posts sells less than twice the extra orders.
     """
-    months = _DAY_MONTH_FIRST.size
+    months = calendar.month_first.size
     activity = rng.gamma(MONTH_ACTIVITY_SHAPE, 1.0, (creator_count, months))
     activity /= activity.sum(axis=1, keepdims=True)
     cumulative = np.cumsum(activity, axis=1)[post_owner]
     month = np.minimum((rng.random(len(post_owner))[:, None] >= cumulative).sum(axis=1),
                        months - 1)
-    last_day = SPAN_DAYS - POST_WINDOW_DAYS
-    first = _DAY_MONTH_FIRST[month]
-    length = np.minimum(_DAY_MONTH_FIRST[month] + _MONTH_DAYS[month], last_day + 1) - first
+    last_day = calendar.days - POST_WINDOW_DAYS
+    first = calendar.month_first[month]
+    length = np.minimum(first + calendar.month_days[month], last_day + 1) - first
     post_day = first + np.floor(rng.random(len(post_owner)) * length).astype(np.int64)
     posts_scale = (PLATFORM_POSTS_SCALE[platform] * TIER_POSTS_SCALE[tiers]
                    * rng.lognormal(0.0, POSTS_SCALE_SPREAD, creator_count))
@@ -305,7 +332,8 @@ def _tracking_chunk(plan, chunk_index, rows, as_csv):
     organic = rng.random(rows) < plan.baseline_share[creator]
 
     # Organic orders fall on any day with equal chance (a Poisson process over the span).
-    day = rng.integers(0, SPAN_DAYS, rows)
+    calendar = plan.calendar
+    day = rng.integers(0, calendar.days, rows)
     brand = _pick_rows(rng, plan.brand_cumulative[creator])
 
     # Lift orders come from one of the creator's posts (each post its share of its month's
@@ -329,18 +357,18 @@ def _tracking_chunk(plan, chunk_index, rows, as_csv):
     revenue = np.round(orders * PRODUCT_PRICES[product] * rng.uniform(0.85, 1.0, rows), 2)
     source = np.where(rng.random(rows) < PROMO_CODE_SHARE, len(SOURCES) - 1,
                       plan.platform[creator])
-    campaign = brand * _MONTH_COUNT + _DAY_MONTH[day]
+    campaign = brand * len(calendar.months) + calendar.day_month[day]
     user_id = USER_ID_BASE + rng.integers(0, plan.shoppers, rows)
 
     by_day = np.argsort(day, kind="stable")
     tracking = pd.DataFrame({
         "source": pd.Categorical.from_codes(source[by_day], SOURCES),
-        "campaign": pd.Categorical.from_codes(campaign[by_day], _CAMPAIGNS),
+        "campaign": pd.Categorical.from_codes(campaign[by_day], calendar.campaigns),
         "influencer_id": pd.Categorical.from_codes(creator[by_day], plan.influencer_ids),
         "user_id": user_id[by_day],
         "product": pd.Categorical.from_codes(product[by_day], PRODUCTS),
         "brand": pd.Categorical.from_codes(brand[by_day], BRANDS),
-        "date": pd.Categorical.from_codes(day[by_day], _DAY_STRINGS),
+        "date": pd.Categorical.from_codes(day[by_day], calendar.day_strings),
         "orders": orders[by_day],
         "revenue": revenue[by_day],
     })
@@ -419,7 +447,7 @@ def _truth(plan, scale, revenue_by_creator, organic_revenue_by_creator):
         "lift_decay": LIFT_DECAY,
         "seed": plan.seed,
         "scale": scale,
-        "start": str(START_DAY),
+        "start": str(plan.calendar.start),
         "end": str(END_DAY),
         "by_influencer": {
             str(plan.influencer_ids[c]):
@@ -531,13 +559,3 @@ def _product_tables():
 
 
 _PRODUCT_CUMULATIVE, _BRAND_FIRST_PRODUCT = _product_tables()
-_DAY_STRINGS = np.datetime_as_string(START_DAY + np.arange(SPAN_DAYS), unit="D").astype(object)
-_DAY_MONTH_LABELS = np.array([day[:7] for day in _DAY_STRINGS], dtype=object)
-_MONTHS = sorted(set(_DAY_MONTH_LABELS))
-_MONTH_COUNT = len(_MONTHS)
-_DAY_MONTH_FIRST = np.array([int(np.flatnonzero(_DAY_MONTH_LABELS == m)[0]) for m in _MONTHS])
-_MONTH_DAYS = np.array([int((_DAY_MONTH_LABELS == m).sum()) for m in _MONTHS])
-_DAY_MONTH = np.searchsorted(np.array(_MONTHS, dtype=object), _DAY_MONTH_LABELS)
-# Campaigns run per brand and month: "MB_2025_03".
-_CAMPAIGNS = np.array([f"{code}_{month.replace('-', '_')}" for code in BRAND_CODES
-                       for month in _MONTHS], dtype=object)
