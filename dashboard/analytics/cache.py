@@ -4,7 +4,10 @@ import hashlib
 import threading
 import time
 
-from sqlalchemy import select
+from flask import g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from dashboard.extensions import cache, db
 from models import DataState
@@ -24,6 +27,20 @@ HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
 
 
+# Counts this process's writes (a flush, commit or rollback of any session or connection):
+# an identity read before the count moved may be stale, so it is read again.
+_writes = {"count": 0}
+
+
+def _count_write(*_arguments):
+    _writes["count"] += 1
+
+
+event.listen(Engine, "commit", _count_write)
+event.listen(Engine, "rollback", _count_write)
+event.listen(Session, "after_flush", _count_write)
+
+
 def data_identity() -> str | None:
     """Which database and which state of its data a cached result belongs to.
 
@@ -31,7 +48,24 @@ def data_identity() -> str | None:
     shared cache; the time of the last import tells apart copies of one database file
     that were imported into separately. None (nothing may be cached) before the first
     import, or when the id is missing: `dashboard init-db` writes it.
+
+    Read once per app context (a request) while this process writes nothing: a view asks
+    for it once per cached result, and each read is a query. An import here moves the
+    write count, so the next read sees it at once; one elsewhere is seen by the next
+    request, as before, since a request always read the identity before its results.
     """
+    if not has_app_context():
+        return _read_identity()
+    remembered = g.get("_analytics_identity")
+    if remembered is not None and remembered[0] == _writes["count"]:
+        return remembered[1]
+    writes = _writes["count"]
+    identity = _read_identity()
+    g._analytics_identity = (writes, identity)
+    return identity
+
+
+def _read_identity():
     state = db.session.execute(
         select(DataState.database_id, DataState.version, DataState.updated_at)
         .order_by(DataState.version.desc()).limit(1)).first()
