@@ -281,6 +281,17 @@ def _day_number(day):
 def grouped(snap, facts, by, values, *, label, extra_keys=()):
     """Sums of `values` per group of `by` (and extra_keys), the key as queries.group_column
     names it, as a pandas frame: groups a SQL inner join would drop are dropped."""
+    frame = as_pandas(grouped_frame(snap, facts, by, values, label=label,
+                                    extra_keys=extra_keys))
+    if by == "day":
+        # Days as dates, as the database returns them.
+        frame[label] = pd.to_datetime(frame[label]).dt.date
+    return frame
+
+
+def grouped_frame(snap, facts, by, values, *, label, extra_keys=()):
+    """grouped() as a Polars frame (days stay Polars dates), for callers that go on in
+    Polars rather than pandas."""
     sums = [pl.col(name).sum() for name in values]
     if by in ("month", "day"):
         facts = facts.filter(pl.col("day").is_not_null())
@@ -312,12 +323,8 @@ def grouped(snap, facts, by, values, *, label, extra_keys=()):
         per_creator = facts.group_by(["influencer_pk", *others]).agg(sums).join(
             snap.creators.lazy(), on="influencer_pk", how="inner")
         frame = per_creator.with_columns(pl.col("influencer_key").alias(label)).collect()
-        return as_pandas(frame.select(label, *extra_keys, *values, "name"))
-    frame = as_pandas(frame.select(label, *extra_keys, *values))
-    if by == "day":
-        # Days as dates, as the database returns them.
-        frame[label] = pd.to_datetime(frame[label]).dt.date
-    return frame
+        return frame.select(label, *extra_keys, *values, "name")
+    return frame.select(label, *extra_keys, *values)
 
 
 def as_pandas(frame):

@@ -59,11 +59,11 @@ def nulls_as_none(frame, columns):
     """NaN in these columns as None: an undefined ratio is null in every output."""
     for name in columns:
         if name in frame:
-            frame[name] = _as_objects(frame[name].to_numpy())
+            frame[name] = objects_with_none(frame[name].to_numpy())
     return frame
 
 
-def _as_objects(values):
+def objects_with_none(values):
     """An array as Python objects, None where it is null."""
     objects = values.astype(object)
     objects[pd.isna(values)] = None
@@ -132,7 +132,7 @@ def _finish(sums, by, baseline):
         columns["performance_score"] = _scores(columns)
     for name in RATIO_COLUMNS + ["performance_score"]:
         if name in columns:
-            columns[name] = _as_objects(columns[name])
+            columns[name] = objects_with_none(columns[name])
     return pd.DataFrame(columns)
 
 
