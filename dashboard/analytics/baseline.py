@@ -168,7 +168,8 @@ def _revenue_in_selection(selection, by, scope):
     selection."""
     if columnar.enabled():
         snap = columnar.snapshot()
-        facts = columnar.filtered(snap, selection, scope).filter(pl.col("day").is_not_null())
+        facts = columnar.rows_to_group(snap, selection, scope, by, per_creator=True).filter(
+            pl.col("day").is_not_null())
         frame = columnar.grouped_frame(snap, facts, by, ["revenue"], label="group",
                                        extra_keys=("influencer_pk",))
     else:

@@ -198,7 +198,7 @@ def brand_grouped_sums(selection, scope, by):
     key_label = "period" if by in ("day", "month") else key_label
     if columnar.enabled():
         snap = columnar.snapshot()
-        frame = columnar.grouped(snap, columnar.filtered(snap, selection, scope), by,
+        frame = columnar.grouped(snap, columnar.rows_to_group(snap, selection, scope, by), by,
                                  SUM_COLUMNS, label=key_label, extra_keys=("brand_id",))
         columns = ["brand_id", key_label, *SUM_COLUMNS]
         return frame[columns + (["name"] if by == "influencer" else [])]
