@@ -89,8 +89,8 @@ def _spans_frame():
     span = influencer_spans()
     return pl.DataFrame({
         "influencer_pk": span["influencer_pk"].to_numpy(dtype="int64"),
-        "first": pl.Series(span["first"].to_numpy()).cast(pl.Date),
-        "last": pl.Series(span["last"].to_numpy()).cast(pl.Date),
+        "first": pl.Series(span["first"].to_numpy().astype("datetime64[D]")).cast(pl.Date),
+        "last": pl.Series(span["last"].to_numpy().astype("datetime64[D]")).cast(pl.Date),
         "outside_days": span["outside_days"].to_numpy(dtype="int64")})
 
 

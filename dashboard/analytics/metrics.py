@@ -238,8 +238,10 @@ def _overview(selection, scope):
     cube = platform_brand_campaign_cube(selection, scope)
     previous = selection.comparison_period()
     previous_kpis = None
+    # Its parts are computed here rather than through the cache: the overview is cached as
+    # one object, and a cache trip per part cost more than these small sums.
     if previous is not None:
-        previous_kpis = kpis(metrics(previous, "overall", scope=scope))
+        previous_kpis = kpis(_metrics_frame(previous, "overall", scope))
     campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
     # A "top" list of campaigns that sold nothing would only list ₹0 rows.
     top_campaigns = campaigns[campaigns["revenue"] > 0].sort_values(
@@ -248,7 +250,7 @@ def _overview(selection, scope):
     return {
         "kpis": kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
         "previous_kpis": previous_kpis,
-        "timeseries": timeseries(selection, scope=scope, freq=freq),
+        "timeseries": timeseries_frame(selection, scope, freq),
         "timeseries_freq": freq,
         "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
         "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),
