@@ -354,6 +354,37 @@ def test_cache_counts_hits_and_an_import_shows_at_once(sqlite_app):
         assert analytics.metrics(analytics.Selection(), "overall", scope=None).empty
 
 
+def test_the_data_identity_is_read_once_per_app_context_until_a_write(sqlite_app):
+    # Every cached result needs it; one query per request, and a write in this process
+    # makes the next result read it again.
+    from sqlalchemy import event
+
+    import_tiny(sqlite_app)
+    reads = []
+
+    def count(connection, cursor, statement, *arguments):
+        if statement.lstrip().startswith("SELECT data_state.database_id"):
+            reads.append(statement)
+
+    engine = sqlite_app.extensions["database_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sqlite_app.app_context():
+            for by in ("overall", "brand", "platform"):
+                analytics.metrics(analytics.Selection(), by, scope=None, use_cache=True)
+            assert len(reads) == 1
+            with db.transaction() as session:
+                session.execute(select(DataState)).scalar().version += 1
+            again = analytics.metrics(analytics.Selection(), "overall", scope=None)
+            assert len(reads) == 2 and analytics.cache_stats()["misses"] >= 4
+            assert not again.empty
+        with sqlite_app.app_context():
+            analytics.metrics(analytics.Selection(), "overall", scope=None)
+            assert len(reads) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
 @pytest.mark.parametrize("shared_cache", ["folder", "redis"])
 def test_two_databases_sharing_one_cache_each_show_their_own_numbers(
         tmp_path, sqlite_template, shared_cache):
