@@ -4,6 +4,7 @@ import hashlib
 import threading
 import time
 
+import pandas as pd
 from flask import g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
@@ -115,10 +116,14 @@ def cached(name, selection, scope, compute, *arguments, use_cache=True):
                              _scope_key(scope), identity, repr(arguments)])
     key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
     hits, misses = _counter_key(HITS_KEY, identity), _counter_key(MISSES_KEY, identity)
+    results = _request_results()
+    if key in results:
+        _count(hits)
+        return results[key]
     value = cache.get(key)
     if value is not None:
         _count(hits)
-        return value
+        return _remember(results, key, value)
     # Many users open the same view at once: one request computes, the others wait for its
     # result instead of running the same heavy queries side by side. Threads of a worker
     # queue on a lock; workers and hosts on a marker in the shared cache.
@@ -142,7 +147,26 @@ def cached(name, selection, scope, compute, *arguments, use_cache=True):
             cache.set(key, value)
         finally:
             cache.delete(computing_key)
-        return value
+        return _remember(results, key, value)
+
+
+def _request_results():
+    """The frames this app context (a request) has computed or read, by cache key: a view
+    often reads one again (the ROI view's baseline reads its creator metrics), and a
+    second trip to the cache would unpickle it again."""
+    if not has_app_context():
+        return {}
+    if "_analytics_results" not in g:
+        g._analytics_results = {}
+    return g._analytics_results
+
+
+def _remember(results, key, value):
+    # Only frames: copy-on-write keeps a caller's change to one from reaching another
+    # caller, which a shared dict or list would not.
+    if isinstance(value, pd.DataFrame):
+        results[key] = value
+    return value
 
 
 def _count(counter_key):

@@ -331,6 +331,12 @@ def _ranked_creators(snap):
         return built["creators"]
 
 
+def creator_ids(snap):
+    """[group (the creator's key), influencer_pk (Int64)] of every creator."""
+    return _ranked_creators(snap).select(pl.col("influencer_key").alias("group"),
+                                         pl.col("influencer_pk").cast(pl.Int64))
+
+
 def _summary(snap, keys):
     """(the facts summed per `keys`, sorted by them with undated first; its days as
     numbers): built on first use, once per snapshot and process."""
