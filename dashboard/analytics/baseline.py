@@ -39,7 +39,7 @@ def _measured_baseline(selection, by, scope):
         share = np.minimum(np.where(revenue > 0, organic_revenue / revenue, np.nan), 1.0)
     spend = groups["spend"].to_numpy()
     return pd.DataFrame({
-        key: groups[key].to_numpy(), "revenue": groups["revenue"].to_numpy(), "spend": spend,
+        key: groups[key].array, "revenue": groups["revenue"].to_numpy(), "spend": spend,
         "measured_baseline_share": objects_with_none(share),
         "measured_incremental_roas": objects_with_none(ratio(revenue * (1 - share), spend)),
         "assumed_incremental_roas": objects_with_none(ratio(revenue * (1 - selection.baseline),

@@ -125,13 +125,15 @@ def _finish(sums, by, baseline):
     # The columnar engine hands creators over in key order already.
     order = np.arange(len(sums)) if text_keys.is_monotonic_increasing else np.argsort(
         text_keys.to_numpy(dtype=str), kind="stable")
-    columns = {key: sums[key].to_numpy()[order]}
+    # Taken from pandas' own arrays, so each column keeps its dtype (text stays text even
+    # in an empty frame).
+    columns = {key: sums[key].array.take(order)}
     for name in ("revenue", "orders", "spend", "posts", "reach", "likes", "comments"):
         columns[name] = sums[name].to_numpy()[order]
     ratios = _ratios(columns, baseline)
     columns.update(ratios)
     if by == "influencer":
-        columns["name"] = sums["name"].to_numpy()[order]
+        columns["name"] = sums["name"].array.take(order)
         columns["performance_score"] = _scores(columns)
     for name in RATIO_COLUMNS + ["performance_score"]:
         if name in columns:
