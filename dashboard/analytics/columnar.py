@@ -331,6 +331,14 @@ def _ranked_creators(snap):
         return built["creators"]
 
 
+def prepare(snap):
+    """Build this process's summaries of the snapshot now, ahead of its first cold view
+    (each takes a scan of every fact)."""
+    _summary(snap, SUMMARY_KEYS)
+    _summary(snap, CREATOR_SUMMARY_KEYS)
+    _ranked_creators(snap)
+
+
 def creator_ids(snap):
     """[group (the creator's key), influencer_pk (Int64)] of every creator."""
     return _ranked_creators(snap).select(pl.col("influencer_key").alias("group"),
