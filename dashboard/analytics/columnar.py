@@ -285,8 +285,12 @@ SUMMARY_KEYS = ["day", "platform", "brand_id", "campaign_id"]
 # Groupings the creator summary can answer: it keeps each fact's creator, brand and day.
 CREATOR_SUMMARY_GROUPS = ("overall", "influencer", "brand", "month", "day")
 CREATOR_SUMMARY_KEYS = ["day", "influencer_pk", "brand_id"]
+# Per snapshot, in this process: its summaries once built, and its ranked creators.
 _summaries = weakref.WeakKeyDictionary()
+_ranked = weakref.WeakKeyDictionary()
+_building = weakref.WeakSet()
 _summary_lock = threading.Lock()
+_build_lock = threading.Lock()
 
 
 def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator=False):
@@ -298,11 +302,15 @@ def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator
     sums over a daily summary some fifteen times smaller than the facts. Groups by creator,
     brand, month or day under any filter are sums over a summary per day, creator and
     brand: the campaign split of post spend makes the facts several times longer. Either
-    way a cold view sums a fraction of the rows of its dates.
+    way a cold view sums a fraction of the rows of its dates. Until the summaries are
+    built (in the background, see _ready) the facts answer, with the same numbers.
     """
+    summaries = _ready(snap)
+    if summaries is None:
+        return filtered(snap, selection, scope, influencer_pk=influencer_pk)
     if (by in SUMMARY_GROUPS and not per_creator and scope is None and influencer_pk is None
             and not selection.categories and not selection.tiers):
-        summary, day_numbers = _summary(snap, SUMMARY_KEYS)
+        summary, day_numbers = summaries["daily"]
         rows = _days_of(summary, day_numbers, selection) if selection.dated else summary
         conditions = []
         brands = effective_brands(selection, scope)
@@ -315,53 +323,65 @@ def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator
         rows = rows.lazy()
         return rows.filter(*conditions) if conditions else rows
     if by in CREATOR_SUMMARY_GROUPS:
-        summary, day_numbers = _summary(snap, CREATOR_SUMMARY_KEYS)
+        summary, day_numbers = summaries["creators"]
         return filtered(snap, selection, scope, influencer_pk=influencer_pk, table=summary,
                         day_numbers=day_numbers)
     return filtered(snap, selection, scope, influencer_pk=influencer_pk)
 
 
-def _ranked_creators(snap):
-    """The snapshot's creators with the rank of their key in text order, once per snapshot."""
+def _ready(snap):
+    """The snapshot's summaries if built; else None, and a thread starts building them.
+
+    Building them scans every fact (about a second at 1M orders on the wide shape): the
+    first view after a start or an import is not kept waiting for it."""
     with _summary_lock:
-        built = _summaries.setdefault(snap, {})
-        if "creators" not in built:
-            built["creators"] = snap.creators.with_columns(
-                pl.col("influencer_key").rank("ordinal").alias("key_rank"))
-        return built["creators"]
+        summaries = _summaries.get(snap)
+        if summaries is None and snap not in _building:
+            _building.add(snap)
+            threading.Thread(target=prepare, args=(snap,), name="snapshot-summaries",
+                             daemon=True).start()
+        return summaries
 
 
 def prepare(snap):
-    """Build this process's summaries of the snapshot now, ahead of its first cold view
-    (each takes a scan of every fact)."""
-    _summary(snap, SUMMARY_KEYS)
-    _summary(snap, CREATOR_SUMMARY_KEYS)
-    _ranked_creators(snap)
+    """Build this process's summaries of the snapshot now (warm-up calls it ahead of the
+    first cold view; otherwise _ready's thread does)."""
+    with _build_lock:
+        if snap in _summaries:
+            return
+        built = {"daily": _summarised(snap.facts, SUMMARY_KEYS),
+                 "creators": _summarised(snap.facts, CREATOR_SUMMARY_KEYS)}
+        with _summary_lock:
+            _summaries[snap] = built
+
+
+def _summarised(facts, keys):
+    """(the facts summed per `keys`, sorted by them with undated first; its days as
+    numbers)."""
+    summary = facts.lazy().group_by(keys).agg(
+        [summed(name) for name in SUM_COLUMNS]).sort(keys, nulls_last=False).collect()
+    # Counts kept as Int32 where they fit (summed() widens them again): each worker holds
+    # its own summaries, so a third less memory for them.
+    summary = summary.with_columns(
+        pl.col(name).cast(pl.Int32) for name in SUM_COLUMNS
+        if name not in ("revenue", "spend") and (summary[name].max() or 0) < 2**31
+        and (summary[name].min() or 0) >= -2**31)
+    return summary, summary["day"].cast(pl.Int32).fill_null(UNDATED).to_numpy()
+
+
+def _ranked_creators(snap):
+    """The snapshot's creators with the rank of their key in text order, once per snapshot."""
+    with _summary_lock:
+        if snap not in _ranked:
+            _ranked[snap] = snap.creators.with_columns(
+                pl.col("influencer_key").rank("ordinal").alias("key_rank"))
+        return _ranked[snap]
 
 
 def creator_ids(snap):
     """[group (the creator's key), influencer_pk (Int64)] of every creator."""
     return _ranked_creators(snap).select(pl.col("influencer_key").alias("group"),
                                          pl.col("influencer_pk").cast(pl.Int64))
-
-
-def _summary(snap, keys):
-    """(the facts summed per `keys`, sorted by them with undated first; its days as
-    numbers): built on first use, once per snapshot and process."""
-    with _summary_lock:
-        built = _summaries.setdefault(snap, {})
-        if keys[1] not in built:
-            summary = snap.facts.lazy().group_by(keys).agg(
-                [summed(name) for name in SUM_COLUMNS]).sort(keys, nulls_last=False).collect()
-            # Counts kept as Int32 where they fit (summed() widens them again): each
-            # worker holds its own summaries, so a third less memory for them.
-            summary = summary.with_columns(
-                pl.col(name).cast(pl.Int32) for name in SUM_COLUMNS
-                if name not in ("revenue", "spend") and (summary[name].max() or 0) < 2**31
-                and (summary[name].min() or 0) >= -2**31)
-            built[keys[1]] = (summary, summary["day"].cast(pl.Int32).fill_null(
-                UNDATED).to_numpy())
-        return built[keys[1]]
 
 
 def _day_number(day):
