@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from dashboard import analytics
 from dashboard.analytics import columnar
-from dashboard.extensions import db
+from dashboard.extensions import cache, db
 from models import (Brand, Campaign, DailyFact, DataState, Influencer, Order, Payout, Post,
                     Product)
 from tests import oracle
@@ -352,6 +352,80 @@ def test_cache_counts_hits_and_an_import_shows_at_once(sqlite_app):
             else:
                 state.version += 1
         assert analytics.metrics(analytics.Selection(), "overall", scope=None).empty
+
+
+def test_the_summaries_give_the_numbers_of_the_facts(sqlite_app, monkeypatch):
+    # Once built, summaries of the snapshot answer most cold views; before, the facts do.
+    # Every view's numbers must be the same either way.
+    if sqlite_app.config["ANALYTICS_ENGINE"] != "columnar":
+        pytest.skip("the summaries are the columnar engine's")
+    import_tiny(sqlite_app)
+    day = date(2025, 1, 6)
+    selections = [analytics.Selection(),
+                  analytics.Selection(start=day, end=day + timedelta(days=40)),
+                  analytics.Selection(start=day, brands=frozenset({"MuscleBlaze"}),
+                                      platforms=frozenset({"Instagram"})),
+                  analytics.Selection(end=day + timedelta(days=60),
+                                      categories=frozenset({"Fitness"}))]
+    scopes = [None, frozenset({"MuscleBlaze"})]
+
+    def every_view():
+        results = {}
+        for number, selection in enumerate(selections):
+            for scope in scopes:
+                for by in ("overall", "influencer", "brand", "campaign", "platform", "month"):
+                    results[number, scope, by] = analytics.metrics(
+                        selection, by, scope=scope, use_cache=False)
+                    results[number, scope, by, "baseline"] = analytics.measured_baseline(
+                        selection, by, scope=scope)
+                overview = analytics.overview(selection, scope=scope)
+                for part in ("timeseries", "by_platform", "by_brand", "top_campaigns"):
+                    results[number, scope, part] = overview[part]
+        return results
+
+    with sqlite_app.app_context():
+        snap = columnar.snapshot()
+        with monkeypatch.context() as patch:
+            patch.setattr(columnar, "_ready", lambda snap: None)
+            from_facts = every_view()
+        columnar.prepare(snap)
+        assert snap in columnar._summaries
+        cache.clear()
+        from_summaries = every_view()
+    for where, expected in from_facts.items():
+        assert_frames_match(from_summaries[where], expected, where)
+        assert list(from_summaries[where].dtypes) == list(expected.dtypes), where
+
+
+def test_the_data_identity_is_read_once_per_app_context_until_a_write(sqlite_app):
+    # Every cached result needs it; one query per request, and a write in this process
+    # makes the next result read it again.
+    from sqlalchemy import event
+
+    import_tiny(sqlite_app)
+    reads = []
+
+    def count(connection, cursor, statement, *arguments):
+        if statement.lstrip().startswith("SELECT data_state.database_id"):
+            reads.append(statement)
+
+    engine = sqlite_app.extensions["database_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sqlite_app.app_context():
+            for by in ("overall", "brand", "platform"):
+                analytics.metrics(analytics.Selection(), by, scope=None, use_cache=True)
+            assert len(reads) == 1
+            with db.transaction() as session:
+                session.execute(select(DataState)).scalar().version += 1
+            again = analytics.metrics(analytics.Selection(), "overall", scope=None)
+            assert len(reads) == 2 and analytics.cache_stats()["misses"] >= 4
+            assert not again.empty
+        with sqlite_app.app_context():
+            analytics.metrics(analytics.Selection(), "overall", scope=None)
+            assert len(reads) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.mark.parametrize("shared_cache", ["folder", "redis"])

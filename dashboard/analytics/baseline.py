@@ -8,7 +8,7 @@ from sqlalchemy import Float, cast, false, func, select
 
 from dashboard.analytics import columnar
 from dashboard.analytics.cache import cached
-from dashboard.analytics.metrics import metrics, nulls_as_none, ratio
+from dashboard.analytics.metrics import metrics, objects_with_none, ratio
 from dashboard.analytics.queries import fact_filters, facts_from, group_column
 from dashboard.analytics.selection import DEFAULT_BASELINE
 from dashboard.extensions import db
@@ -30,52 +30,68 @@ def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
 def _measured_baseline(selection, by, scope):
     groups = metrics(selection, by, scope=scope)
     key = groups.columns[0]
-    expected = _organic_revenue(selection, by, scope)
-    frame = groups[[key, "revenue", "spend"]].copy()
-    organic_revenue = frame[key].map(expected).astype("float64").fillna(0.0)
-    revenue = frame["revenue"].astype("float64")
-    share = (organic_revenue / revenue.where(revenue > 0)).clip(upper=1.0)
-    frame["measured_baseline_share"] = share
-    frame["measured_incremental_roas"] = ratio(revenue * (1 - share), frame["spend"])
-    frame["assumed_incremental_roas"] = ratio(revenue * (1 - selection.baseline),
-                                              frame["spend"])
-    return nulls_as_none(frame, ["measured_baseline_share", "measured_incremental_roas",
-                                 "assumed_incremental_roas"])
+    expected = _organic_revenue(selection, by, scope, groups)
+    organic_revenue = np.array([expected.get(group, 0.0) for group in groups[key].tolist()],
+                               dtype="float64")
+    organic_revenue = np.where(np.isnan(organic_revenue), 0.0, organic_revenue)
+    revenue = groups["revenue"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.minimum(np.where(revenue > 0, organic_revenue / revenue, np.nan), 1.0)
+    spend = groups["spend"].to_numpy()
+    return pd.DataFrame({
+        key: groups[key].array, "revenue": groups["revenue"].to_numpy(), "spend": spend,
+        "measured_baseline_share": objects_with_none(share),
+        "measured_incremental_roas": objects_with_none(ratio(revenue * (1 - share), spend)),
+        "assumed_incremental_roas": objects_with_none(ratio(revenue * (1 - selection.baseline),
+                                                      spend))})
 
 
-def _organic_revenue(selection, by, scope):
+def _organic_revenue(selection, by, scope, groups) -> dict:
     """Expected organic revenue by group: each creator's all-time revenue per day outside
     post windows, times that creator's days in the selection (and the month, by month);
-    a creator with no such day is assumed to be organic at the selection's baseline."""
-    rows = _revenue_in_selection(selection, by, scope)
-    if rows.empty:
-        return pd.Series(dtype="float64")
-    rows = rows.merge(influencer_spans(), on="influencer_pk", how="left")
+    a creator with no such day is assumed to be organic at the selection's baseline.
+
+    In Polars on either engine's rows: pandas merges were most of this step's time."""
+    rows = _revenue_in_selection(selection, by, scope, groups)
+    if rows.is_empty():
+        return {}
+    per_creator = by in PER_CREATOR_RATE
     outside = _revenue_outside_windows(selection, by, scope)
-    rows = rows.merge(outside, on=["influencer_pk"] if by in PER_CREATOR_RATE
-                      else ["group", "influencer_pk"], how="left")
-    first, last = rows["first"], rows["last"]
+    if not per_creator:
+        outside = outside.with_columns(pl.col("group").cast(rows.schema["group"]))
+    rows = rows.join(_spans_frame(), on="influencer_pk", how="left").join(
+        outside, on=["influencer_pk"] if per_creator else ["group", "influencer_pk"],
+        how="left")
+    first, last = pl.col("first"), pl.col("last")
     if by == "month":
-        month_start = pd.to_datetime(rows["group"] + "-01")
-        first = first.where(first > month_start, month_start)
-        month_end = month_start + pd.offsets.MonthEnd(0)
-        last = last.where(last < month_end, month_end)
+        month_start = (pl.col("group") + "-01").str.to_date("%Y-%m-%d")
+        first = pl.max_horizontal(first, month_start)
+        last = pl.min_horizontal(last, month_start.dt.month_end())
     if selection.start is not None:
-        start = pd.Timestamp(selection.start)
-        first = first.where(first > start, start)
+        first = pl.max_horizontal(first, pl.lit(selection.start, dtype=pl.Date))
     if selection.end is not None:
-        end = pd.Timestamp(selection.end)
-        last = last.where(last < end, end)
-    days_in_selection = ((last - first).dt.days + 1).clip(lower=0)
-    outside_days = rows["outside_days"].fillna(0)
-    measured = outside_days.to_numpy() > 0
-    organic = np.where(
-        measured,
-        rows["outside_revenue"].fillna(0.0).to_numpy()
-        / np.where(measured, outside_days.to_numpy(), 1.0) * days_in_selection.fillna(0)
-        .to_numpy(),
-        selection.baseline * rows["revenue"].to_numpy())
-    return pd.Series(organic, index=rows.index).groupby(rows["group"], sort=False).sum()
+        last = pl.min_horizontal(last, pl.lit(selection.end, dtype=pl.Date))
+    days_in_selection = ((last - first).dt.total_days() + 1).clip(lower_bound=0).fill_null(0)
+    outside_days = pl.col("outside_days").fill_null(0)
+    organic = pl.when(outside_days > 0).then(
+        pl.col("outside_revenue").fill_null(0.0) / outside_days.cast(pl.Float64)
+        * days_in_selection.cast(pl.Float64)).otherwise(selection.baseline * pl.col("revenue"))
+    totals = rows.group_by("group").agg(organic.sum().alias("organic"))
+    return dict(zip(totals["group"].to_list(), totals["organic"].to_list()))
+
+
+def _spans_frame():
+    """influencer_spans() as Polars: influencer_pk (Int64), first and last (dates),
+    outside_days."""
+    if columnar.enabled():
+        return columnar.snapshot().spans.with_columns(
+            pl.col("influencer_pk").cast(pl.Int64), pl.col("outside_days").cast(pl.Int64))
+    span = influencer_spans()
+    return pl.DataFrame({
+        "influencer_pk": span["influencer_pk"].to_numpy(dtype="int64"),
+        "first": pl.Series(span["first"].to_numpy().astype("datetime64[D]")).cast(pl.Date),
+        "last": pl.Series(span["last"].to_numpy().astype("datetime64[D]")).cast(pl.Date),
+        "outside_days": span["outside_days"].to_numpy(dtype="int64")})
 
 
 def influencer_spans() -> pd.DataFrame:
@@ -119,10 +135,13 @@ def _influencer_spans():
 
 
 def _revenue_outside_windows(selection, by, scope):
-    """[group, influencer_pk, outside_revenue]: all-time revenue on days outside post windows
-    (group only when the rate is per group). Dates play no part, so a change of dates
-    reuses it."""
+    """[group, influencer_pk, outside_revenue] as Polars: all-time revenue on days outside
+    post windows (group only when the rate is per group). Dates play no part, so a change
+    of dates reuses it: the snapshot holds it summed already, and the database's is cached."""
     all_time = replace(selection, start=None, end=None, baseline=DEFAULT_BASELINE, notes=())
+    if columnar.enabled():
+        # A group-by over the snapshot's small all-time table: quicker than a cache trip.
+        return _revenue_outside_windows_frame(all_time, by, scope)
     return cached("revenue_outside_windows", all_time, scope,
                   lambda: _revenue_outside_windows_frame(all_time, by, scope), by)
 
@@ -131,32 +150,48 @@ def _revenue_outside_windows_frame(selection, by, scope):
     rate_by = "overall" if by in PER_CREATOR_RATE else by
     if columnar.enabled():
         snap = columnar.snapshot()
-        # The snapshot's all-time summary of these facts: dates play no part here.
         facts = columnar.filtered(snap, selection, scope, dates=False, table=snap.outside)
-        frame = columnar.grouped(snap, facts, rate_by, ["revenue"], label="group",
-                                 extra_keys=("influencer_pk",))
+        frame = columnar.grouped_frame(snap, facts, rate_by, ["revenue"], label="group",
+                                       extra_keys=("influencer_pk",))
     else:
-        frame = _sql_revenue(selection, rate_by, scope, dates=False, outside=True)
-    frame = frame.rename(columns={"revenue": "outside_revenue"})
-    frame["influencer_pk"] = frame["influencer_pk"].astype("int64")
-    frame["outside_revenue"] = frame["outside_revenue"].fillna(0.0).astype("float64")
+        frame = _as_polars(_sql_revenue(selection, rate_by, scope, dates=False, outside=True))
+    frame = frame.select(
+        "group", pl.col("influencer_pk").cast(pl.Int64),
+        pl.col("revenue").cast(pl.Float64).fill_null(0.0).alias("outside_revenue"))
     if by in PER_CREATOR_RATE:
-        return frame[["influencer_pk", "outside_revenue"]]
-    return frame[["group", "influencer_pk", "outside_revenue"]]
+        return frame.select("influencer_pk", "outside_revenue")
+    return frame
 
 
-def _revenue_in_selection(selection, by, scope):
-    """[group, influencer_pk, revenue]: revenue per (group, creator) inside the selection."""
+def _revenue_in_selection(selection, by, scope, groups):
+    """[group, influencer_pk, revenue] as Polars: revenue per (group, creator) inside the
+    selection. By creator within dates, that is the revenue of the creator metrics
+    (`groups`), the same sums: read from there rather than summed again."""
     if columnar.enabled():
         snap = columnar.snapshot()
-        facts = columnar.filtered(snap, selection, scope).filter(pl.col("day").is_not_null())
-        frame = columnar.grouped(snap, facts, by, ["revenue"], label="group",
-                                 extra_keys=("influencer_pk",))
+        if by == "influencer" and selection.dated:
+            # Creators without activity are not in `groups`, nor asked for by its caller.
+            return pl.DataFrame({
+                "group": pl.Series(groups["influencer_id"].to_numpy(), dtype=pl.String),
+                "revenue": groups["revenue"].to_numpy(dtype="float64")}).join(
+                columnar.creator_ids(snap), on="group", how="inner")
+        facts = columnar.rows_to_group(snap, selection, scope, by, per_creator=True).filter(
+            pl.col("day").is_not_null())
+        frame = columnar.grouped_frame(snap, facts, by, ["revenue"], label="group",
+                                       extra_keys=("influencer_pk",))
     else:
-        frame = _sql_revenue(selection, by, scope, dates=True, outside=False)
-    frame["influencer_pk"] = frame["influencer_pk"].astype("int64")
-    frame["revenue"] = frame["revenue"].fillna(0.0).astype("float64")
-    return frame[["group", "influencer_pk", "revenue"]]
+        frame = _as_polars(_sql_revenue(selection, by, scope, dates=True, outside=False))
+    return frame.select("group", pl.col("influencer_pk").cast(pl.Int64),
+                        pl.col("revenue").cast(pl.Float64).fill_null(0.0))
+
+
+def _as_polars(frame):
+    """The database's [group, influencer_pk, revenue] rows as Polars."""
+    return pl.DataFrame({
+        "group": pl.Series(frame["group"].tolist(), dtype=pl.String),
+        "influencer_pk": frame["influencer_pk"].to_numpy(dtype="int64"),
+        "revenue": frame["revenue"].to_numpy(dtype="float64", na_value=np.nan)},
+        nan_to_null=True)
 
 
 def _sql_revenue(selection, by, scope, *, dates, outside):

@@ -4,7 +4,11 @@ import hashlib
 import threading
 import time
 
-from sqlalchemy import select
+import pandas as pd
+from flask import g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from dashboard.extensions import cache, db
 from models import DataState
@@ -24,6 +28,20 @@ HITS_KEY = "analytics:stats:hits"
 MISSES_KEY = "analytics:stats:misses"
 
 
+# Counts this process's writes (a flush, commit or rollback of any session or connection):
+# an identity read before the count moved may be stale, so it is read again.
+_writes = {"count": 0}
+
+
+def _count_write(*_arguments):
+    _writes["count"] += 1
+
+
+event.listen(Engine, "commit", _count_write)
+event.listen(Engine, "rollback", _count_write)
+event.listen(Session, "after_flush", _count_write)
+
+
 def data_identity(connection=None) -> str | None:
     """Which database and which state of its data a cached result belongs to.
 
@@ -32,7 +50,24 @@ def data_identity(connection=None) -> str | None:
     that were imported into separately. None (nothing may be cached) before the first
     import, or when the id is missing: `dashboard init-db` writes it. Read through the
     request's session, or `connection` (a process without the app: columnar's builder).
+
+    Read once per app context (a request) while this process writes nothing: a view asks
+    for it once per cached result, and each read is a query. An import here moves the
+    write count, so the next read sees it at once; one elsewhere is seen by the next
+    request, as before, since a request always read the identity before its results.
     """
+    if connection is not None or not has_app_context():
+        return _read_identity(connection)
+    remembered = g.get("_analytics_identity")
+    if remembered is not None and remembered[0] == _writes["count"]:
+        return remembered[1]
+    writes = _writes["count"]
+    identity = _read_identity()
+    g._analytics_identity = (writes, identity)
+    return identity
+
+
+def _read_identity(connection=None):
     state = (db.session if connection is None else connection).execute(
         select(DataState.database_id, DataState.version, DataState.updated_at)
         .order_by(DataState.version.desc()).limit(1)).first()
@@ -82,10 +117,14 @@ def cached(name, selection, scope, compute, *arguments, use_cache=True):
                              _scope_key(scope), identity, repr(arguments)])
     key = "analytics:" + name + ":" + hashlib.sha256(description.encode()).hexdigest()[:40]
     hits, misses = _counter_key(HITS_KEY, identity), _counter_key(MISSES_KEY, identity)
+    results = _request_results()
+    if key in results:
+        _count(hits)
+        return results[key]
     value = cache.get(key)
     if value is not None:
         _count(hits)
-        return value
+        return _remember(results, key, value)
     # Many users open the same view at once: one request computes, the others wait for its
     # result instead of running the same heavy queries side by side. Threads of a worker
     # queue on a lock; workers and hosts on a marker in the shared cache.
@@ -109,7 +148,26 @@ def cached(name, selection, scope, compute, *arguments, use_cache=True):
             cache.set(key, value)
         finally:
             cache.delete(computing_key)
-        return value
+        return _remember(results, key, value)
+
+
+def _request_results():
+    """The frames this app context (a request) has computed or read, by cache key: a view
+    often reads one again (the ROI view's baseline reads its creator metrics), and a
+    second trip to the cache would unpickle it again."""
+    if not has_app_context():
+        return {}
+    if "_analytics_results" not in g:
+        g._analytics_results = {}
+    return g._analytics_results
+
+
+def _remember(results, key, value):
+    # Only frames: copy-on-write keeps a caller's change to one from reaching another
+    # caller, which a shared dict or list would not.
+    if isinstance(value, pd.DataFrame):
+        results[key] = value
+    return value
 
 
 def _count(counter_key):

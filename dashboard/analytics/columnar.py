@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -69,13 +70,6 @@ def enabled() -> bool:
     """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
     return (current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
             and not _state["forked_after_use"])
-
-
-def total(name):
-    """The sum of a fact column, in 64 bits: counts are stored as narrow as their values
-    allow, and Polars sums 32-bit integers in 32 bits."""
-    column = pl.col(name)
-    return (column if name in ("revenue", "spend") else column.cast(pl.Int64)).sum()
 
 
 class Snapshot:
@@ -410,22 +404,16 @@ def _spans(connection, facts):
 
 # ------------------------------------------------------------------------ the queries
 
-def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=None):
-    """The facts (or `table`, a summary of them by some of their columns) under
-    queries.fact_filters' conditions, as a lazy frame."""
+def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=None,
+             day_numbers=None):
+    """The facts (or `table`, a summary of them by some of their columns, sorted by day
+    when it has `day_numbers`) under queries.fact_filters' conditions, as a lazy frame."""
     conditions = []
     facts = snap.facts if table is None else table
     if dates and selection.dated:
-        if table is not None:
+        if table is not None and day_numbers is None:
             raise ValueError("A summary table has no days to select from.")
-        # The facts are sorted by day (undated first): a date range is a slice of rows,
-        # found by binary search, not a scan.
-        first = snap.day_numbers.searchsorted(
-            np.int32(UNDATED + 1) if selection.start is None else _day_number(selection.start),
-            "left")
-        last = len(facts) if selection.end is None else snap.day_numbers.searchsorted(
-            _day_number(selection.end), "right")
-        facts = facts.slice(first, max(0, last - first))
+        facts = _days_of(facts, snap.day_numbers if table is None else day_numbers, selection)
     brands = effective_brands(selection, scope)
     if brands is not None:
         if not brands:
@@ -453,6 +441,122 @@ def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=No
     return facts.filter(*conditions) if conditions else facts
 
 
+def _days_of(rows, day_numbers, selection):
+    """The rows of the selection's dates. They are sorted by day (undated first), so a
+    date range is a slice found by binary search, not a scan."""
+    first = day_numbers.searchsorted(
+        np.int32(UNDATED + 1) if selection.start is None else _day_number(selection.start),
+        "left")
+    last = len(rows) if selection.end is None else day_numbers.searchsorted(
+        _day_number(selection.end), "right")
+    return rows.slice(first, max(0, last - first))
+
+
+# Groupings the daily summary can answer: none needs a creator's own row.
+SUMMARY_GROUPS = ("overall", "platform", "brand", "campaign", "month", "day")
+SUMMARY_KEYS = ["day", "platform", "brand_id", "campaign_id"]
+# Groupings the creator summary can answer: it keeps each fact's creator, brand and day.
+CREATOR_SUMMARY_GROUPS = ("overall", "influencer", "brand", "month", "day")
+CREATOR_SUMMARY_KEYS = ["day", "influencer_pk", "brand_id"]
+# Per snapshot, in this process: its summaries once built, and its ranked creators.
+_summaries = weakref.WeakKeyDictionary()
+_ranked = weakref.WeakKeyDictionary()
+_building = weakref.WeakSet()
+_summary_lock = threading.Lock()
+_build_lock = threading.Lock()
+
+
+def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator=False):
+    """What grouped() should sum for `by` (per creator as well when asked): the smallest
+    summary of the facts that can answer, filtered, else the filtered facts.
+
+    The overview's groups (platform x brand x campaign, days, the previous period) need no
+    creator, so for everyone's data (no brand scope, no category or tier filter) they are
+    sums over a daily summary some fifteen times smaller than the facts. Groups by creator,
+    brand, month or day under any filter are sums over a summary per day, creator and
+    brand: the campaign split of post spend makes the facts several times longer. Either
+    way a cold view sums a fraction of the rows of its dates. Until the summaries are
+    built (in the background, see _ready) the facts answer, with the same numbers.
+    """
+    summaries = _ready(snap)
+    if summaries is None:
+        return filtered(snap, selection, scope, influencer_pk=influencer_pk)
+    if (by in SUMMARY_GROUPS and not per_creator and scope is None and influencer_pk is None
+            and not selection.categories and not selection.tiers):
+        summary, day_numbers = summaries["daily"]
+        rows = _days_of(summary, day_numbers, selection) if selection.dated else summary
+        conditions = []
+        brands = effective_brands(selection, scope)
+        if brands is not None:
+            conditions.append(pl.col("brand_id").is_null() | pl.col("brand_id").is_in(
+                snap._ids(snap.brand_ids, brands).implode()) if brands else pl.lit(False))
+        if selection.platforms:
+            conditions.append(pl.col("platform").cast(pl.String).is_in(
+                sorted(selection.platforms)))
+        rows = rows.lazy()
+        return rows.filter(*conditions) if conditions else rows
+    if by in CREATOR_SUMMARY_GROUPS:
+        summary, day_numbers = summaries["creators"]
+        return filtered(snap, selection, scope, influencer_pk=influencer_pk, table=summary,
+                        day_numbers=day_numbers)
+    return filtered(snap, selection, scope, influencer_pk=influencer_pk)
+
+
+def _ready(snap):
+    """The snapshot's summaries if built; else None, and a thread starts building them.
+
+    Building them scans every fact (about a second at 1M orders on the wide shape): the
+    first view after a start or an import is not kept waiting for it."""
+    with _summary_lock:
+        summaries = _summaries.get(snap)
+        if summaries is None and snap not in _building:
+            _building.add(snap)
+            threading.Thread(target=prepare, args=(snap,), name="snapshot-summaries",
+                             daemon=True).start()
+        return summaries
+
+
+def prepare(snap):
+    """Build this process's summaries of the snapshot now (warm-up calls it ahead of the
+    first cold view; otherwise _ready's thread does)."""
+    with _build_lock:
+        if snap in _summaries:
+            return
+        built = {"daily": _summarised(snap.facts, SUMMARY_KEYS),
+                 "creators": _summarised(snap.facts, CREATOR_SUMMARY_KEYS)}
+        with _summary_lock:
+            _summaries[snap] = built
+
+
+def _summarised(facts, keys):
+    """(the facts summed per `keys`, sorted by them with undated first; its days as
+    numbers)."""
+    summary = facts.lazy().group_by(keys).agg(
+        [summed(name) for name in SUM_COLUMNS]).sort(keys, nulls_last=False).collect()
+    # Counts kept as Int32 where they fit (summed() widens them again): each worker holds
+    # its own summaries, so a third less memory for them.
+    summary = summary.with_columns(
+        pl.col(name).cast(pl.Int32) for name in SUM_COLUMNS
+        if name not in ("revenue", "spend") and (summary[name].max() or 0) < 2**31
+        and (summary[name].min() or 0) >= -2**31)
+    return summary, summary["day"].cast(pl.Int32).fill_null(UNDATED).to_numpy()
+
+
+def _ranked_creators(snap):
+    """The snapshot's creators with the rank of their key in text order, once per snapshot."""
+    with _summary_lock:
+        if snap not in _ranked:
+            _ranked[snap] = snap.creators.with_columns(
+                pl.col("influencer_key").rank("ordinal").alias("key_rank"))
+        return _ranked[snap]
+
+
+def creator_ids(snap):
+    """[group (the creator's key), influencer_pk (Int64)] of every creator."""
+    return _ranked_creators(snap).select(pl.col("influencer_key").alias("group"),
+                                         pl.col("influencer_pk").cast(pl.Int64))
+
+
 def _day_number(day):
     # Of the array's own type: a Python int would make numpy copy the array to compare.
     return np.int32((day - EPOCH).days)
@@ -461,7 +565,18 @@ def _day_number(day):
 def grouped(snap, facts, by, values, *, label, extra_keys=()):
     """Sums of `values` per group of `by` (and extra_keys), the key as queries.group_column
     names it, as a pandas frame: groups a SQL inner join would drop are dropped."""
-    sums = [total(name) for name in values]
+    frame = as_pandas(grouped_frame(snap, facts, by, values, label=label,
+                                    extra_keys=extra_keys))
+    if by == "day":
+        # Days as dates, as the database returns them.
+        frame[label] = pd.to_datetime(frame[label]).dt.date
+    return frame
+
+
+def grouped_frame(snap, facts, by, values, *, label, extra_keys=()):
+    """grouped() as a Polars frame (days stay Polars dates), for callers that go on in
+    Polars rather than pandas."""
+    sums = [summed(name) for name in values]
     if by in ("month", "day"):
         facts = facts.filter(pl.col("day").is_not_null())
     if by == "overall":
@@ -489,15 +604,19 @@ def grouped(snap, facts, by, values, *, label, extra_keys=()):
             sums).collect()
     else:
         others = [key for key in extra_keys if key != "influencer_pk"]
+        # In key order (ties keep no order here): metrics._finish then need not sort 10,000
+        # names itself, a sort of small numbers instead of text.
         per_creator = facts.group_by(["influencer_pk", *others]).agg(sums).join(
-            snap.creators.lazy(), on="influencer_pk", how="inner")
+            _ranked_creators(snap).lazy(), on="influencer_pk", how="inner").sort("key_rank")
         frame = per_creator.with_columns(pl.col("influencer_key").alias(label)).collect()
-        return as_pandas(frame.select(label, *extra_keys, *values, "name"))
-    frame = as_pandas(frame.select(label, *extra_keys, *values))
-    if by == "day":
-        # Days as dates, as the database returns them.
-        frame[label] = pd.to_datetime(frame[label]).dt.date
-    return frame
+        return frame.select(label, *extra_keys, *values, "name")
+    return frame.select(label, *extra_keys, *values)
+
+
+def summed(name):
+    """The sum of a fact column as Int64 (counts) or Float64 (money), however narrow the
+    snapshot stores it: a narrower sum could wrap."""
+    return pl.col(name).cast(pl.Float64 if name in ("revenue", "spend") else pl.Int64).sum()
 
 
 def as_pandas(frame):

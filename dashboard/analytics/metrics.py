@@ -1,4 +1,5 @@
 """METRICS.md's ROI metrics from the grouped sums: ratios, score, timeseries, overview, brands."""
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -7,8 +8,8 @@ from sqlalchemy import Float, and_, cast, func, select, true
 
 from dashboard.analytics.cache import cached
 from dashboard.analytics.queries import (
-    SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, facts_from, group_column,
-    grouped_sums, platform_brand_campaign_cube, typed_sums, with_activity)
+    FLOAT_SUMS, SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, facts_from,
+    group_column, grouped_sums, platform_brand_campaign_cube, typed_sums, with_activity)
 from dashboard.extensions import db
 from models import Brand, DailyFact, Influencer
 
@@ -25,53 +26,86 @@ DAILY_CHART_MAX_DAYS = 120
 def with_ratios(sums, baseline):
     """METRIC_COLUMNS from summed columns: ratios of sums, None where undefined."""
     frame = sums.copy()
-    spend, orders, reach = frame["spend"], frame["orders"], frame["reach"]
-    frame["roas"] = ratio(frame["revenue"], spend)
-    frame["incremental_roas"] = ratio(frame["revenue"] * (1 - baseline), spend)
-    frame["cpo"] = ratio(spend, orders)
-    frame["aov"] = ratio(frame["revenue"], orders)
-    frame["engagement_rate"] = ratio(frame["likes"] + frame["comments"], reach)
+    for name, values in _ratios(frame, baseline).items():
+        frame[name] = values
     return frame
 
 
+def _ratios(columns, baseline):
+    """RATIO_COLUMNS as float64 arrays (NaN where undefined) from the summed columns."""
+    revenue = np.asarray(columns["revenue"], dtype="float64")
+    spend, orders = columns["spend"], columns["orders"]
+    return {"roas": ratio(revenue, spend),
+            "incremental_roas": ratio(revenue * (1 - baseline), spend),
+            "cpo": ratio(spend, orders),
+            "aov": ratio(revenue, orders),
+            "engagement_rate": ratio(np.asarray(columns["likes"]) + np.asarray(
+                columns["comments"]), columns["reach"])}
+
+
 def ratio(numerator, denominator):
-    """numerator / denominator as float64, NaN where the denominator is zero."""
-    values = numerator.astype("float64") / denominator.where(denominator != 0)
-    return values.astype("float64")
+    """numerator / denominator as float64, NaN where the denominator is zero; a Series
+    when the numerator is one, an array otherwise."""
+    top = np.asarray(numerator, dtype="float64")
+    bottom = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(bottom != 0, top / bottom, np.nan)
+    if isinstance(numerator, pd.Series):
+        return pd.Series(values, index=numerator.index, dtype="float64")
+    return values
 
 
 def nulls_as_none(frame, columns):
     """NaN in these columns as None: an undefined ratio is null in every output."""
     for name in columns:
         if name in frame:
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+            frame[name] = objects_with_none(frame[name].to_numpy())
     return frame
+
+
+def objects_with_none(values):
+    """An array as Python objects, None where it is null."""
+    objects = values.astype(object)
+    objects[pd.isna(values)] = None
+    return objects
 
 
 def performance_scores(frame) -> pd.Series:
     """METRICS.md's score per influencer row (NaN without spend): min-max scaled parts."""
-    scored = frame["spend"] > 0
-    scores = pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.Series(_scores(frame), index=frame.index, dtype="float64")
+
+
+def _scores(columns):
+    """The scores as a float64 array from the spend, orders and ratio columns."""
+    spend = np.asarray(columns["spend"], dtype="float64")
+    scored = spend > 0
+    scores = np.full(len(spend), np.nan)
     if not scored.any():
         return scores
-    part = frame.loc[scored]
-    engagement = part["engagement_rate"].fillna(0.0)
-    if part["cpo"].notna().any():
-        cpo = _min_max(part["cpo"].fillna(part["cpo"].max()))
+    engagement = np.asarray(columns["engagement_rate"], dtype="float64")[scored]
+    engagement = np.where(np.isnan(engagement), 0.0, engagement)
+    cpo = np.asarray(columns["cpo"], dtype="float64")[scored]
+    defined = ~np.isnan(cpo)
+    if defined.any():
+        cpo = _min_max(np.where(defined, cpo, cpo[defined].max()))
     else:
-        cpo = pd.Series(50.0, index=part.index)
-    scores.loc[scored] = (
-        SCORE_WEIGHTS["roas"] * _min_max(part["roas"])
+        cpo = np.full(len(cpo), 50.0)
+    scores[scored] = (
+        SCORE_WEIGHTS["roas"] * _min_max(np.asarray(columns["roas"], dtype="float64")[scored])
         + SCORE_WEIGHTS["engagement_rate"] * _min_max(engagement)
-        + SCORE_WEIGHTS["orders"] * _min_max(part["orders"].astype("float64"))
+        + SCORE_WEIGHTS["orders"] * _min_max(
+            np.asarray(columns["orders"], dtype="float64")[scored])
         + SCORE_WEIGHTS["cpo"] * (100 - cpo))
     return scores
 
 
 def _min_max(values):
-    low, high = values.min(), values.max()
+    # NaN is skipped, as pandas' min and max do.
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanmin(values), np.nanmax(values)
     if high == low:
-        return pd.Series(50.0, index=values.index)
+        return np.full(len(values), 50.0)
     return (values - low) / (high - low) * 100
 
 
@@ -81,27 +115,56 @@ def _metrics_frame(selection, by, scope, *, influencer_pk=None):
 
 
 def _finish(sums, by, baseline):
-    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null."""
+    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null.
+
+    Column by column in numpy, one frame built at the end: the views ask for it on every
+    cold filter change, and pandas' per-operation cost was most of its time.
+    """
     key = sums.columns[0]
-    frame = with_ratios(sums, baseline)
-    frame = frame.sort_values(key, key=lambda keys: keys.astype(str), kind="stable")
-    columns = [key] + METRIC_COLUMNS
+    text_keys = sums[key].astype(str)
+    # The columnar engine hands creators over in key order already.
+    order = np.arange(len(sums)) if text_keys.is_monotonic_increasing else np.argsort(
+        text_keys.to_numpy(dtype=str), kind="stable")
+    # Taken from pandas' own arrays, so each column keeps its dtype (text stays text even
+    # in an empty frame).
+    columns = {key: sums[key].array.take(order)}
+    for name in ("revenue", "orders", "spend", "posts", "reach", "likes", "comments"):
+        columns[name] = sums[name].to_numpy()[order]
+    ratios = _ratios(columns, baseline)
+    columns.update(ratios)
     if by == "influencer":
-        frame["performance_score"] = performance_scores(frame)
-        columns += ["name", "performance_score"]
-    frame = frame[columns].reset_index(drop=True)
-    return nulls_as_none(frame, RATIO_COLUMNS + ["performance_score"])
+        columns["name"] = sums["name"].array.take(order)
+        columns["performance_score"] = _scores(columns)
+    for name in RATIO_COLUMNS + ["performance_score"]:
+        if name in columns:
+            columns[name] = objects_with_none(columns[name])
+    # The arrays are this frame's own: no copy into pandas' blocks.
+    return pd.DataFrame(columns, copy=False)
 
 
 def _roll_up(cube, by):
-    """The summed groups of `by` from the cube, keeping only groups that appear."""
+    """The summed groups of `by` from the cube, keeping only groups that appear.
+
+    In numpy: the cube is a few hundred rows, where pandas' group-by costs more in its own
+    bookkeeping than in summing."""
     if by == "overall":
-        sums = cube[SUM_COLUMNS].sum().to_frame().T if len(cube) else cube[SUM_COLUMNS]
-        sums.insert(0, "key", "all")
+        label = "key"
+        codes = np.zeros(len(cube), dtype="intp")
+        keys = pd.array(["all"] if len(cube) else [], dtype="str")
+        rows = slice(None)
     else:
-        present = cube[cube[by].notna()]
-        sums = present.groupby(by, as_index=False, sort=False)[SUM_COLUMNS].sum()
-    return typed_sums(with_activity(sums).reset_index(drop=True))
+        label = by
+        rows = cube[by].notna().to_numpy()
+        codes, keys = pd.factorize(cube[by].to_numpy()[rows], sort=False)
+        # The key's own dtype, as a pandas group-by keeps it.
+        keys = pd.array(keys, dtype=cube[by].dtype)
+    sums = {label: keys}
+    for name in SUM_COLUMNS:
+        values = cube[name].to_numpy()[rows]
+        total = np.zeros(len(keys), dtype="float64" if name in FLOAT_SUMS else "int64")
+        np.add.at(total, codes, values)
+        sums[name] = total
+    return with_activity(pd.DataFrame(sums)).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------ the API
@@ -195,8 +258,10 @@ def _overview(selection, scope):
     cube = platform_brand_campaign_cube(selection, scope)
     previous = selection.comparison_period()
     previous_kpis = None
+    # Its parts are computed here rather than through the cache: the overview is cached as
+    # one object, and a cache trip per part cost more than these small sums.
     if previous is not None:
-        previous_kpis = kpis(metrics(previous, "overall", scope=scope))
+        previous_kpis = kpis(_metrics_frame(previous, "overall", scope))
     campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
     # A "top" list of campaigns that sold nothing would only list ₹0 rows.
     top_campaigns = campaigns[campaigns["revenue"] > 0].sort_values(
@@ -205,7 +270,7 @@ def _overview(selection, scope):
     return {
         "kpis": kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
         "previous_kpis": previous_kpis,
-        "timeseries": timeseries(selection, scope=scope, freq=freq),
+        "timeseries": timeseries_frame(selection, scope, freq),
         "timeseries_freq": freq,
         "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
         "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),

@@ -112,8 +112,8 @@ def grouped_sums(selection, by, scope, *, influencer_pk=None):
     key_label, key_column = group_column(by)
     if columnar.enabled():
         snap = columnar.snapshot()
-        frame = columnar.grouped(snap, columnar.filtered(
-            snap, selection, scope, influencer_pk=influencer_pk), by, SUM_COLUMNS,
+        frame = columnar.grouped(snap, columnar.rows_to_group(
+            snap, selection, scope, by, influencer_pk=influencer_pk), by, SUM_COLUMNS,
             label=key_label)
     else:
         frame = _sql_grouped_sums(selection, by, scope, influencer_pk)
@@ -154,8 +154,10 @@ def with_activity(sums):
 def typed_sums(frame):
     """Sums as float64 for money, int64 for counts, whatever the database returned."""
     for name in SUM_COLUMNS:
-        if name in frame:
-            frame[name] = frame[name].astype("float64" if name in FLOAT_SUMS else "int64")
+        wanted = "float64" if name in FLOAT_SUMS else "int64"
+        # Most frames are typed already; assigning a column anyway costs a copy.
+        if name in frame and frame[name].dtype != wanted:
+            frame[name] = frame[name].astype(wanted)
     return frame
 
 
@@ -164,8 +166,8 @@ def platform_brand_campaign_cube(selection, scope):
     campaign groups are all sums of its rows, so the overview reads the facts once."""
     if columnar.enabled():
         snap = columnar.snapshot()
-        cube = columnar.grouped(snap, columnar.filtered(snap, selection, scope), "platform",
-                                SUM_COLUMNS, label="platform",
+        rows = columnar.rows_to_group(snap, selection, scope, "platform")
+        cube = columnar.grouped(snap, rows, "platform", SUM_COLUMNS, label="platform",
                                 extra_keys=("brand_id", "campaign_id"))
         return _named(typed_sums(cube), snap.brand_names, snap.campaign_names)
     from_clause = facts_from("platform", influencers=True)
@@ -196,7 +198,7 @@ def brand_grouped_sums(selection, scope, by):
     key_label = "period" if by in ("day", "month") else key_label
     if columnar.enabled():
         snap = columnar.snapshot()
-        frame = columnar.grouped(snap, columnar.filtered(snap, selection, scope), by,
+        frame = columnar.grouped(snap, columnar.rows_to_group(snap, selection, scope, by), by,
                                  SUM_COLUMNS, label=key_label, extra_keys=("brand_id",))
         columns = ["brand_id", key_label, *SUM_COLUMNS]
         return frame[columns + (["name"] if by == "influencer" else [])]

@@ -23,7 +23,9 @@ def warm_default_views() -> int:
     if data_identity() is None:
         return 0
     if columnar.enabled():
-        columnar.snapshot()
+        # The summaries too: the shared cache may hold the default views already, and
+        # this worker's first cold view should not wait for them.
+        columnar.prepare(columnar.snapshot())
     scopes = {None} | {user.brand_scope for user in db.session.execute(
         select(User).where(User.active.is_(True))).scalars()}
     for scope in scopes:
