@@ -461,7 +461,6 @@ CREATOR_SUMMARY_KEYS = ["day", "influencer_pk", "brand_id"]
 # Per snapshot, in this process: its summaries once built, and its ranked creators.
 _summaries = weakref.WeakKeyDictionary()
 _ranked = weakref.WeakKeyDictionary()
-_building = weakref.WeakSet()
 _summary_lock = threading.Lock()
 _build_lock = threading.Lock()
 
@@ -475,12 +474,9 @@ def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator
     sums over a daily summary some fifteen times smaller than the facts. Groups by creator,
     brand, month or day under any filter are sums over a summary per day, creator and
     brand: the campaign split of post spend makes the facts several times longer. Either
-    way a cold view sums a fraction of the rows of its dates. Until the summaries are
-    built (in the background, see _ready) the facts answer, with the same numbers.
+    way a cold view sums a fraction of the rows of its dates.
     """
     summaries = _ready(snap)
-    if summaries is None:
-        return filtered(snap, selection, scope, influencer_pk=influencer_pk)
     if (by in SUMMARY_GROUPS and not per_creator and scope is None and influencer_pk is None
             and not selection.categories and not selection.tiers):
         summary, day_numbers = summaries["daily"]
@@ -503,22 +499,19 @@ def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator
 
 
 def _ready(snap):
-    """The snapshot's summaries if built; else None, and a thread starts building them.
-
-    Building them scans every fact (about a second at 1M orders on the wide shape): the
-    first view after a start or an import is not kept waiting for it."""
-    with _summary_lock:
-        summaries = _summaries.get(snap)
-        if summaries is None and snap not in _building:
-            _building.add(snap)
-            threading.Thread(target=prepare, args=(snap,), name="snapshot-summaries",
-                             daemon=True).start()
-        return summaries
+    """The snapshot's summaries, built on first use if warm-up has not built them."""
+    summaries = _summaries.get(snap)
+    if summaries is None:
+        prepare(snap)
+        summaries = _summaries[snap]
+    return summaries
 
 
 def prepare(snap):
-    """Build this process's summaries of the snapshot now (warm-up calls it ahead of the
-    first cold view; otherwise _ready's thread does)."""
+    """Build this process's summaries of the snapshot (a scan of every fact each) if it
+    has none yet: warm-up calls it, so a worker's first cold view does not wait for them.
+    (Built in the background instead, the first cold views after a start raced the build
+    for the CPU and read the facts: slower, not faster.)"""
     with _build_lock:
         if snap in _summaries:
             return
