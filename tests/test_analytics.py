@@ -739,6 +739,33 @@ def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
     assert before["revenue"].iloc[0] > 0 and after["revenue"].iloc[0] == 0
 
 
+def test_the_snapshot_keeps_post_spend_once_per_creator_and_day(sqlite_app):
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        facts = pd.DataFrame(db.session.execute(select(
+            DailyFact.influencer_pk, DailyFact.day, DailyFact.brand_id, DailyFact.campaign_id,
+            DailyFact.tracking_rows, DailyFact.posts, DailyFact.spend)).all())
+        snap = columnar.snapshot()
+        post_spend = facts[(facts["tracking_rows"] == 0) & (facts["posts"] == 0)
+                           & facts["day"].notna()]
+        creator_days = post_spend.groupby(["influencer_pk", "day"])["spend"].sum()
+        # The tiny data has a creator paid per post whose revenue spans several pairs.
+        assert len(post_spend) > len(creator_days)
+        assert snap.post_spend.height == len(creator_days)
+        assert snap.facts.height == len(facts) - len(post_spend)
+        assert sorted(snap.post_spend["spend"].to_list()) == pytest.approx(
+            sorted(creator_days.to_list()), rel=1e-12)
+        # Split again over the pairs, the spend is what daily_facts holds per brand.
+        by_brand = {}
+        for engine in ("columnar", "sql"):
+            sqlite_app.config["ANALYTICS_ENGINE"] = engine
+            frame = analytics.metrics(analytics.Selection(), "brand", scope=None,
+                                      use_cache=False)
+            by_brand[engine] = dict(zip(frame["brand"], frame["spend"]))
+        assert by_brand["columnar"] == pytest.approx(by_brand["sql"], rel=1e-12)
+
+
 def test_a_process_forked_after_a_polars_query_sums_in_the_database(sqlite_app, tmp_path,
                                                                      monkeypatch):
     sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"

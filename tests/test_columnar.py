@@ -35,7 +35,7 @@ def test_a_column_file_gives_back_the_facts_with_their_nulls(tmp_path):
     assert mapped["orders"].dtype == pl.Int32 and mapped["reach"].dtype == pl.Int32
     assert day_numbers.tolist() == [columnar.UNDATED, 20090, 20090, 20148]
     # Summed in 64 bits: three 2**30 in 32 bits would wrap around.
-    assert mapped.select(columnar.total("reach")).item() == 3 * 2**30
+    assert mapped.select(columnar.summed("reach")).item() == 3 * 2**30
 
 
 def test_columns_without_nulls_are_read_from_the_mapped_file_in_place(tmp_path):

@@ -6,6 +6,12 @@ identity (database id, version, time of the last import), written to a temporary
 renamed into place, so any number of workers (and hosts, each with its own instance folder)
 may build it at once: each reader maps a whole file or builds its own. Workers of one host
 map the same file, so the operating system keeps one copy of its pages for all of them.
+
+Post spend is held once per creator and day, not once per brand x campaign pair as in
+daily_facts: a creator's post payout is split over the pairs by fixed shares (their all-time
+revenue), so a pair's spend is the day's spend times its share. On a wide creator base those
+pair rows were four fact rows in five; queries that need brands or campaigns apply the
+shares after summing per creator (`_post_spend_rows`).
 """
 import fcntl
 import hashlib
@@ -32,7 +38,7 @@ from dashboard.importing.rollups import POST_WINDOW_DAYS
 from models import Brand, Campaign, Influencer
 
 # Bump when the files' columns change, so an old file is never read by new code.
-SNAPSHOT_FORMAT = "6"
+SNAPSHOT_FORMAT = "7"
 SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
                "reach", "likes", "comments"]
 CREATOR_COLUMNS = ("platform", "category", "tier")
@@ -40,6 +46,8 @@ FETCH_ROWS = 100_000
 EPOCH = date(1970, 1, 1)
 # Where undated facts sort, before every day.
 UNDATED = -2**31
+# daily_facts' rows of basis-post spend (rollups._post_spend_rows): no orders, no posts, a day.
+POST_SPEND_ROWS = "tracking_rows = 0 AND posts = 0 AND day IS NOT NULL"
 # Databases with more facts than this build their snapshot in a child process, so the
 # serving worker never holds the rows read, the frames sorted and SQLite's page cache full
 # of facts; smaller ones (tests, a first demo) build here, which starts faster.
@@ -74,14 +82,19 @@ def enabled() -> bool:
 
 class Snapshot:
     """Facts, creators, the creators' post-window spans, their all-time revenue outside post
-    windows and the brands each sells for, for one state of the data."""
+    windows, the brands each sells for, and post spend per creator and day with each
+    creator's brand x campaign shares of it, for one state of the data."""
 
-    def __init__(self, facts, creators, spans, outside, creator_brands, day_numbers=None):
+    def __init__(self, facts, creators, spans, outside, creator_brands, post_spend, pairs,
+                 day_numbers=None):
         self.facts = facts
         self.creators = creators
         self.spans = spans
         self.outside = outside
         self.creator_brands = creator_brands
+        self.post_spend = post_spend
+        self.pairs = pairs
+        self.post_spend_day_numbers = post_spend["day"].cast(pl.Int32).to_numpy()
         self.brand_ids = dict(db.session.execute(select(Brand.name, Brand.id)).all())
         self.brand_names = {brand_id: name for name, brand_id in self.brand_ids.items()}
         self.campaign_names = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
@@ -109,7 +122,7 @@ class Snapshot:
                          dtype=pl.Int64)
 
 
-PARTS = ("facts", "creators", "spans", "outside", "creator_brands")
+PARTS = ("facts", "creators", "spans", "outside", "creator_brands", "post_spend", "pairs")
 
 
 def snapshot(identity=None) -> Snapshot:
@@ -330,25 +343,32 @@ def _remove_older(paths, database):
 
 
 def _read_database(connection):
-    """(facts, creators, spans, outside, creator_brands) read through this connection."""
+    """The snapshot's parts (PARTS) read through this connection."""
     if connection.dialect.name == "postgresql":
         day = "(day - DATE '1970-01-01')"
     else:
         day = "CAST(julianday(day) - 2440587.5 AS INTEGER)"
     columns = ", ".join(SUM_COLUMNS)
-    result = connection.exec_driver_sql(
+    facts = _fetch(connection, (
         f"SELECT influencer_pk, {day}, brand_id, campaign_id, in_post_window, {columns} "
-        "FROM daily_facts")
-    schema = {"influencer_pk": pl.Int32, "day": pl.Int32, "brand_id": pl.Int32,
-              "campaign_id": pl.Int32, "in_post_window": pl.Boolean,
-              **{name: pl.Float64 if name in ("revenue", "spend") else pl.Int64
-                 for name in SUM_COLUMNS}}
-    parts = []
-    while rows := result.fetchmany(FETCH_ROWS):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    facts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-    del parts
+        f"FROM daily_facts WHERE NOT ({POST_SPEND_ROWS})"), {
+        "influencer_pk": pl.Int32, "day": pl.Int32, "brand_id": pl.Int32,
+        "campaign_id": pl.Int32, "in_post_window": pl.Boolean,
+        **{name: pl.Float64 if name in ("revenue", "spend") else pl.Int64
+           for name in SUM_COLUMNS}})
     facts = facts.sort("day", nulls_last=False).with_columns(pl.col("day").cast(pl.Date))
+    post_spend = _fetch(connection, (
+        f"SELECT influencer_pk, {day}, SUM(spend), SUM(spend_events) FROM daily_facts "
+        f"WHERE {POST_SPEND_ROWS} GROUP BY influencer_pk, day"), {
+        "influencer_pk": pl.Int32, "day": pl.Int32, "spend": pl.Float64,
+        "spend_events": pl.Int64})
+    post_spend = post_spend.sort("day").with_columns(pl.col("day").cast(pl.Date))
+    pairs = _pair_shares(_fetch(connection, (
+        "SELECT influencer_pk, brand_id, campaign_id, SUM(spend), SUM(spend_events) "
+        f"FROM daily_facts WHERE {POST_SPEND_ROWS} "
+        "GROUP BY influencer_pk, brand_id, campaign_id"), {
+        "influencer_pk": pl.Int32, "brand_id": pl.Int32, "campaign_id": pl.Int32,
+        "spend": pl.Float64, "spend_events": pl.Int64}))
     creators = pl.DataFrame(
         connection.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
                                   Influencer.platform, Influencer.category, Influencer.tier,
@@ -358,14 +378,39 @@ def _read_database(connection):
                 "gender": pl.String}, orient="row")
     # The creators' own columns on every fact, as one-byte codes: grouping by platform (the
     # overview's cube) is then one pass over the facts, not a pass per creator and a join.
-    facts = facts.join(creators.select(
-        "influencer_pk", *(pl.col(name).cast(pl.Enum(
-            creators[name].drop_nulls().unique().sort())) for name in CREATOR_COLUMNS)),
-        on="influencer_pk", how="left", maintain_order="left")
-    creator_brands = facts.lazy().filter(pl.col("brand_id").is_not_null()).select(
-        "influencer_pk", "brand_id").unique().sort("influencer_pk", "brand_id").collect()
-    return (facts, creators, _spans(connection, facts), _outside_windows(facts),
-            creator_brands)
+    codes = creators.select("influencer_pk", *(pl.col(name).cast(pl.Enum(
+        creators[name].drop_nulls().unique().sort())) for name in CREATOR_COLUMNS))
+    facts, post_spend = (frame.join(codes, on="influencer_pk", how="left",
+                                    maintain_order="left") for frame in (facts, post_spend))
+    creator_brands = pl.concat([
+        frame.lazy().filter(pl.col("brand_id").is_not_null()).select("influencer_pk",
+                                                                      "brand_id")
+        for frame in (facts, pairs)]).unique().sort("influencer_pk", "brand_id").collect()
+    return (facts, creators, _spans(connection, facts, post_spend), _outside_windows(facts),
+            creator_brands, post_spend, pairs)
+
+
+def _fetch(connection, statement, schema):
+    result = connection.exec_driver_sql(statement)
+    parts = []
+    while rows := result.fetchmany(FETCH_ROWS):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def _pair_shares(pairs):
+    """Each creator's brand x campaign pairs with their share of the creator's post spend
+    and of its spend events. The shares are the same every day (rollups split each post's
+    amount by all-time revenue), so they are read off the all-time sums; a creator whose
+    post spend is all zero has spend shares in proportion to events, which only ever
+    multiply zero."""
+    spend_total = pl.col("spend").sum().over("influencer_pk")
+    event_share = pl.col("spend_events") / pl.col("spend_events").sum().over("influencer_pk")
+    return pairs.select(
+        "influencer_pk", "brand_id", "campaign_id",
+        pl.when(spend_total != 0).then(pl.col("spend") / spend_total).otherwise(event_share)
+        .alias("spend_share"),
+        event_share.alias("event_share")).sort("influencer_pk", "brand_id", "campaign_id")
 
 
 def _outside_windows(facts):
@@ -377,10 +422,12 @@ def _outside_windows(facts):
         keys).agg(pl.col("revenue").sum()).sort(keys).collect()
 
 
-def _spans(connection, facts):
+def _spans(connection, facts, post_spend):
     """Per creator: first and last dated fact, and the days between them outside every
     post window (days 0..6 after a post). All time, the same for every selection."""
-    span = facts.lazy().filter(pl.col("day").is_not_null()).group_by("influencer_pk").agg(
+    span = pl.concat([frame.lazy().select("influencer_pk", "day")
+                      for frame in (facts, post_spend)]).filter(
+        pl.col("day").is_not_null()).group_by("influencer_pk").agg(
         pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
     if connection.dialect.name == "postgresql":
         day = "(date - DATE '1970-01-01')"
@@ -404,10 +451,28 @@ def _spans(connection, facts):
 
 # ------------------------------------------------------------------------ the queries
 
+class FactSlice:
+    """Facts (or a summary of them) under a selection and scope, lazy, with the post spend
+    of the same selection per creator and day, and the brands that spend may be split into
+    (None: any). Without post spend for a table that holds none (the outside-window one)."""
+
+    def __init__(self, facts, post_spend=None, pair_brand_ids=None):
+        self.facts = facts
+        self.post_spend = post_spend
+        self.pair_brand_ids = pair_brand_ids
+
+    def filter(self, *conditions):
+        """Both parts narrowed by conditions on the columns they share (the day)."""
+        return FactSlice(self.facts.filter(*conditions),
+                         None if self.post_spend is None else self.post_spend.filter(
+                             *conditions), self.pair_brand_ids)
+
+
 def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=None,
              day_numbers=None):
     """The facts (or `table`, a summary of them by some of their columns, sorted by day
-    when it has `day_numbers`) under queries.fact_filters' conditions, as a lazy frame."""
+    when it has `day_numbers`) under queries.fact_filters' conditions, as a FactSlice; a
+    table without days (`dates=False`) comes without post spend."""
     conditions = []
     facts = snap.facts if table is None else table
     if dates and selection.dated:
@@ -427,6 +492,7 @@ def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=No
                 snap._ids(snap.brand_ids, brands).implode()))
     creators = snap.creators.lazy()
     narrowed = False
+    creator_conditions = []
     for attribute, wanted in zip(CREATOR_COLUMNS, (selection.platforms, selection.categories,
                                                    selection.tiers)):
         if wanted:
@@ -434,11 +500,29 @@ def filtered(snap, selection, scope, *, influencer_pk=None, dates=True, table=No
             narrowed = True
     if narrowed:
         chosen = creators.select("influencer_pk").collect()["influencer_pk"]
-        conditions.append(pl.col("influencer_pk").is_in(chosen.implode()))
+        creator_conditions.append(pl.col("influencer_pk").is_in(chosen.implode()))
     if influencer_pk is not None:
-        conditions.append(pl.col("influencer_pk") == influencer_pk)
+        creator_conditions.append(pl.col("influencer_pk") == influencer_pk)
+    conditions += creator_conditions
     facts = facts.lazy()
-    return facts.filter(*conditions) if conditions else facts
+    facts = facts.filter(*conditions) if conditions else facts
+    if table is not None and not dates:
+        return FactSlice(facts)
+    post_spend = _post_spend_of(snap, selection, dates).lazy()
+    if creator_conditions:
+        post_spend = post_spend.filter(*creator_conditions)
+    return FactSlice(facts, post_spend, _pair_brands(snap, brands))
+
+
+def _post_spend_of(snap, selection, dates=True):
+    if dates and selection.dated:
+        return _days_of(snap.post_spend, snap.post_spend_day_numbers, selection)
+    return snap.post_spend
+
+
+def _pair_brands(snap, brands):
+    """The brand ids post spend may be split into under a brand filter (None: no filter)."""
+    return None if brands is None else snap._ids(snap.brand_ids, brands)
 
 
 def _days_of(rows, day_numbers, selection):
@@ -486,11 +570,16 @@ def rows_to_group(snap, selection, scope, by, *, influencer_pk=None, per_creator
         if brands is not None:
             conditions.append(pl.col("brand_id").is_null() | pl.col("brand_id").is_in(
                 snap._ids(snap.brand_ids, brands).implode()) if brands else pl.lit(False))
+        platforms = []
         if selection.platforms:
-            conditions.append(pl.col("platform").cast(pl.String).is_in(
+            platforms.append(pl.col("platform").cast(pl.String).is_in(
                 sorted(selection.platforms)))
-        rows = rows.lazy()
-        return rows.filter(*conditions) if conditions else rows
+        rows, post_spend = rows.lazy(), _post_spend_of(snap, selection).lazy()
+        if conditions or platforms:
+            rows = rows.filter(*conditions, *platforms)
+        if platforms:
+            post_spend = post_spend.filter(*platforms)
+        return FactSlice(rows, post_spend, _pair_brands(snap, brands))
     if by in CREATOR_SUMMARY_GROUPS:
         summary, day_numbers = summaries["creators"]
         return filtered(snap, selection, scope, influencer_pk=influencer_pk, table=summary,
@@ -566,10 +655,17 @@ def grouped(snap, facts, by, values, *, label, extra_keys=()):
     return frame
 
 
-def grouped_frame(snap, facts, by, values, *, label, extra_keys=()):
+def grouped_frame(snap, part, by, values, *, label, extra_keys=()):
     """grouped() as a Polars frame (days stay Polars dates), for callers that go on in
-    Polars rather than pandas."""
+    Polars rather than pandas. `part` is a FactSlice."""
     sums = [summed(name) for name in values]
+    facts = part.facts
+    if part.post_spend is not None and {"spend", "spend_events"} & set(values):
+        needed = _group_columns(by, extra_keys)
+        # Sums' types on both sides: the snapshot keeps counts as narrow as they fit.
+        facts = pl.concat([facts.select(*needed, *(widened(name) for name in values)),
+                           _post_spend_rows(snap, part, needed, values)],
+                          how="diagonal_relaxed")
     if by in ("month", "day"):
         facts = facts.filter(pl.col("day").is_not_null())
     if by == "overall":
@@ -606,10 +702,44 @@ def grouped_frame(snap, facts, by, values, *, label, extra_keys=()):
     return frame.select(label, *extra_keys, *values)
 
 
+def _group_columns(by, extra_keys):
+    """The fact columns a group of `by` (and extra_keys) reads."""
+    columns = {"overall": [], "brand": ["brand_id"], "campaign": ["campaign_id"],
+               "month": ["day"], "day": ["day"], "influencer": ["influencer_pk"]}.get(
+        by, [by] if by in CREATOR_COLUMNS else [])
+    return list(dict.fromkeys([*columns, *extra_keys]))
+
+
+def _post_spend_rows(snap, part, columns, values):
+    """The slice's post spend as rows of `columns` and the spend values: summed per creator
+    first, then split over the creator's pairs only when brands or campaigns matter."""
+    pair_columns = [name for name in ("brand_id", "campaign_id") if name in columns]
+    others = [name for name in columns if name not in pair_columns]
+    spend = [name for name in ("spend", "spend_events") if name in values]
+    if not pair_columns and part.pair_brand_ids is None:
+        # Every pair counts: the day's spend is already the sum of its pairs'.
+        return part.post_spend.select(*others, *(widened(name) for name in spend))
+    keys = list(dict.fromkeys(["influencer_pk", *others]))
+    per_creator = part.post_spend.group_by(keys).agg(pl.col(name).sum() for name in spend)
+    pairs = snap.pairs.lazy()
+    if part.pair_brand_ids is not None:
+        pairs = pairs.filter(pl.col("brand_id").is_in(part.pair_brand_ids.implode()))
+    split = {"spend": pl.col("spend") * pl.col("spend_share"),
+             # Whole events: each pair has the day's posts as its events.
+             "spend_events": (pl.col("spend_events") * pl.col("event_share")).round(0)
+             .cast(pl.Int64)}
+    return per_creator.join(pairs, on="influencer_pk", how="inner").select(
+        *others, *pair_columns, *(split[name].alias(name) for name in spend))
+
+
 def summed(name):
     """The sum of a fact column as Int64 (counts) or Float64 (money), however narrow the
     snapshot stores it: a narrower sum could wrap."""
-    return pl.col(name).cast(pl.Float64 if name in ("revenue", "spend") else pl.Int64).sum()
+    return widened(name).sum()
+
+
+def widened(name):
+    return pl.col(name).cast(pl.Float64 if name in ("revenue", "spend") else pl.Int64)
 
 
 def as_pandas(frame):
@@ -620,6 +750,12 @@ def as_pandas(frame):
 
 def date_span(snap, scope):
     """First and last dated fact the scope can see, as queries.date_span."""
-    span = filtered(snap, Selection(), scope).select(
+    part = filtered(snap, Selection(), scope)
+    post_spend = part.post_spend
+    if part.pair_brand_ids is not None:
+        post_spend = post_spend.join(snap.pairs.lazy().filter(
+            pl.col("brand_id").is_in(part.pair_brand_ids.implode())).select("influencer_pk"),
+            on="influencer_pk", how="semi")
+    span = pl.concat([part.facts.select("day"), post_spend.select("day")]).select(
         pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
     return span["first"][0], span["last"][0]
