@@ -70,11 +70,15 @@ def _warm_planner():
     from dashboard.analytics import planner
     from dashboard.analytics.warmup import warm_default_views
 
+    from dashboard.importing.writers import timed
+
     click.echo("Fitting the budget planner for the new data ...")
     try:
         # The snapshot and the views every scope opens first, ready before the first visit.
-        warm_default_views()
-        planner.warm_after_import()
+        with timed("warm the default views"):
+            warm_default_views()
+        with timed("fit the budget planner"):
+            planner.warm_after_import()
     except Exception as error:
         click.echo(f"The budget planner could not be fitted now ({error}); the Plan page "
                    "fits it on its first visit instead.", err=True)
@@ -86,7 +90,10 @@ def _evaluate_alerts():
     # After the commit, and never failing it: evaluate_after_import logs its own errors.
     from dashboard.reports import alerts
 
-    fired = alerts.evaluate_after_import()
+    from dashboard.importing.writers import timed
+
+    with timed("evaluate alerts"):
+        fired = alerts.evaluate_after_import()
     if fired:
         click.echo(f"{len(fired)} alert(s) fired on the new data.")
 

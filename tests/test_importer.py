@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from dashboard import importing
 from dashboard.importing import orders, pipeline, reading, schemas, validation
@@ -93,6 +94,17 @@ def test_tiny_twice_changes_no_count(app):
     with app.app_context():
         tiers = dict(db.session.execute(select(Influencer.influencer_key, Influencer.tier)).all())
     assert tiers == {"1": "micro", "2": "mega", "3": "nano", "4": "mid"}
+
+
+def test_foreign_keys_are_on_again_after_an_import(sqlite_app, tmp_path):
+    """An import on SQLite turns foreign keys off for its own transaction only."""
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with pytest.raises(IntegrityError):
+            with db.transaction() as session:
+                session.add(Payout(influencer_pk=999_999, basis="post", rate=1.0,
+                                   total_payout=1.0))
 
 
 def test_summary_is_plain(app, tmp_path):
