@@ -938,9 +938,19 @@ def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, fi
     for start in range(0, len(content), block_bytes):
         block = content[start:start + block_bytes]
         assert measure.add(block, lines_before) is None
-        lines_before += block.count(b"\n")
+        assert measure.newlines == block.count(b"\n")
+        lines_before += measure.newlines
     assert measure.finish(lines_before) is None
     assert measure.longest == max(lengths)
+
+
+@given(st.binary(min_size=1, max_size=60)
+       | st.lists(st.sampled_from([b" ", b",", b"\n", b"\r", b'"', b"\t", b"\xc2", b"\xa0",
+                                   b"a", b"\xc3"]), min_size=1, max_size=30).map(b"".join))
+def test_spaces_next_to_separators_are_found_as_by_plain_search(block):
+    # Values are stripped only when the scan finds such a space: it must miss none.
+    assert reading._space_next_to_separator(block) == any(
+        pattern in block for pattern in reading._SPACE_PATTERNS)
 
 
 # ---------------------------------------------------------------------------- dates
