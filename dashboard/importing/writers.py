@@ -69,6 +69,29 @@ class ImportContext:
             self.product_brand[product_name] = int(brand_id)
 
 
+def insert_rows(connection, table, records):
+    """INSERT rows given as dicts with the same keys, each value stored as SQLAlchemy would.
+
+    On SQLite, one executemany of plain tuples on the driver: SQLAlchemy's own path spends
+    more time building each row's parameters than SQLite spends storing it.
+    """
+    if not records:
+        return
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), records)
+        return
+    names = list(records[0])
+    columns = []
+    for name in names:
+        column_type = table.c[name].type.dialect_impl(connection.dialect)
+        processor = column_type.bind_processor(connection.dialect)
+        values = [record[name] for record in records]
+        columns.append(values if processor is None else [processor(v) for v in values])
+    cursor = connection.connection.cursor()
+    cursor.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) "
+                       f"VALUES ({', '.join('?' * len(names))})", zip(*columns))
+
+
 def _as_list(values, count):
     """A column as a Python list, None where the column or a value is absent.
 
@@ -203,7 +226,7 @@ class PostWriter:
                 self.report.unchanged += 1
         batch_id = self.job.batch.id
         if fresh:
-            context.connection.execute(insert(Post), [
+            insert_rows(context.connection, Post.__table__, [
                 {**r, "import_batch_id": batch_id, "updated_at": now} for r in fresh])
         if changed:
             context.session.execute(update(Post), [
