@@ -54,10 +54,15 @@ def import_command(paths, dataset, dry_run, warm):
 
     from dashboard import importing
 
+    warm = warm or current_app.config["WARM_AFTER_IMPORT"]
+    if warm not in WARM_CHOICES:
+        raise click.UsageError(f"WARM_AFTER_IMPORT is {warm!r}: use one of "
+                               f"{', '.join(WARM_CHOICES)}.")
     try:
+        # In the background, `dashboard warm` checkpoints first, off the import's time.
         result = importing.import_paths(
             paths, limits=importing.ImportLimits.from_app(current_app), dataset=dataset,
-            dry_run=dry_run, username="cli")
+            dry_run=dry_run, username="cli", checkpoint=warm != "background")
     except importing.UsageError as error:
         raise click.UsageError(str(error))
     for error in result.errors:
@@ -69,10 +74,6 @@ def import_command(paths, dataset, dry_run, warm):
         sys.exit(1)
     click.echo("Dry run: nothing was written." if dry_run else "Import committed.")
     if not dry_run:
-        warm = warm or current_app.config["WARM_AFTER_IMPORT"]
-        if warm not in WARM_CHOICES:
-            raise click.UsageError(f"WARM_AFTER_IMPORT is {warm!r}: use one of "
-                                   f"{', '.join(WARM_CHOICES)}.")
         if warm == "wait":
             _warm_after_import()
         elif warm == "background":
@@ -85,6 +86,9 @@ def import_command(paths, dataset, dry_run, warm):
 def warm_command():
     """Build the data's analytics snapshot, compute the views every brand opens first and fit
     the budget planner (what `dashboard import` starts after its commit)."""
+    from dashboard import importing
+
+    importing.checkpoint_database()
     _warm_after_import()
 
 

@@ -101,10 +101,26 @@ def test_foreign_keys_are_on_again_after_an_import(sqlite_app, tmp_path):
     import_tiny(sqlite_app)
     with sqlite_app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
         with pytest.raises(IntegrityError):
             with db.transaction() as session:
                 session.add(Payout(influencer_pk=999_999, basis="post", rate=1.0,
                                    total_payout=1.0))
+
+
+@pytest.mark.parametrize("checkpoint", [True, False])
+def test_the_log_is_copied_into_the_database_file_at_once_or_when_asked(sqlite_app,
+                                                                         checkpoint):
+    with sqlite_app.app_context():
+        path = db.engine.url.database
+        empty = os.path.getsize(path)
+        result = importing.import_paths([str(TINY)], checkpoint=checkpoint, username="test",
+                                        limits=importing.ImportLimits.from_app(sqlite_app))
+        assert result.ok
+        assert (os.path.getsize(path) > empty) is checkpoint
+        importing.checkpoint_database()
+        assert os.path.getsize(path) > empty
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 7
 
 
 def test_summary_is_plain(app, tmp_path):
