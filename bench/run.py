@@ -10,7 +10,8 @@ recreated):
      orders: 200 creators, 4,000 posts), so a small run keeps the wide shape's orders and
      posts per creator;
   2. import them with `dashboard import` in a subprocess: wall time and the peak RSS of its
-     process tree (psutil, polled every 50 ms);
+     process tree (psutil, polled every 50 ms); then the same for `dashboard warm`, what
+     the import starts in the background once committed (snapshot, default views, planner);
   3. the overview and the ROI view (by creator, with the measured baseline) for the last
      90 days, all brands: cold (cache emptied before each run, the median of
      --cold-repeats; `*_first_ms` is the first run of a fresh process) and warm (median of
@@ -190,12 +191,29 @@ def fresh_database(out, database, scale, shape):
 
 
 def measure_import(out, folder, url, total_rows):
-    """Run `dashboard import` on the four files; wall time and peak RSS of its tree."""
-    command = dashboard_command() + ["import"] + [
+    """Run `dashboard import` on the four files, then `dashboard warm` (what the import
+    starts in the background after its commit): wall time and peak RSS of each tree."""
+    command = dashboard_command() + ["import", "--warm", "no"] + [
         str(folder / file_name) for file_name in demo.FILE_NAMES.values()]
     environment = dict(os.environ, DATABASE_URL=url, LOG_LEVEL="WARNING",
                        INSTANCE_PATH=str(out / "instance"), CACHE_DIR=str(out / "cache"),
                        MAX_UPLOAD_MB="4096")
+    ok, seconds, peak_rss = run_measured(command, environment)
+    row = {"import_ok": ok, "import_s": round(seconds, 2),
+           "import_rows_per_s": round(total_rows / seconds) if ok else None,
+           "import_peak_rss_mb": round(peak_rss / 2**20, 1),
+           "warm_after_import_s": None, "warm_after_import_peak_rss_mb": None}
+    if ok:
+        # Waited for here, so the views below are timed on an otherwise idle machine.
+        warm_ok, seconds, peak_rss = run_measured(dashboard_command() + ["warm"], environment)
+        if warm_ok:
+            row.update({"warm_after_import_s": round(seconds, 2),
+                        "warm_after_import_peak_rss_mb": round(peak_rss / 2**20, 1)})
+    return row
+
+
+def run_measured(command, environment):
+    """(succeeded, wall seconds, peak RSS of the process tree) of one command."""
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=environment)
@@ -205,11 +223,9 @@ def measure_import(out, folder, url, total_rows):
         problems = stderr.read().decode(errors="replace").strip()
     ok = process.returncode == 0
     if not ok:
-        print(f"  import failed (exit {process.returncode}):\n{problems[-3000:]}",
-              file=sys.stderr)
-    return {"import_ok": ok, "import_s": round(seconds, 2),
-            "import_rows_per_s": round(total_rows / seconds) if ok else None,
-            "import_peak_rss_mb": round(peak_rss / 2**20, 1)}
+        print(f"  {command[-1] if command[-1] == 'warm' else 'import'} failed "
+              f"(exit {process.returncode}):\n{problems[-3000:]}", file=sys.stderr)
+    return ok, seconds, peak_rss
 
 
 def dashboard_command():
@@ -363,6 +379,8 @@ TABLE_COLUMNS = [
     ("generate_s", "generate s", "{:.1f}"), ("import_s", "import s", "{:.1f}"),
     ("import_rows_per_s", "import rows/s", "{:,}"),
     ("import_peak_rss_mb", "import peak MB", "{:.0f}"),
+    ("warm_after_import_s", "warm-up s", "{:.1f}"),
+    ("warm_after_import_peak_rss_mb", "warm-up peak MB", "{:.0f}"),
     ("overview_cold_ms", "overview cold ms", "{:.1f}"),
     ("overview_warm_ms", "warm ms", "{:.2f}"),
     ("pandas_recompute_ms", "pandas ms", "{:.0f}"),

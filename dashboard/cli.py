@@ -9,6 +9,10 @@ from dashboard.analytics import DEFAULT_BASELINE, DIMENSIONS
 from dashboard.importing.schemas import DATASETS
 from models.users import ROLES
 
+# What `dashboard import` does after its commit (see _warm_in_background).
+WARM_CHOICES = ("background", "wait", "no")
+WARM_LOG_NAME = "warm-after-import.log"
+
 
 def _create_app():
     from dashboard import create_app
@@ -38,17 +42,27 @@ def init_db_command():
 @click.option("--dataset", type=click.Choice(DATASETS),
               help="Which dataset the files hold (default: from each file name).")
 @click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
+@click.option("--warm", type=click.Choice(WARM_CHOICES), default=None,
+              help="After the commit, build the analytics snapshot, compute the views every "
+                   "brand opens first and fit the budget planner: in a background process "
+                   "(the command returns at once), waiting for it, or not at all (`dashboard "
+                   "warm` does it later). Default: WARM_AFTER_IMPORT, itself background.")
 @with_appcontext
-def import_command(paths, dataset, dry_run):
+def import_command(paths, dataset, dry_run, warm):
     """Import CSV files or folders of them, all or nothing."""
     from flask import current_app
 
     from dashboard import importing
 
+    warm = warm or current_app.config["WARM_AFTER_IMPORT"]
+    if warm not in WARM_CHOICES:
+        raise click.UsageError(f"WARM_AFTER_IMPORT is {warm!r}: use one of "
+                               f"{', '.join(WARM_CHOICES)}.")
     try:
+        # In the background, `dashboard warm` checkpoints first, off the import's time.
         result = importing.import_paths(
             paths, limits=importing.ImportLimits.from_app(current_app), dataset=dataset,
-            dry_run=dry_run, username="cli")
+            dry_run=dry_run, username="cli", checkpoint=warm != "background")
     except importing.UsageError as error:
         raise click.UsageError(str(error))
     for error in result.errors:
@@ -60,21 +74,38 @@ def import_command(paths, dataset, dry_run):
         sys.exit(1)
     click.echo("Dry run: nothing was written." if dry_run else "Import committed.")
     if not dry_run:
-        _warm_planner()
+        if warm == "wait":
+            _warm_after_import()
+        elif warm == "background":
+            _warm_in_background(current_app.instance_path)
         _evaluate_alerts()
 
 
-def _warm_planner():
+@main.command("warm")
+@with_appcontext
+def warm_command():
+    """Build the data's analytics snapshot, compute the views every brand opens first and fit
+    the budget planner (what `dashboard import` starts after its commit)."""
+    from dashboard import importing
+
+    importing.checkpoint_database()
+    _warm_after_import()
+
+
+def _warm_after_import():
     # The import is committed and said so; a failed warm-up only means a slower first plan,
     # so it is reported and the command still succeeds.
     from dashboard.analytics import planner
     from dashboard.analytics.warmup import warm_default_views
+    from dashboard.importing.writers import timed
 
     click.echo("Fitting the budget planner for the new data ...")
     try:
         # The snapshot and the views every scope opens first, ready before the first visit.
-        warm_default_views()
-        planner.warm_after_import()
+        with timed("warm the default views"):
+            warm_default_views()
+        with timed("fit the budget planner"):
+            planner.warm_after_import()
     except Exception as error:
         click.echo(f"The budget planner could not be fitted now ({error}); the Plan page "
                    "fits it on its first visit instead.", err=True)
@@ -82,11 +113,35 @@ def _warm_planner():
         click.echo("Budget planner ready.")
 
 
+def _warm_in_background(instance_path):
+    """Start `dashboard warm` as a process of its own, so the import returns at its commit.
+
+    At 10M orders the warm-up takes longer than the import; a visit before it ends is
+    answered as before an import warm-up existed (computed on demand), never wrongly: the
+    cache keys carry the data version.
+    """
+    import os
+    import subprocess
+
+    os.makedirs(instance_path, exist_ok=True)
+    log_path = os.path.join(instance_path, WARM_LOG_NAME)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from dashboard.cli import main; main()", "warm"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    click.echo(f"Computing the first views and fitting the budget planner in the background "
+               f"(process {process.pid}, log {log_path}).")
+
+
 def _evaluate_alerts():
     # After the commit, and never failing it: evaluate_after_import logs its own errors.
     from dashboard.reports import alerts
 
-    fired = alerts.evaluate_after_import()
+    from dashboard.importing.writers import timed
+
+    with timed("evaluate alerts"):
+        fired = alerts.evaluate_after_import()
     if fired:
         click.echo(f"{len(fired)} alert(s) fired on the new data.")
 

@@ -40,6 +40,7 @@ ENVIRONMENT_KEYS = {
     "REPORT_CHARTS": _switch,
     "ANALYTICS_ENGINE": lambda value: value.strip().lower(),
     "WARM_ON_START": _switch,
+    "WARM_AFTER_IMPORT": lambda value: value.strip().lower(),
 }
 
 
@@ -94,6 +95,10 @@ class Defaults:
     # Serving processes (wsgi.py, `dashboard run`) compute what every brand scope opens by
     # default in a background thread at start; tests and commands never do.
     WARM_ON_START = True
+    # After `dashboard import` commits: "background" builds the snapshot, the default views
+    # and the planner's fit in a process of its own, so the command returns at its commit;
+    # "wait" does it before returning; "no" leaves it to `dashboard warm` or the first visit.
+    WARM_AFTER_IMPORT = "background"
     # Number of trusted reverse proxies in front of the app (0: none). Behind one, set 1 so
     # rate limits and the audit log see the user's address, not the proxy's.
     PROXY_FIX_X_FOR = 0

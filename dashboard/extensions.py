@@ -91,6 +91,14 @@ def make_engine(url, config=None):
             cursor.execute("PRAGMA threads=2")
             cursor.close()
 
+        @event.listens_for(engine, "checkin")
+        def _foreign_keys_back_on(dbapi_connection, _record):
+            # An import turns them and automatic checkpoints off for its own transaction
+            # (importing/pipeline.py); whoever takes the connection next has them again.
+            if dbapi_connection is not None:
+                dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                dbapi_connection.execute("PRAGMA wal_autocheckpoint=1000")
+
         return engine
     timeout_ms = int(config.get("DB_STATEMENT_TIMEOUT_MS", 60_000))
     return create_engine(

@@ -38,6 +38,8 @@ def make_test_app(database_url, tmp_path, **overrides):
         "CACHE_DIR": str(tmp_path / "cache"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,
+        # No process may outlive a test: `dashboard import` warms up before it returns.
+        "WARM_AFTER_IMPORT": "wait",
     }
     config.update(overrides)
     return create_app(config)

@@ -1,4 +1,7 @@
 """`dashboard import`: exit 0 when committed, 1 with one problem per line, 2 for a bad call."""
+import os
+import subprocess
+
 from sqlalchemy import func, select
 
 from dashboard import analytics
@@ -50,6 +53,53 @@ def test_a_failed_planner_fit_does_not_fail_the_import(app, runner, monkeypatch)
     assert "Import committed." in result.stdout.splitlines()
     assert "could not be fitted now (out of memory)" in result.stderr
     assert orders_stored(app) == 7
+
+
+def test_by_default_the_warm_up_runs_in_a_process_of_its_own(app, runner, monkeypatch):
+    started = []
+
+    class FakeProcess:
+        pid = 4242
+
+        def __init__(self, command, **options):
+            started.append((command, options))
+
+    monkeypatch.setattr(subprocess, "Popen", FakeProcess)
+    app.config["WARM_AFTER_IMPORT"] = "background"
+    result = runner.invoke(args=["import", str(TINY)])
+    assert result.exit_code == 0, result.output
+    [(command, options)] = started
+    assert command[-1] == "warm" and options["start_new_session"]
+    log = os.path.join(app.instance_path, "warm-after-import.log")
+    assert result.stdout.splitlines()[-1] == (
+        "Computing the first views and fitting the budget planner in the background "
+        f"(process 4242, log {log}).")
+    assert os.path.exists(log)
+    assert orders_stored(app) == 7
+
+
+def test_warm_no_then_dashboard_warm_fits_the_planner(app, runner, monkeypatch):
+    result = runner.invoke(args=["import", "--warm", "no", str(TINY)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "Import committed."
+    warmed = runner.invoke(args=["warm"])
+    assert warmed.exit_code == 0, warmed.output
+    assert warmed.stdout.splitlines()[-1] == "Budget planner ready."
+
+    def no_fitting(*_args, **_kwargs):
+        raise AssertionError("the curves were fitted again, not read from the cache")
+
+    monkeypatch.setattr(planner_fit, "fit_curves", no_fitting)
+    with app.app_context():
+        curves = planner.fitted_curves(analytics.Selection(), None)
+    assert sorted(curves["influencer_id"]) == ["1", "2", "3", "4"]
+
+
+def test_an_unknown_warm_setting_is_a_usage_error(app, runner):
+    app.config["WARM_AFTER_IMPORT"] = "later"
+    result = runner.invoke(args=["import", str(TINY)])
+    assert result.exit_code == 2
+    assert "WARM_AFTER_IMPORT is 'later'" in result.output
 
 
 def test_dry_run_writes_nothing(app, runner):

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from dashboard import importing
 from dashboard.importing import orders, pipeline, reading, schemas, validation
@@ -93,6 +94,33 @@ def test_tiny_twice_changes_no_count(app):
     with app.app_context():
         tiers = dict(db.session.execute(select(Influencer.influencer_key, Influencer.tier)).all())
     assert tiers == {"1": "micro", "2": "mega", "3": "nano", "4": "mid"}
+
+
+def test_foreign_keys_are_on_again_after_an_import(sqlite_app, tmp_path):
+    """An import on SQLite turns foreign keys off for its own transaction only."""
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+        with pytest.raises(IntegrityError):
+            with db.transaction() as session:
+                session.add(Payout(influencer_pk=999_999, basis="post", rate=1.0,
+                                   total_payout=1.0))
+
+
+@pytest.mark.parametrize("checkpoint", [True, False])
+def test_the_log_is_copied_into_the_database_file_at_once_or_when_asked(sqlite_app,
+                                                                         checkpoint):
+    with sqlite_app.app_context():
+        path = db.engine.url.database
+        empty = os.path.getsize(path)
+        result = importing.import_paths([str(TINY)], checkpoint=checkpoint, username="test",
+                                        limits=importing.ImportLimits.from_app(sqlite_app))
+        assert result.ok
+        assert (os.path.getsize(path) > empty) is checkpoint
+        importing.checkpoint_database()
+        assert os.path.getsize(path) > empty
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 7
 
 
 def test_summary_is_plain(app, tmp_path):
@@ -926,9 +954,19 @@ def test_the_longest_line_is_measured_across_block_ends(lengths, block_bytes, fi
     for start in range(0, len(content), block_bytes):
         block = content[start:start + block_bytes]
         assert measure.add(block, lines_before) is None
-        lines_before += block.count(b"\n")
+        assert measure.newlines == block.count(b"\n")
+        lines_before += measure.newlines
     assert measure.finish(lines_before) is None
     assert measure.longest == max(lengths)
+
+
+@given(st.binary(min_size=1, max_size=60)
+       | st.lists(st.sampled_from([b" ", b",", b"\n", b"\r", b'"', b"\t", b"\xc2", b"\xa0",
+                                   b"a", b"\xc3"]), min_size=1, max_size=30).map(b"".join))
+def test_spaces_next_to_separators_are_found_as_by_plain_search(block):
+    # Values are stripped only when the scan finds such a space: it must miss none.
+    assert reading._space_next_to_separator(block) == any(
+        pattern in block for pattern in reading._SPACE_PATTERNS)
 
 
 # ---------------------------------------------------------------------------- dates

@@ -275,8 +275,9 @@ def _write_tracking(path, rows, user_prefix):
 
 
 def _cli(database_url, tmp_path, *arguments):
-    return [str(BIN / "dashboard"), *arguments], _server_env(database_url, tmp_path,
-                                                              LOG_LEVEL="WARNING")
+    # WARM_AFTER_IMPORT=wait: no process may outlive a test.
+    return [str(BIN / "dashboard"), *arguments], _server_env(
+        database_url, tmp_path, LOG_LEVEL="WARNING", WARM_AFTER_IMPORT="wait")
 
 
 def _run_import(database_url, tmp_path, *paths, timeout=120):

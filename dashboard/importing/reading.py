@@ -88,7 +88,7 @@ def scan_file(job, max_bytes, uploads_dir, problems):
                     continue
                 needs_strip = needs_strip or _space_next_to_separator(previous_byte + block)
                 previous_byte = block[-1:]
-                lines_before += block.count(b"\n")
+                lines_before += lines.newlines
         # A value at the very end, with no newline after it, may end in a space too.
         needs_strip = needs_strip or previous_byte == b" "
         if not refusal:
@@ -127,10 +127,12 @@ class LineLengths:
     def __init__(self):
         self.longest = 0
         self.current = 0  # bytes of the line still open at the end of the last block
+        self.newlines = 0
 
     def add(self, block, lines_before):
         """(line, message) for the first line over the limit the block ends, else None."""
         newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
+        self.newlines = len(newlines)  # the block's, so the caller need not count them again
         if not len(newlines):
             self.current += len(block)
             return None
@@ -158,12 +160,30 @@ def _line_too_long(size):
 
 
 _SPACE_PATTERNS = (b" ,", b", ", b" \n", b" \r", b"\n ", b"\t", b'" ', b' "', b"\xc2\xa0")
+# The same patterns as bytes around a space (and the no-break space's two bytes).
+_AFTER_SPACE = np.frombuffer(b',\n\r"', dtype=np.uint8)
+_BEFORE_SPACE = np.frombuffer(b',\n"', dtype=np.uint8)
 
 
 def _space_next_to_separator(block):
-    """Whether some value in the block may start or end with a space; a block is given with
-    the last byte of the one before, so no pattern is missed at a block boundary."""
-    return any(pattern in block for pattern in _SPACE_PATTERNS)
+    """Whether some value in the block may start or end with a space (one of
+    _SPACE_PATTERNS); a block is given with the last byte of the one before, so no pattern
+    is missed at a block boundary.
+
+    Found from the positions of the spaces: searching for each two-byte pattern in turn
+    took 0.16 s per 4 MB block, most of the time an import spends scanning a file.
+    """
+    if b"\t" in block:
+        return True
+    codes = np.frombuffer(block, dtype=np.uint8)
+    lead = np.flatnonzero(codes[:-1] == 0xC2)
+    if len(lead) and (codes[lead + 1] == 0xA0).any():
+        return True
+    spaces = np.flatnonzero(codes == ord(" "))
+    after = spaces[spaces + 1 < len(codes)] + 1
+    before = spaces[spaces > 0] - 1
+    return bool(np.isin(codes[after], _AFTER_SPACE).any()
+                or np.isin(codes[before], _BEFORE_SPACE).any())
 
 
 class Refused(Exception):
@@ -296,7 +316,11 @@ def chunks(job, header, chunk_rows):
             extra_lines = np.zeros(count, dtype=np.int64)
             if job.scan.has_quotes:
                 for column in chunk.columns:
-                    extra_lines += chunk[column].str.count("\n").to_numpy(dtype=np.int64)
+                    # One join finds the columns with no line break at all (most of
+                    # them) for a fraction of counting value by value.
+                    if "\n" in "".join(chunk[column].tolist()):
+                        extra_lines += chunk[column].str.count("\n").to_numpy(
+                            dtype=np.int64)
             starts = next_line + np.arange(count, dtype=np.int64)
             starts[1:] += np.cumsum(extra_lines)[:-1]
             next_line += count + int(extra_lines.sum())
