@@ -57,19 +57,21 @@
   }, true);
 
   // A chart's figure names where each of its bars or points leads in layout.meta.links
-  // (label -> address with the view's filters); the view's clientside callback calls this.
+  // (label -> the middle of its address, between meta.link_prefix and meta.link_search,
+  // written once per chart: layouts/drill.py); the view's clientside callback calls this.
   window.dashLinks = {
     drill: function (clickData, figure) {
-      var links = figure && figure.layout && figure.layout.meta && figure.layout.meta.links;
+      var meta = figure && figure.layout && figure.layout.meta;
+      var links = meta && meta.links;
       var point = clickData && clickData.points && clickData.points[0];
       if (!links || !point) {
         return window.dash_clientside.no_update;
       }
       // Bars name their group on an axis; scatter points carry it as their text.
-      var href = links[String(point.label)] || links[String(point.x)] ||
-                 links[String(point.y)] || links[String(point.text)];
-      if (href) {
-        go(href);
+      var middle = links[String(point.label)] || links[String(point.x)] ||
+                   links[String(point.y)] || links[String(point.text)];
+      if (middle) {
+        go((meta.link_prefix || "") + middle + (meta.link_search || ""));
       }
       return window.dash_clientside.no_update;
     }
