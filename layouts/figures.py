@@ -114,7 +114,10 @@ def empty_figure(message=EMPTY_SELECTION, height=320):
 def plain_text(values):
     """Text (or a list, array or Series of it) that Plotly shows as it is, never as markup."""
     if isinstance(values, str):
-        return values.translate(_PLOTLY_MARKUP)
+        # Three substring tests are far quicker than translate, and most names need none.
+        if "<" in values or ">" in values or "&" in values:
+            return values.translate(_PLOTLY_MARKUP)
+        return values
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.to_numpy()
     if isinstance(values, np.ndarray) and values.dtype.kind not in "OUS":
@@ -219,13 +222,18 @@ def ratio_axis(figure, top, axis="yaxis", step=None, end=None, title=None):
         **({"title": {"text": title}} if title else {})}})
 
 
+def _floats(values):
+    """Python floats (NaN for a gap), which numbers.py formats without asking pandas."""
+    return np.asarray(values, dtype=float).tolist()
+
+
 def money_text(values):
     """Hover text of rupee amounts, in the cards' words."""
-    return [numbers.money(value) for value in values]
+    return [numbers.money(value) for value in _floats(values)]
 
 
 def ratio_text(values):
-    return [numbers.ratio(value) for value in values]
+    return [numbers.ratio(value) for value in _floats(values)]
 
 
 def roas_bars(names, roas, incremental_roas, incremental_name="Incremental ROAS",
