@@ -115,16 +115,33 @@ def plain_text(values):
     """Text (or a list, array or Series of it) that Plotly shows as it is, never as markup."""
     if isinstance(values, str):
         # Three substring tests are far quicker than translate, and most names need none.
-        if "<" in values or ">" in values or "&" in values:
+        if _markup_in(values):
             return values.translate(_PLOTLY_MARKUP)
         return values
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.to_numpy()
     if isinstance(values, np.ndarray) and values.dtype.kind not in "OUS":
         return values  # numbers and dates: nothing to escape
+    if isinstance(values, list) and _plain_strings(values):
+        return values
     if isinstance(values, (list, tuple, np.ndarray)):
         return [plain_text(value) for value in values]
     return values
+
+
+def _markup_in(text):
+    return "<" in text or ">" in text or "&" in text
+
+
+def _plain_strings(values):
+    """True for a list of strings (or of lists of strings) none of which holds markup: one
+    scan of them all, where a test per string costs a millisecond per thousand points."""
+    try:
+        joined = "".join(values) if not values or isinstance(values[0], str) else "".join(
+            map("".join, values))
+    except TypeError:  # something other than text: look at each value
+        return False
+    return not _markup_in(joined)
 
 
 def plain_figure(figure):
