@@ -56,20 +56,29 @@
     go(anchor.href);
   }, true);
 
-  // A chart's figure names where each of its bars or points leads in layout.meta.links
-  // (label -> address with the view's filters); the view's clientside callback calls this.
+  // A chart's figure names where each of its bars or points leads in layout.meta: the
+  // middle of each address, between meta.link_prefix and meta.link_search (written once per
+  // chart: layouts/drill.py), by label in meta.links or, for the points of one trace, by
+  // point number in meta.point_links. The view's clientside callback calls this.
   window.dashLinks = {
     drill: function (clickData, figure) {
-      var links = figure && figure.layout && figure.layout.meta && figure.layout.meta.links;
+      var meta = figure && figure.layout && figure.layout.meta;
       var point = clickData && clickData.points && clickData.points[0];
-      if (!links || !point) {
+      if (!meta || !point || !(meta.links || meta.point_links)) {
         return window.dash_clientside.no_update;
       }
-      // Bars name their group on an axis; scatter points carry it as their text.
-      var href = links[String(point.label)] || links[String(point.x)] ||
+      var middle;
+      var byPoint = meta.point_links;
+      if (byPoint && point.curveNumber === byPoint.trace) {
+        middle = byPoint.middles[point.pointNumber];
+      } else if (meta.links) {
+        // Bars name their group on an axis.
+        var links = meta.links;
+        middle = links[String(point.label)] || links[String(point.x)] ||
                  links[String(point.y)] || links[String(point.text)];
-      if (href) {
-        go(href);
+      }
+      if (middle) {
+        go((meta.link_prefix || "") + middle + (meta.link_search || ""));
       }
       return window.dash_clientside.no_update;
     }

@@ -2,7 +2,7 @@
 browser (assets/links.js reads where each label leads from the figure)."""
 from dash import Input, Output, State
 
-# Charts whose figure carries layout.meta.links (layouts/drill.with_links).
+# Charts whose figure says where each bar or point leads (layout.meta, layouts/drill.with_links).
 DRILL_CHARTS = ("overview-by-platform", "overview-by-brand", "roi-by-group", "roi-scatter",
                 "roi-cpo", "campaigns-chart")
 

@@ -3,7 +3,6 @@ import re
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from layouts import components, figures
@@ -80,20 +79,23 @@ def brand_card(brand, trend, creators, selection):
 def sparkline(trend):
     if trend is None or trend.empty:
         return figures.empty_figure("No dated activity.", height=140)
-    figure = go.Figure([
-        go.Scatter(x=trend["period"], y=trend["revenue"], name="Revenue", mode="lines",
-                   fill="tozeroy", line={"color": figures.REVENUE_COLOUR},
-                   customdata=figures.money_text(trend["revenue"]),
-                   hovertemplate="Revenue %{customdata}<extra></extra>"),
-        go.Scatter(x=trend["period"], y=trend["spend"], name="Spend", mode="lines",
-                   line={"color": figures.SPEND_COLOUR},
-                   customdata=figures.money_text(trend["spend"]),
-                   hovertemplate="Spend %{customdata}<extra></extra>"),
+    period = figures.texts(trend["period"])
+    figure = figures.figure([
+        {"type": "scatter", "x": period, "y": figures.numeric(trend["revenue"]),
+         "name": "Revenue", "mode": "lines", "fill": "tozeroy",
+         "line": {"color": figures.REVENUE_COLOUR},
+         "customdata": figures.money_text(trend["revenue"]),
+         "hovertemplate": "Revenue %{customdata}<extra></extra>"},
+        {"type": "scatter", "x": period, "y": figures.numeric(trend["spend"]),
+         "name": "Spend", "mode": "lines", "line": {"color": figures.SPEND_COLOUR},
+         "customdata": figures.money_text(trend["spend"]),
+         "hovertemplate": "Spend %{customdata}<extra></extra>"},
     ])
     figures.style_figure(figure, height=140)
-    figure.update_layout(margin={"l": 40, "r": 10, "t": 5, "b": 25}, showlegend=False)
+    figures.update_layout(figure, margin={"l": 40, "r": 10, "t": 5, "b": 25},
+                          showlegend=False)
     figures.money_axis(figure, float(max(trend["revenue"].max(), trend["spend"].max())),
                        intervals=2)
     figures.period_axis(figure, "week", len(trend))
-    figure.update_layout(hovermode="x unified")
+    figures.update_layout(figure, hovermode="x unified")
     return figure

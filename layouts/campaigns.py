@@ -1,6 +1,5 @@
 """Campaigns: every campaign in the selection, and one campaign's page."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import components, drill, figures, overview
@@ -50,12 +49,13 @@ def revenue_bars(campaigns, selection):
     if campaigns.empty:
         return figures.empty_figure("No campaign earned revenue in this selection.")
     shown = campaigns.iloc[::-1]
-    figure = go.Figure(go.Bar(
-        y=shown["campaign"], x=shown["revenue"], orientation="h", name="Revenue",
-        marker_color=figures.REVENUE_COLOUR,
-        hovertemplate="%{y}<br>Revenue ₹%{x:,.0f}<extra></extra>"))
-    figure.update_xaxes(title_text="Revenue (₹)", tickformat=",.0f", rangemode="tozero")
-    figure.update_yaxes(automargin=True)
+    figure = figures.figure([{
+        "type": "bar", "y": figures.texts(shown["campaign"]),
+        "x": figures.numeric(shown["revenue"]), "orientation": "h", "name": "Revenue",
+        "marker": {"color": figures.REVENUE_COLOUR},
+        "hovertemplate": "%{y}<br>Revenue ₹%{x:,.0f}<extra></extra>"}],
+        xaxis={"title": {"text": "Revenue (₹)"}, "tickformat": ",.0f", "rangemode": "tozero"},
+        yaxis={"automargin": True})
     drill.with_links(figure, selection, "campaign", shown["campaign"])
     return figures.style_figure(figure, height=max(260, 28 * len(shown) + 80))
 

@@ -21,23 +21,48 @@ PARAMETERS = {"platforms": "platform", "brands": "brand", "tiers": "tier",
 
 def href(selection, dimension, key):
     """The address that opens group `key` of `dimension` under `selection`."""
+    prefix, middles, search = link_parts(selection, dimension, [key])
+    return prefix + middles[0] + search
+
+
+def link_parts(selection, dimension, keys):
+    """The addresses of groups `keys` as (prefix, [middle per key], search): each address is
+    prefix + middle + search.
+
+    A group with a page of its own (a creator, a campaign) differs from the next only in its
+    key, so the prefix and the filters' query are written once: a chart of 2,000 creators
+    would otherwise carry the same query 2,000 times. A narrowing group (a platform, a
+    brand) is a filter inside the query, so its whole address is its middle.
+    """
     path, narrowing = TARGETS[dimension]
     if narrowing is None:
-        return path + quote(str(key), safe="") + components.url_search(selection)
-    return path + components.url_search(replace(selection, **{narrowing: frozenset([key])}))
+        return path, [quote(str(key), safe="") for key in keys], components.url_search(
+            selection)
+    return "", [path + components.url_search(replace(selection, **{narrowing: frozenset([key])}))
+                for key in keys], ""
 
 
-def with_links(figure, selection, dimension, keys, labels=None):
-    """`figure` with layout.meta.links: each shown label (as the chart shows it, escaped)
-    -> the address of its group; assets/links.js follows it on a click."""
+def with_links(figure, selection, dimension, keys, labels=None, points_of=None):
+    """`figure` with layout.meta naming where each bar or point leads; assets/links.js
+    follows it on a click. Every address is meta.link_prefix + its middle +
+    meta.link_search.
+
+    Bars: meta.links maps each shown label (as the chart shows it, escaped) to its middle.
+    `points_of`, a trace's index: the middles in the order of that trace's points, in
+    meta.point_links; a point is found by its number, so a chart of 2,000 creators does not
+    send every name a second time.
+    """
     keys = [str(key) for key in keys]
-    labels = keys if labels is None else [str(label) for label in labels]
     if dimension not in TARGETS:
         return figure
-    shown = figures.plain_text(labels)
-    figure.update_layout(meta={"links": {label: href(selection, dimension, key)
-                                         for label, key in zip(shown, keys)}})
-    return figure
+    prefix, middles, search = link_parts(selection, dimension, keys)
+    meta = {"link_prefix": prefix, "link_search": search}
+    if points_of is None:
+        labels = keys if labels is None else [str(label) for label in labels]
+        meta["links"] = dict(zip(figures.plain_text(labels), middles))
+    else:
+        meta["point_links"] = {"trace": points_of, "middles": middles}
+    return figures.update_layout(figure, meta=meta)
 
 
 def grid_link(selection, dimension, column, key_column):

@@ -1,8 +1,6 @@
 """Creators: the sortable grid and one creator's page."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
-from plotly.subplots import make_subplots
 
 from dashboard import tables
 from dashboard.analytics import PAYOUT_SHARE_NOTE
@@ -104,24 +102,25 @@ def creator_body(selection, influencer_key, profile, may_export):
 def creator_trend(timeseries):
     if timeseries is None or timeseries.empty:
         return figures.empty_figure("No dated orders or spend in this selection.")
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=timeseries["period"], y=timeseries["orders"], name="Orders",
-                            marker_color=figures.REVENUE_COLOUR,
-                            hovertemplate="%{y:,.0f} orders<extra></extra>"))
-    figure.add_trace(go.Scatter(x=timeseries["period"], y=timeseries["revenue"],
-                                name="Revenue", mode="lines+markers",
-                                line={"color": figures.ROAS_COLOUR},
-                                customdata=figures.money_text(timeseries["revenue"]),
-                                hovertemplate="Revenue %{customdata}<extra></extra>"),
-                     secondary_y=True)
+    figure = figures.secondary_y_figure([
+        {"type": "bar", "x": figures.texts(timeseries["period"]),
+         "y": figures.numeric(timeseries["orders"]), "name": "Orders",
+         "marker": {"color": figures.REVENUE_COLOUR},
+         "hovertemplate": "%{y:,.0f} orders<extra></extra>"}], [
+        {"type": "scatter", "x": figures.texts(timeseries["period"]),
+         "y": figures.numeric(timeseries["revenue"]), "name": "Revenue",
+         "mode": "lines+markers", "line": {"color": figures.ROAS_COLOUR},
+         "customdata": figures.money_text(timeseries["revenue"]),
+         "hovertemplate": "Revenue %{customdata}<extra></extra>"}])
     # Both axes from 0 in round steps with as many gridlines each, so they line up.
     (order_step, order_end), (money_step, money_end), _ = numbers.aligned_axes(
         max(float(timeseries["orders"].max() or 0), 1.0),
         max(float(timeseries["revenue"].max() or 0), 1.0), left_whole=True)
-    figure.update_yaxes(title_text="Orders", secondary_y=False, range=[0, order_end * 1.02],
-                        tick0=0, dtick=order_step)
+    figures.update_layout(figure, yaxis={"title": {"text": "Orders"},
+                                         "range": [0, order_end * 1.02], "tick0": 0,
+                                         "dtick": order_step})
     figures.money_axis(figure, None, "yaxis2", money_step, money_end, title="Revenue")
-    figure.update_layout(hovermode="x unified", yaxis2={"showgrid": False})
+    figures.update_layout(figure, hovermode="x unified", yaxis2={"showgrid": False})
     figures.period_axis(figure, "day" if len(str(timeseries["period"].iloc[0])) > 7
                         else "month", len(timeseries))
     return figures.style_figure(figure)

@@ -1,6 +1,6 @@
 """Insights: top performers, underperformers, platforms, recommendations."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
+import plotly.colors
 from dash import html
 
 from dashboard import tables
@@ -169,6 +169,10 @@ def platform_figure(platforms):
                              platforms["incremental_roas"])
 
 
+# Plotly's Python "Blues" (ColorBrewer), written out: plotly.js has a "Blues" of its own.
+HEATMAP_COLOURS = plotly.colors.make_colorscale(plotly.colors.sequential.Blues)
+
+
 def heatmap_figure(heatmap):
     if heatmap is None or heatmap.empty:
         return figures.empty_figure()
@@ -177,8 +181,10 @@ def heatmap_figure(heatmap):
                               aggfunc="first")
     text = [[components.ratio(value) if value == value else "" for value in row]
             for row in table.to_numpy(dtype=float, na_value=float("nan"))]
-    figure = go.Figure(go.Heatmap(
-        z=table.to_numpy(dtype=float, na_value=float("nan")), x=list(table.columns),
-        y=list(table.index), text=text, texttemplate="%{text}", colorscale="Blues",
-        colorbar={"title": "ROAS"}, hovertemplate="%{y}, %{x}<br>ROAS %{z:.2f}×<extra></extra>"))
+    figure = figures.figure([{
+        "type": "heatmap", "z": table.to_numpy(dtype=float, na_value=float("nan")),
+        "x": list(table.columns), "y": list(table.index), "text": text,
+        "texttemplate": "%{text}", "colorscale": HEATMAP_COLOURS,
+        "colorbar": {"title": {"text": "ROAS"}},
+        "hovertemplate": "%{y}, %{x}<br>ROAS %{z:.2f}×<extra></extra>"}])
     return figures.style_figure(figure)

@@ -16,6 +16,8 @@ CRORE = 10_000_000
 def missing(value):
     if value is None:
         return True
+    if isinstance(value, float):  # most values: no pandas call (a chart formats thousands)
+        return math.isnan(value)
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # a list or array is a value, not a gap
@@ -24,6 +26,8 @@ def missing(value):
 
 def _indian_digits(whole):
     """1234567 -> '12,34,567': the last three digits, then pairs."""
+    if whole < LAKH:  # below a lakh the Indian and Western groupings agree; Python's is quick
+        return f"{whole:,}"
     digits = str(whole)
     if len(digits) <= 3:
         return digits

@@ -1,6 +1,5 @@
 """Overview: the landing page (KPIs against the previous period, trends, breakdowns)."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard import tables
@@ -97,9 +96,9 @@ def trend_figure(timeseries, freq="day"):
         return figures.empty_figure("No dated orders or spend in this selection.")
     figure = figures.money_and_roas(
         timeseries["period"], timeseries["revenue"], timeseries["spend"],
-        go.Scatter(x=timeseries["period"], y=timeseries["roas"], name="ROAS",
-                   mode="lines+markers", connectgaps=True,
-                   line={"color": figures.ROAS_COLOUR, "width": 2}))
+        {"type": "scatter", "x": figures.texts(timeseries["period"]),
+         "y": timeseries["roas"], "name": "ROAS", "mode": "lines+markers",
+         "connectgaps": True, "line": {"color": figures.ROAS_COLOUR, "width": 2}})
     figures.period_axis(figure, freq, len(timeseries))
     return figures.style_figure(figure, height=340)
 
@@ -110,6 +109,7 @@ def breakdown_figure(frame, dimension):
     frame = frame.sort_values("revenue", ascending=False)
     figure = figures.money_and_roas(
         frame[dimension], frame["revenue"], frame["spend"],
-        go.Scatter(x=frame[dimension], y=frame["roas"], name="ROAS", mode="markers",
-                   marker={"size": 11, "color": figures.ROAS_COLOUR}))
+        {"type": "scatter", "x": figures.texts(frame[dimension]), "y": frame["roas"],
+         "name": "ROAS", "mode": "markers",
+         "marker": {"size": 11, "color": figures.ROAS_COLOUR}})
     return figures.style_figure(figure)

@@ -1,6 +1,5 @@
 """Budget planner page: the controls, and the plan, moves, chart and check it is built from."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import tables
@@ -199,19 +198,21 @@ def spend_figure(rows):
     shown = rows.assign(most=rows[["current_spend", "planned_spend"]].max(axis=1),
                         label=rows["name"] + " (" + rows["influencer_id"] + ")") \
         .sort_values("most", ascending=False).head(CHART_CREATORS).iloc[::-1]
-    figure = go.Figure([
-        go.Bar(name="Spend, last period", y=shown["label"], x=shown["current_spend"],
-               orientation="h", marker_color=figures.SPEND_COLOUR,
-               customdata=figures.money_text(shown["current_spend"]),
-               hovertemplate="%{customdata} last period<extra></extra>"),
-        go.Bar(name="Planned spend", y=shown["label"], x=shown["planned_spend"],
-               orientation="h", marker_color=figures.REVENUE_COLOUR,
-               customdata=figures.money_text(shown["planned_spend"]),
-               hovertemplate="%{customdata} planned<extra></extra>"),
-    ])
-    figure.update_layout(barmode="group", hovermode="y unified")
+    labels = figures.texts(shown["label"])
+    figure = figures.figure([
+        {"type": "bar", "name": "Spend, last period", "y": labels,
+         "x": figures.numeric(shown["current_spend"]), "orientation": "h",
+         "marker": {"color": figures.SPEND_COLOUR},
+         "customdata": figures.money_text(shown["current_spend"]),
+         "hovertemplate": "%{customdata} last period<extra></extra>"},
+        {"type": "bar", "name": "Planned spend", "y": labels,
+         "x": figures.numeric(shown["planned_spend"]), "orientation": "h",
+         "marker": {"color": figures.REVENUE_COLOUR},
+         "customdata": figures.money_text(shown["planned_spend"]),
+         "hovertemplate": "%{customdata} planned<extra></extra>"},
+    ], barmode="group", hovermode="y unified")
     figures.money_axis(figure, float(shown["most"].max()), "xaxis", title="Spend")
-    figure.update_yaxes(automargin=True)
+    figures.update_layout(figure, yaxis={"automargin": True})
     return figures.style_figure(figure, height=max(320, 22 * len(shown) + 120))
 
 

@@ -1,6 +1,5 @@
 """ROI analysis: ROAS and incremental ROAS by influencer, campaign, platform and tier."""
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard import tables
@@ -156,10 +155,24 @@ def paying_back_text(groups):
 
 
 def _top(groups, column, count=MAX_BARS):
-    return groups.sort_values(column, ascending=False, na_position="last").head(count)
+    # Stable: groups tied on the value (many creators at 0) keep the order they came in, the
+    # same on every run, whatever the column's type.
+    return groups.sort_values(column, ascending=False, na_position="last",
+                              kind="stable").head(count)
+
+
+def chart_columns(groups, dimension, *columns):
+    """Only what a chart reads of `groups`: filtering and sorting the whole frame copies
+    every metric column of thousands of creators, most of a chart's drawing time."""
+    names = [name for name in (key_column(dimension), "name") if name in groups.columns]
+    frame = groups[list(dict.fromkeys([*names, *columns]))]
+    # Ratios arrive as objects (None where undefined); sorting objects is ten times slower.
+    return frame.astype({column: float for column in columns
+                         if column not in names and frame[column].dtype == object})
 
 
 def roas_figure(groups, dimension, selection):
+    groups = chart_columns(groups, dimension, "spend", "roas", "incremental_roas")
     shown = _top(groups[groups["spend"] > 0], "roas")
     if shown.empty:
         return figures.empty_figure("No spend in this selection, so no ROAS to show.")
@@ -172,6 +185,7 @@ def roas_figure(groups, dimension, selection):
 
 
 def scatter_figure(groups, dimension, selection):
+    groups = chart_columns(groups, dimension, "spend", "revenue", "orders")
     shown = groups[(groups["spend"] > 0) | (groups["revenue"] > 0)]
     if shown.empty:
         return figures.empty_figure()
@@ -188,41 +202,48 @@ def scatter_figure(groups, dimension, selection):
     top = step * intervals * 1.02
     orders = shown["orders"].fillna(0)
     sizes = 8 + 22 * (orders / orders.max()) if orders.max() > 0 else 10
-    figure = go.Figure([
-        go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Break-even (revenue = spend)",
-                   line={"dash": "dash", "color": "#888"}, hoverinfo="skip"),
-        go.Scatter(x=shown["spend"], y=shown["revenue"], mode="markers", text=names,
-                   name=series_name,
-                   marker={"size": sizes, "color": figures.REVENUE_COLOUR, "opacity": 0.8,
-                           "line": {"width": 1, "color": "white"}},
-                   customdata=[[spend, revenue] for spend, revenue in zip(
-                       figures.money_text(shown["spend"]), figures.money_text(shown["revenue"]))],
-                   hovertemplate="%{text}<br>Spend %{customdata[0]}<br>Revenue "
-                                 "%{customdata[1]}<extra></extra>"),
+    figure = figures.figure([
+        {"type": "scatter", "x": [0, top], "y": [0, top], "mode": "lines",
+         "name": "Break-even (revenue = spend)", "line": {"dash": "dash", "color": "#888"},
+         "hoverinfo": "skip"},
+        # Single precision: 7 digits, far finer than a pixel (the hover writes the amounts),
+        # in half the bytes.
+        {"type": "scatter", "x": figures.numeric(shown["spend"], "f4"),
+         "y": figures.numeric(shown["revenue"], "f4"), "mode": "markers",
+         "text": names.tolist(), "name": series_name,
+         "marker": {"size": figures.numeric(sizes, "f4") if hasattr(sizes, "shape") else sizes,
+                    "color": figures.REVENUE_COLOUR, "opacity": 0.8,
+                    "line": {"width": 1, "color": "white"}},
+         "customdata": [[spend, revenue] for spend, revenue in zip(
+             figures.money_text(shown["spend"]), figures.money_text(shown["revenue"]))],
+         "hovertemplate": "%{text}<br>Spend %{customdata[0]}<br>Revenue "
+                          "%{customdata[1]}<extra></extra>"},
     ])
     figures.money_axis(figure, None, "xaxis", step, step * intervals, title="Spend")
     figures.money_axis(figure, None, "yaxis", step, step * intervals, title="Revenue")
-    drill.with_links(figure, selection, dimension, shown[key_column(dimension)], names)
+    drill.with_links(figure, selection, dimension, shown[key_column(dimension)], points_of=1)
     return figures.style_figure(figure, height=360)
 
 
 def cpo_figure(groups, dimension, selection):
-    shown = groups[groups["cpo"].notna()].sort_values("cpo").head(MAX_BARS)
+    groups = chart_columns(groups, dimension, "cpo")
+    shown = groups[groups["cpo"].notna()].sort_values("cpo", kind="stable").head(MAX_BARS)
     if shown.empty:
         return figures.empty_figure("No orders with spend in this selection, so no cost "
                                     "per order.", height=280)
-    names, horizontal = group_names(shown, dimension), dimension in LONG_NAMES
-    position = ({"y": names, "x": shown["cpo"], "orientation": "h"} if horizontal
-                else {"x": names, "y": shown["cpo"]})
-    figure = go.Figure(go.Bar(
-        marker_color=figures.SPEND_COLOUR, name="Cost per order",
-        customdata=figures.money_text(shown["cpo"]),
-        hovertemplate="%{customdata} per order<extra></extra>", **position))
+    names, horizontal = group_names(shown, dimension).tolist(), dimension in LONG_NAMES
+    cpo = figures.numeric(shown["cpo"])
+    position = ({"y": names, "x": cpo, "orientation": "h"} if horizontal
+                else {"x": names, "y": cpo})
+    figure = figures.figure([{
+        "type": "bar", "marker": {"color": figures.SPEND_COLOUR}, "name": "Cost per order",
+        "customdata": figures.money_text(shown["cpo"]),
+        "hovertemplate": "%{customdata} per order<extra></extra>", **position}])
     figures.money_axis(figure, float(shown["cpo"].max()), "xaxis" if horizontal else "yaxis",
                        title="₹ per order")
     if horizontal:
-        figure.update_yaxes(autorange="reversed", automargin=True)
-        figure.update_layout(hovermode="y unified")
+        figures.update_layout(figure, yaxis={"autorange": "reversed", "automargin": True},
+                              hovermode="y unified")
     drill.with_links(figure, selection, dimension, shown[key_column(dimension)], names)
     return figures.style_figure(figure, height=max(280, 26 * len(shown) + 100)
                                 if horizontal else 280)

@@ -63,29 +63,30 @@ def test_aligned_axes_share_their_gridlines(money_top, ratio_top):
 def test_money_and_roas_chart_starts_at_zero_with_aligned_round_ticks():
     figure = figures.money_and_roas(
         ["Instagram", "YouTube"], [1_500_000, 320_000], [400_000, 610_000],
-        figures.go.Scatter(x=["Instagram", "YouTube"], y=[3.75, 0.5246], name="ROAS"))
-    left, right = figure.layout.yaxis, figure.layout.yaxis2
-    assert left.range[0] == 0 and right.range[0] == 0
-    assert len(left.tickvals) == len(right.tickvals)
-    assert list(left.ticktext)[:2] == ["₹0", "₹5 L"]
+        {"type": "scatter", "x": ["Instagram", "YouTube"], "y": [3.75, 0.5246],
+         "name": "ROAS"})
+    left, right = figure["layout"]["yaxis"], figure["layout"]["yaxis2"]
+    assert left["range"][0] == 0 and right["range"][0] == 0
+    assert len(left["tickvals"]) == len(right["tickvals"])
+    assert list(left["ticktext"])[:2] == ["₹0", "₹5 L"]
     assert all(text.endswith("×") and len(text[:-1].partition(".")[2]) <= 1
-               for text in right.ticktext), right.ticktext
-    assert figure.layout.hovermode == "x unified"
-    hover = figure.data[0].customdata
+               for text in right["ticktext"]), right["ticktext"]
+    assert figure["layout"]["hovermode"] == "x unified"
+    hover = figure["data"][0]["customdata"]
     assert list(hover) == ["₹15.0 L", "₹3.2 L"]
 
 
 def test_long_names_get_horizontal_bars_and_the_break_even_label_inside():
     figure = figures.roas_bars(["Saanvi Joshi (INF00016)", "Saanvi Joshi (INF00029)"],
                                [1.4, 0.6], [1.1, 0.5], horizontal=True)
-    assert {trace.orientation for trace in figure.data} == {"h"}
-    assert figure.layout.xaxis.range[0] == 0
-    (label,) = figure.layout.annotations
-    assert label.text == "break-even 1×"
+    assert {trace["orientation"] for trace in figure["data"]} == {"h"}
+    assert figure["layout"]["xaxis"]["range"][0] == 0
+    (label,) = figure["layout"]["annotations"]
+    assert label["text"] == "break-even 1×"
 
 
 def test_weeks_are_named_by_their_monday():
-    figure = figures.go.Figure()
+    figure = figures.figure()
     figures.period_axis(figure, "week", 30)
-    assert figure.layout.xaxis.tickformat == "Week of %-d %b"
-    assert figure.layout.xaxis.hoverformat.startswith("Week of ")
+    assert figure["layout"]["xaxis"]["tickformat"] == "Week of %-d %b"
+    assert figure["layout"]["xaxis"]["hoverformat"].startswith("Week of ")

@@ -2,7 +2,7 @@
 import json
 import pathlib
 import pickle
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
@@ -356,6 +356,45 @@ def test_imported_text_is_shown_as_text_in_grids(client, hostile):
     # The grid holds the text as it was imported; RowLink shows it as text.
     assert by_id[hostile_data.RENAMED]["name"] == hostile_data.NAME
     assert by_id[hostile_data.INFLUENCER_ID]["name"] == "Chen"
+
+
+def test_a_click_on_a_bar_or_point_opens_its_group_with_the_filters(client, hostile):
+    # What assets/links.js puts together: meta.link_prefix + a middle + meta.link_search,
+    # the middle found by label (bars) or by point number (the ROI scatter).
+    hostile.login("analyst")
+    influencer = [{"id": "roi-dimension", "property": "value", "value": "influencer"}]
+    roi = body_of(update_view(client, "roi", {"platforms": ["Instagram"]},
+                              inputs=influencer), "roi")
+    search = "?period=all&platform=Instagram"
+
+    def opens_its_creator(label, middle):
+        # A creator is shown as "Name (id)": its address is its page, the filters kept.
+        return label.endswith(f"({unquote(middle)})") and middle == quote(
+            unquote(middle), safe="")
+
+    scatter = find(roi, "roi-scatter")["props"]["figure"]
+    meta = scatter["layout"]["meta"]
+    assert (meta["link_prefix"], meta["link_search"]) == ("/influencers/", search)
+    points = scatter["data"][meta["point_links"]["trace"]]["text"]
+    middles = meta["point_links"]["middles"]
+    assert len(points) == len(middles) >= 2
+    assert all(opens_its_creator(label, middle) for label, middle in zip(points, middles))
+    assert quote(hostile_data.INFLUENCER_ID, safe="") in middles
+    for chart in ("roi-by-group", "roi-cpo"):
+        meta = find(roi, chart)["props"]["figure"]["layout"]["meta"]
+        assert (meta["link_prefix"], meta["link_search"]) == ("/influencers/", search)
+        assert meta["links"] and all(opens_its_creator(label, middle)
+                                     for label, middle in meta["links"].items()), chart
+    # A brand bar narrows the brands page to that brand, the other filters kept.
+    overview = body_of(update_view(client, "overview", {"platforms": ["Instagram"]}),
+                       "overview")
+    meta = find(overview, "overview-by-brand")["props"]["figure"]["layout"]["meta"]
+    assert meta["links"] and (meta["link_prefix"], meta["link_search"]) == ("", "")
+    for brand, address in meta["links"].items():
+        parts = urlsplit(address)
+        assert parts.path == "/brands", address
+        assert parse_qs(parts.query) == {"period": ["all"], "platform": ["Instagram"],
+                                         "brand": [brand]}
 
 
 def test_a_creator_id_with_link_characters_opens_its_page(client, hostile):

@@ -178,6 +178,23 @@ def test_drill_down_keeps_the_filters(browser, live_app, role):
     wait_until(browser, lambda: query_of(browser).get("brand") == [brand])
     assert urlsplit(browser.driver.current_url).path == "/brands"
     assert len(query_of(browser)["brand"]) == 1
+    # A point of the ROI scatter opens its creator (found by the point's number), the
+    # filters kept.
+    open_page(browser, "/roi?period=all&by=influencer")
+    wait_until(browser, lambda: browser.driver.execute_script(
+        "var g = document.querySelector('#roi-scatter .js-plotly-plot');"
+        "return !!(g && g.layout && g.layout.meta && g.on);"))
+    name = browser.driver.execute_script("""
+        var graph = document.querySelector('#roi-scatter .js-plotly-plot');
+        var points = graph.data[1];
+        var last = points.text.length - 1;
+        graph.emit('plotly_click', {points: [{x: 0, y: 0, text: points.text[last],
+                                              curveNumber: 1, pointNumber: last}]});
+        return points.text[last];""")
+    creator = name.rsplit(" (", 1)[1].rstrip(")")
+    wait_until(browser, lambda: urlsplit(browser.driver.current_url).path
+               == f"/influencers/{creator}")
+    assert query_of(browser)["period"] == ["all"]
 
 
 @pytest.mark.parametrize("role", ROLES)
