@@ -18,6 +18,8 @@ recreated):
      driver's execute), Python (the rest of analytics), figures (the layouts body) and
      serialise (Dash's JSON encoding), and the body's size in bytes; then the process's
      memory: RSS, USS and PSS (`serving_*_mb`);
+     then the first visit after the import (`*_after_import_ms`): each view as a page
+     opens it (its last 30 days), numbers and drawing, on the cache the import warmed;
   4. compute the same numbers the quick-script way (bench/pandas_way.py) and check they
      agree with the engine;
   5. budget planner (docs/planner.md): the curves' cold fit, a plan on the cached fit
@@ -269,6 +271,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
                         f"{view}_cold_steps_ms": cold.steps,
                         f"{view}_body_bytes": cold.body_bytes})
         row.update(serving_memory())
+        row.update(measure_first_views(arguments, url))
         clock.close()
         row.update(measure_planner(app, arguments.warm_repeats))
         overview_ms, recomputed = timed(arguments.pandas_repeats, pandas_way.pandas_overview,
@@ -298,6 +301,30 @@ def serving_memory():
     memory = psutil.Process().memory_full_info()
     return {f"serving_{name}_mb": round(getattr(memory, name) / 2**20, 1)
             if hasattr(memory, name) else None for name in ("rss", "uss", "pss")}
+
+
+def measure_first_views(arguments, url):
+    """The first visit after the import: each view as it opens, numbers and drawing, from
+    the cache the import's warm-up filled (`measure_import` gives it CACHE_DIR)."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(arguments.out / "instance"),
+                      "CACHE_TYPE": "FileSystemCache",
+                      "CACHE_DIR": str(arguments.out / "cache"), "LOG_LEVEL": "WARNING"})
+    clock = views.SqlClock(app.extensions["database_engine"])
+    row = {}
+    try:
+        with app.app_context():
+            misses = analytics.cache_stats()["misses"]
+        for view in VIEW_NAMES:
+            first = views.opening_view(app, clock, view)
+            row[f"{view}_after_import_ms"] = round(
+                first.numbers_ms + first.figures_ms + first.serialise_ms, 1)
+        with app.app_context():
+            # 0 when the warm-up computed exactly what the pages open on.
+            row["after_import_cache_misses"] = analytics.cache_stats()["misses"] - misses
+    finally:
+        clock.close()
+        app.extensions["database_engine"].dispose()
+    return row
 
 
 def timed(repeats, compute, *arguments):
@@ -351,6 +378,8 @@ TABLE_COLUMNS = [
     ("serving_rss_mb", "serving MB", "{:.0f}"),
     ("serving_uss_mb", "USS MB", "{:.0f}"),
     ("serving_pss_mb", "PSS MB", "{:.0f}"),
+    ("overview_after_import_ms", "first overview ms", "{:.0f}"),
+    ("roi_after_import_ms", "first ROI ms", "{:.0f}"),
     ("plan_fit_ms", "plan fit ms", "{:.0f}"),
     ("plan_ms", "plan ms", "{:.0f}"),
     ("backtest_error", "backtest error", "{:+.1%}"),

@@ -113,11 +113,13 @@ def roi_body(selection, numbers):
 VIEWS = {"overview": (overview_numbers, overview_body), "roi": (roi_numbers, roi_body)}
 
 
-def cold_view(app, clock, view, selection):
-    """Compute one view with an empty cache, draw its body and encode it as Dash does."""
+def cold_view(app, clock, view, selection, empty_cache=True):
+    """Compute one view with an empty cache (or the cache as it is), draw its body and
+    encode it as Dash does."""
     compute, draw = VIEWS[view]
     with app.app_context():
-        cache.clear()
+        if empty_cache:
+            cache.clear()
         clock.reset()
         steps = Steps(clock)
         started = time.perf_counter()
@@ -134,6 +136,16 @@ def cold_view(app, clock, view, selection):
     return ColdView(numbers, numbers_ms, sql_ms, (drawn - started) * 1000,
                     (encoded - drawn) * 1000, len(payload.encode()), statements,
                     steps.timings)
+
+
+def opening_view(app, clock, view):
+    """A view as a page without filters in its link opens it (its most recent 30 days),
+    on the cache as the import's warm-up left it."""
+    with app.app_context():
+        options = analytics.filter_options(scope=None)
+        selection = analytics.opening_selection("", options.get("min_date"),
+                                                options.get("max_date"))
+    return cold_view(app, clock, view, selection, empty_cache=False)
 
 
 def warm_ms(app, clock, view, selection, repeats):

@@ -33,9 +33,8 @@ def page_filters(search):
 def selection_for(search, options):
     """The selection a URL names, without brands the viewer may not see; a link without
     dates opens on the most recent data (analytics.DEFAULT_PERIOD)."""
-    selection = analytics.Selection.from_query((search or "").lstrip("?"),
-                                               default_period=analytics.DEFAULT_PERIOD)
-    selection = selection.resolved(options.get("min_date"), options.get("max_date"))
+    selection = analytics.opening_selection((search or "").lstrip("?"),
+                                            options.get("min_date"), options.get("max_date"))
     allowed = frozenset(options.get("brands") or ())
     if selection.brands - allowed:
         selection = replace(selection, brands=selection.brands & allowed)

@@ -121,6 +121,9 @@ def test_bench_rows_carry_shape_roi_breakdown_and_memory(tmp_path, capsys):
         assert row["serving_rss_mb"] > 50
         # What only this process holds, and its share of pages mapped with others.
         assert 0 < row["serving_uss_mb"] <= row["serving_pss_mb"] <= row["serving_rss_mb"]
+        # The import computed ahead what the first visit opens on.
+        assert row["overview_after_import_ms"] > 0 and row["roi_after_import_ms"] > 0
+        assert row["after_import_cache_misses"] == 0
     assert "Where one cold view spends its time" in output
     assert "wide 2,000 roi: sql" in output
 

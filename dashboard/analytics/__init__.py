@@ -8,7 +8,7 @@ that reads data takes the viewer's brand scope as an argument and never looks it
 from dashboard.analytics.selection import (  # noqa: F401
     BASELINE_MAX, BASELINE_MIN, BASELINE_STEP, COMPARISONS, DEFAULT_BASELINE, DEFAULT_PERIOD,
     DIMENSIONS, FREQUENCIES, LINK_PARAMETERS, PERIODS, ROI_DIMENSIONS, Selection,
-    effective_brands, period_range, view_option)
+    effective_brands, opening_selection, period_range, view_option)
 from dashboard.analytics.cache import cache_stats, cached  # noqa: F401
 from dashboard.analytics.queries import fact_filters, filter_options  # noqa: F401
 from dashboard.analytics.metrics import (  # noqa: F401

@@ -229,6 +229,13 @@ class Selection:
         return self.start is not None or self.end is not None
 
 
+def opening_selection(query, data_start, data_end) -> Selection:
+    """The selection a page shows for its link's query: a link without dates opens on the
+    most recent data (DEFAULT_PERIOD), counted back from the last day the viewer can see."""
+    return Selection.from_query(query, default_period=DEFAULT_PERIOD).resolved(
+        data_start, data_end)
+
+
 def period_range(period, last_day):
     """(start, end) of a PERIODS key counted back from `last_day`; (None, None) for all.
 

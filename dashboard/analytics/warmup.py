@@ -9,7 +9,7 @@ from dashboard.analytics.baseline import measured_baseline
 from dashboard.analytics.cache import data_identity
 from dashboard.analytics.metrics import metrics, overview
 from dashboard.analytics.queries import filter_options
-from dashboard.analytics.selection import Selection
+from dashboard.analytics.selection import opening_selection
 from dashboard.extensions import db
 from models import User
 
@@ -26,9 +26,11 @@ def warm_default_views() -> int:
         columnar.snapshot()
     scopes = {None} | {user.brand_scope for user in db.session.execute(
         select(User).where(User.active.is_(True))).scalars()}
-    opening = Selection()
     for scope in scopes:
-        filter_options(scope=scope)
+        options = filter_options(scope=scope)
+        # What a page without a link's filters shows this scope: its most recent 30 days
+        # (the overview computes its comparison period too).
+        opening = opening_selection("", options.get("min_date"), options.get("max_date"))
         overview(opening, scope=scope)
         for by in ("influencer", "overall"):
             metrics(opening, by, scope=scope)

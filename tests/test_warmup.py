@@ -1,0 +1,61 @@
+"""The views every scope opens on are computed ahead, after an import and at start."""
+import importlib
+
+import pytest
+
+from dashboard.analytics.warmup import warm_default_views
+from layouts import components
+from tests.helpers import body_of, find, route, update_view
+
+# The modules (the package's own names `metrics`... are the functions).
+metrics_module = importlib.import_module("dashboard.analytics.metrics")
+baseline_module = importlib.import_module("dashboard.analytics.baseline")
+FIRST_KPI = {"overview": "overview-kpi-revenue", "roi": "roi-kpi-roas"}
+
+
+def opening_filters(client, view):
+    """The filter bar's values of a page opened without filters in its link."""
+    page = route(client, f"/{view}").get_json()
+    return {name: find(page, component_id)["props"].get(prop)
+            for (component_id, prop), (name, _) in zip(components.filter_ids(view),
+                                                      components.FILTER_CONTROLS)}
+
+
+def count_calls(monkeypatch, module, name):
+    calls = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("role", ["analyst", "manager"])
+def test_opening_views_are_read_from_the_warm_cache(app, client, tiny, monkeypatch, role):
+    with app.app_context():
+        assert warm_default_views() >= 2  # everyone, and the manager's brands
+    overview = count_calls(monkeypatch, metrics_module, "_overview")
+    computed_metrics = count_calls(monkeypatch, metrics_module, "_metrics_frame")
+    computed_baseline = count_calls(monkeypatch, baseline_module, "_measured_baseline")
+    tiny.login(role)
+    for view in ("overview", "roi"):
+        filters = opening_filters(client, view)
+        assert filters["period"] == "last30"
+        inputs = ([{"id": "roi-dimension", "property": "value", "value": "influencer"}]
+                  if view == "roi" else [])
+        body = body_of(update_view(client, view, filters, inputs=inputs), view)
+        assert find(body, FIRST_KPI[view]) is not None
+    assert overview == [] and computed_metrics == [] and computed_baseline == []
+
+
+def test_a_selection_not_warmed_is_computed(app, client, tiny, monkeypatch):
+    """The counting above can see a computation: a view asked for all time computes."""
+    with app.app_context():
+        warm_default_views()
+    overview = count_calls(monkeypatch, metrics_module, "_overview")
+    tiny.login("analyst")
+    body_of(update_view(client, "overview", {"period": "all"}), "overview")
+    assert len(overview) == 1
