@@ -6,7 +6,7 @@ import polars as pl
 from numpy.lib.array_utils import byte_bounds
 
 from dashboard import analytics
-from dashboard.analytics import columnar
+from dashboard.analytics import column_file, columnar
 from tests.helpers import import_tiny
 
 
@@ -27,21 +27,21 @@ def facts_with_nulls():
 def test_a_column_file_gives_back_the_facts_with_their_nulls(tmp_path):
     facts = facts_with_nulls()
     path = tmp_path / "facts.columns"
-    columnar._write_columns(facts, path)
-    mapped, day_numbers = columnar._map_columns(path)
+    column_file.write_columns(facts, path)
+    mapped, day_numbers = column_file.map_columns(path)
     assert mapped.columns == facts.columns
     assert mapped.with_columns(pl.col("orders", "reach").cast(pl.Int64)).equals(facts)
     # Counts as narrow as their values; undated facts first in the binary search's array.
     assert mapped["orders"].dtype == pl.Int32 and mapped["reach"].dtype == pl.Int32
-    assert day_numbers.tolist() == [columnar.UNDATED, 20090, 20090, 20148]
+    assert day_numbers.tolist() == [column_file.UNDATED, 20090, 20090, 20148]
     # Summed in 64 bits: three 2**30 in 32 bits would wrap around.
     assert mapped.select(columnar.summed("reach")).item() == 3 * 2**30
 
 
 def test_columns_without_nulls_are_read_from_the_mapped_file_in_place(tmp_path):
     path = tmp_path / "facts.columns"
-    columnar._write_columns(facts_with_nulls(), path)
-    mapped, day_numbers = columnar._map_columns(path)
+    column_file.write_columns(facts_with_nulls(), path)
+    mapped, day_numbers = column_file.map_columns(path)
     file_start, file_end = byte_bounds(day_numbers.base)
     orders_start, _ = byte_bounds(mapped["orders"].to_numpy())
     assert file_start <= orders_start < file_end
@@ -61,7 +61,8 @@ def test_a_large_database_builds_its_snapshot_in_a_child_process(sqlite_app, mon
     monkeypatch.setattr(columnar.subprocess, "run",
                         lambda *args, **kwargs: runs.append(args) or real_run(*args, **kwargs))
     monkeypatch.setattr(columnar, "CHILD_BUILD_FACTS", 0)
-    monkeypatch.setattr(columnar, "_read_database", None)  # the worker never reads facts
+    # The worker never reads facts itself.
+    monkeypatch.setattr(columnar.snapshot_parts, "read_database", None)
     monkeypatch.setitem(columnar._loaded, "identity", None)
     with sqlite_app.app_context():
         sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"

@@ -31,31 +31,21 @@ import polars as pl
 from flask import current_app
 from sqlalchemy import select
 
+from dashboard.analytics import column_file, snapshot_parts
 from dashboard.analytics.cache import data_identity
+from dashboard.analytics.column_file import UNDATED
+from dashboard.analytics.snapshot_parts import CREATOR_COLUMNS, SUM_COLUMNS
 from dashboard.analytics.selection import Selection, effective_brands
 from dashboard.extensions import db, make_engine
-from dashboard.importing.rollups import POST_WINDOW_DAYS
-from models import Brand, Campaign, Influencer
+from models import Brand, Campaign
 
 # Bump when the files' columns change, so an old file is never read by new code.
 SNAPSHOT_FORMAT = "7"
-SUM_COLUMNS = ["tracking_rows", "orders", "revenue", "spend_events", "spend", "posts",
-               "reach", "likes", "comments"]
-CREATOR_COLUMNS = ("platform", "category", "tier")
-FETCH_ROWS = 100_000
 EPOCH = date(1970, 1, 1)
-# Where undated facts sort, before every day.
-UNDATED = -2**31
-# daily_facts' rows of basis-post spend (rollups._post_spend_rows): no orders, no posts, a day.
-POST_SPEND_ROWS = "tracking_rows = 0 AND posts = 0 AND day IS NOT NULL"
 # Databases with more facts than this build their snapshot in a child process, so the
 # serving worker never holds the rows read, the frames sorted and SQLite's page cache full
 # of facts; smaller ones (tests, a first demo) build here, which starts faster.
 CHILD_BUILD_FACTS = 200_000
-# Column files: this header, its length, a JSON layout, then each column's values at an
-# offset that is a multiple of ALIGNMENT.
-COLUMNS_MAGIC = b"DASHBOARD-COLUMNS\n"
-ALIGNMENT = 64
 _loaded = {"identity": None, "snapshot": None}
 _load_lock = threading.Lock()
 
@@ -132,7 +122,7 @@ def snapshot(identity=None) -> Snapshot:
     identity = identity or data_identity()
     if identity is None:
         # Before the first import (or data written without one): nothing to key a file by.
-        return Snapshot(*_read_database(db.session.connection()))
+        return Snapshot(*snapshot_parts.read_database(db.session.connection()))
     with _load_lock:
         if _loaded["identity"] == identity:
             return _loaded["snapshot"]
@@ -147,7 +137,7 @@ def snapshot(identity=None) -> Snapshot:
                         _remove_older(paths, database=_database_part(identity))
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)
-        facts, day_numbers = _map_columns(paths[0])
+        facts, day_numbers = column_file.map_columns(paths[0])
         current = Snapshot(facts, *(pl.read_ipc(path) for path in paths[1:]),
                            day_numbers=day_numbers)
         _loaded.update(identity=identity, snapshot=current)
@@ -192,7 +182,7 @@ def _build(identity, paths):
         current_app.logger.warning("The analytics snapshot was built in the worker: its "
                                    "child process stopped (%s) %s", child.returncode,
                                    child.stderr[-2000:])
-    _write_parts(_read_database(connection), paths)
+    _write_parts(snapshot_parts.read_database(connection), paths)
 
 
 def build_in_child():
@@ -203,14 +193,14 @@ def build_in_child():
         with engine.connect() as connection:
             if data_identity(connection) != request["identity"]:
                 sys.exit(3)
-            _write_parts(_read_database(connection), [Path(p) for p in request["paths"]])
+            _write_parts(snapshot_parts.read_database(connection), [Path(p) for p in request["paths"]])
     finally:
         engine.dispose()
 
 
 def _write_parts(frames, paths):
     facts, *others = frames
-    _write_atomically(lambda partial: _write_columns(facts, partial), paths[0])
+    _write_atomically(lambda partial: column_file.write_columns(facts, partial), paths[0])
     for frame, path in zip(others, paths[1:]):
         # Uncompressed: these small tables are read whole.
         _write_atomically(
@@ -230,109 +220,6 @@ def _write_atomically(write, path):
             os.unlink(partial)
 
 
-def _write_columns(facts, path):
-    """The facts as raw little-endian columns, each as narrow as its values allow, that
-    numpy maps and Polars reads in place: the pages stay the file's, shared by the workers
-    of the host, and only those a query touches are read. (Polars' own Arrow reader copies
-    the whole file into each worker.) Nulls are a sentinel in the values and a mask."""
-    layout, arrays = [], []
-    offset = 0
-
-    def place(values):
-        nonlocal offset
-        values = np.ascontiguousarray(values)
-        arrays.append((offset, values))
-        at, offset = offset, -(-(offset + values.nbytes) // ALIGNMENT) * ALIGNMENT
-        return at
-
-    for name in facts.columns:
-        column = facts[name]
-        entry = {"name": name}
-        if column.dtype == pl.Date:
-            entry["kind"] = "date"
-            # The sentinel sorts undated facts first, as the facts are sorted: this column
-            # is the binary search's array as it is.
-            values = column.cast(pl.Int32).fill_null(UNDATED).to_numpy()
-        elif column.dtype == pl.Boolean:
-            entry["kind"] = "bool"
-            values = column.fill_null(False).to_numpy()
-        elif isinstance(column.dtype, pl.Enum):
-            entry["kind"] = "enum"
-            entry["categories"] = column.dtype.categories.to_list()
-            values = column.to_physical().fill_null(0).to_numpy()
-        elif column.dtype.is_float():
-            entry["kind"] = "number"
-            values = column.fill_null(0).to_numpy()
-        elif name in SUM_COLUMNS:
-            entry["kind"] = "number"
-            values = column.fill_null(0).to_numpy().astype(_narrowest(column))
-        else:
-            # Keys keep their type: joins and lookups compare them with other tables'.
-            entry["kind"] = "number"
-            values = column.fill_null(0).to_numpy()
-        entry["dtype"] = values.dtype.newbyteorder("<").str
-        entry["offset"] = place(values.astype(entry["dtype"], copy=False))
-        if column.null_count():
-            entry["valid_offset"] = place(column.is_not_null().to_numpy())
-        layout.append(entry)
-    header = json.dumps({"rows": facts.height, "columns": layout}).encode()
-    start = -(-(len(COLUMNS_MAGIC) + 8 + len(header)) // ALIGNMENT) * ALIGNMENT
-    with open(path, "wb") as handle:
-        handle.write(COLUMNS_MAGIC + len(header).to_bytes(8, "little") + header)
-        for at, values in arrays:
-            handle.seek(start + at)
-            values.tofile(handle)
-        handle.truncate(start + offset)
-
-
-def _narrowest(column):
-    """The narrowest integer type that holds the column's values."""
-    low, high = column.min(), column.max()
-    for dtype in (np.int16, np.int32):
-        if low is None or (np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max):
-            return dtype
-    return np.int64
-
-
-def _map_columns(path):
-    """(facts, day numbers) over the mapped file. Columns without nulls are read in place;
-    one with nulls is a copy, as narrow as its values (the day, a campaign)."""
-    # Copy-on-write: a stray write would land in this worker's own pages, not the file.
-    mapped = np.memmap(path, dtype=np.uint8, mode="c")
-    header_length = int.from_bytes(mapped[len(COLUMNS_MAGIC):len(COLUMNS_MAGIC) + 8],
-                                   "little")
-    if bytes(mapped[:len(COLUMNS_MAGIC)]) != COLUMNS_MAGIC:
-        raise ValueError(f"{path} is not a column file.")
-    start = len(COLUMNS_MAGIC) + 8
-    layout = json.loads(bytes(mapped[start:start + header_length]))
-    start = -(-(start + header_length) // ALIGNMENT) * ALIGNMENT
-    rows = layout["rows"]
-
-    def array(offset, dtype):
-        dtype = np.dtype(dtype)
-        return mapped[start + offset:start + offset + rows * dtype.itemsize].view(dtype)
-
-    columns, day_numbers = {}, None
-    for entry in layout["columns"]:
-        values = array(entry["offset"], entry["dtype"])
-        if entry["kind"] == "date":
-            day_numbers = values
-        series = pl.Series(entry["name"], values)
-        if entry["kind"] == "enum":
-            # Polars makes an Enum from its codes only by a lookup: a one-byte copy.
-            dtype = pl.Enum(entry["categories"])
-            series = (pl.Series(entry["categories"], dtype=dtype).gather(series)
-                      if entry["categories"] else pl.Series([None] * rows, dtype=dtype))
-            series = series.alias(entry["name"])
-        if "valid_offset" in entry:
-            valid = pl.Series(array(entry["valid_offset"], np.bool_))
-            series = pl.select(pl.when(valid).then(series)).to_series().alias(entry["name"])
-        if entry["kind"] == "date":
-            series = series.cast(pl.Date)
-        columns[entry["name"]] = series
-    return pl.DataFrame(columns), day_numbers
-
-
 def _remove_older(paths, database):
     """This database's snapshots of earlier versions; a worker still mapping one keeps its
     pages until it lets go (POSIX)."""
@@ -340,113 +227,6 @@ def _remove_older(paths, database):
     for path in paths[0].parent.glob(f"*-{database}-*"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
-
-
-def _read_database(connection):
-    """The snapshot's parts (PARTS) read through this connection."""
-    if connection.dialect.name == "postgresql":
-        day = "(day - DATE '1970-01-01')"
-    else:
-        day = "CAST(julianday(day) - 2440587.5 AS INTEGER)"
-    columns = ", ".join(SUM_COLUMNS)
-    facts = _fetch(connection, (
-        f"SELECT influencer_pk, {day}, brand_id, campaign_id, in_post_window, {columns} "
-        f"FROM daily_facts WHERE NOT ({POST_SPEND_ROWS})"), {
-        "influencer_pk": pl.Int32, "day": pl.Int32, "brand_id": pl.Int32,
-        "campaign_id": pl.Int32, "in_post_window": pl.Boolean,
-        **{name: pl.Float64 if name in ("revenue", "spend") else pl.Int64
-           for name in SUM_COLUMNS}})
-    facts = facts.sort("day", nulls_last=False).with_columns(pl.col("day").cast(pl.Date))
-    post_spend = _fetch(connection, (
-        f"SELECT influencer_pk, {day}, SUM(spend), SUM(spend_events) FROM daily_facts "
-        f"WHERE {POST_SPEND_ROWS} GROUP BY influencer_pk, day"), {
-        "influencer_pk": pl.Int32, "day": pl.Int32, "spend": pl.Float64,
-        "spend_events": pl.Int64})
-    post_spend = post_spend.sort("day").with_columns(pl.col("day").cast(pl.Date))
-    pairs = _pair_shares(_fetch(connection, (
-        "SELECT influencer_pk, brand_id, campaign_id, SUM(spend), SUM(spend_events) "
-        f"FROM daily_facts WHERE {POST_SPEND_ROWS} "
-        "GROUP BY influencer_pk, brand_id, campaign_id"), {
-        "influencer_pk": pl.Int32, "brand_id": pl.Int32, "campaign_id": pl.Int32,
-        "spend": pl.Float64, "spend_events": pl.Int64}))
-    creators = pl.DataFrame(
-        connection.execute(select(Influencer.id, Influencer.influencer_key, Influencer.name,
-                                  Influencer.platform, Influencer.category, Influencer.tier,
-                                  Influencer.gender)).all(),
-        schema={"influencer_pk": pl.Int32, "influencer_key": pl.String, "name": pl.String,
-                "platform": pl.String, "category": pl.String, "tier": pl.String,
-                "gender": pl.String}, orient="row")
-    # The creators' own columns on every fact, as one-byte codes: grouping by platform (the
-    # overview's cube) is then one pass over the facts, not a pass per creator and a join.
-    codes = creators.select("influencer_pk", *(pl.col(name).cast(pl.Enum(
-        creators[name].drop_nulls().unique().sort())) for name in CREATOR_COLUMNS))
-    facts, post_spend = (frame.join(codes, on="influencer_pk", how="left",
-                                    maintain_order="left") for frame in (facts, post_spend))
-    creator_brands = pl.concat([
-        frame.lazy().filter(pl.col("brand_id").is_not_null()).select("influencer_pk",
-                                                                      "brand_id")
-        for frame in (facts, pairs)]).unique().sort("influencer_pk", "brand_id").collect()
-    return (facts, creators, _spans(connection, facts, post_spend), _outside_windows(facts),
-            creator_brands, post_spend, pairs)
-
-
-def _fetch(connection, statement, schema):
-    result = connection.exec_driver_sql(statement)
-    parts = []
-    while rows := result.fetchmany(FETCH_ROWS):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-
-
-def _pair_shares(pairs):
-    """Each creator's brand x campaign pairs with their share of the creator's post spend
-    and of its spend events. The shares are the same every day (rollups split each post's
-    amount by all-time revenue), so they are read off the all-time sums; a creator whose
-    post spend is all zero has spend shares in proportion to events, which only ever
-    multiply zero."""
-    spend_total = pl.col("spend").sum().over("influencer_pk")
-    event_share = pl.col("spend_events") / pl.col("spend_events").sum().over("influencer_pk")
-    return pairs.select(
-        "influencer_pk", "brand_id", "campaign_id",
-        pl.when(spend_total != 0).then(pl.col("spend") / spend_total).otherwise(event_share)
-        .alias("spend_share"),
-        event_share.alias("event_share")).sort("influencer_pk", "brand_id", "campaign_id")
-
-
-def _outside_windows(facts):
-    """All-time revenue on dated days outside post windows per creator, brand and campaign:
-    what the measured baseline's organic rate reads, whatever the dates selected, in a
-    table a few times the number of creators rather than one row per fact."""
-    keys = ["influencer_pk", "brand_id", "campaign_id", *CREATOR_COLUMNS]
-    return facts.lazy().filter(pl.col("day").is_not_null(), ~pl.col("in_post_window")).group_by(
-        keys).agg(pl.col("revenue").sum()).sort(keys).collect()
-
-
-def _spans(connection, facts, post_spend):
-    """Per creator: first and last dated fact, and the days between them outside every
-    post window (days 0..6 after a post). All time, the same for every selection."""
-    span = pl.concat([frame.lazy().select("influencer_pk", "day")
-                      for frame in (facts, post_spend)]).filter(
-        pl.col("day").is_not_null()).group_by("influencer_pk").agg(
-        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")).collect()
-    if connection.dialect.name == "postgresql":
-        day = "(date - DATE '1970-01-01')"
-    else:
-        day = "CAST(julianday(date) - 2440587.5 AS INTEGER)"
-    posts = connection.exec_driver_sql(
-        f"SELECT DISTINCT influencer_pk, {day} FROM posts").fetchall()
-    post_creators = np.array([row[0] for row in posts], dtype="int32")
-    post_days = np.array([row[1] for row in posts], dtype="int32")
-    covered = pl.DataFrame({
-        "influencer_pk": np.repeat(post_creators, POST_WINDOW_DAYS),
-        "day": (post_days[:, None] + np.arange(POST_WINDOW_DAYS, dtype="int32")).ravel(),
-    }).lazy().unique().join(span.lazy(), on="influencer_pk", how="inner").filter(
-        pl.col("day").is_between(pl.col("first").cast(pl.Int32), pl.col("last").cast(pl.Int32))
-    ).group_by("influencer_pk").agg(pl.len().cast(pl.Int64).alias("covered")).collect()
-    return span.join(covered, on="influencer_pk", how="left").select(
-        "influencer_pk", "first", "last",
-        ((pl.col("last") - pl.col("first")).dt.total_days() + 1
-         - pl.col("covered").fill_null(0)).alias("outside_days"))
 
 
 # ------------------------------------------------------------------------ the queries
