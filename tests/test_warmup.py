@@ -3,9 +3,10 @@ import importlib
 
 import pytest
 
+from dashboard import analytics
 from dashboard.analytics.warmup import warm_default_views
 from layouts import components
-from tests.helpers import body_of, find, route, update_view
+from tests.helpers import body_of, find, import_tiny, route, update_view
 
 # The modules (the package's own names `metrics`... are the functions).
 metrics_module = importlib.import_module("dashboard.analytics.metrics")
@@ -59,3 +60,26 @@ def test_a_selection_not_warmed_is_computed(app, client, tiny, monkeypatch):
     tiny.login("analyst")
     body_of(update_view(client, "overview", {"period": "all"}), "overview")
     assert len(overview) == 1
+
+
+def test_a_job_forked_from_a_worker_warms_up_without_polars(sqlite_app):
+    """The data page's import is a job forked from a web worker that has run Polars, whose
+    threads do not survive a fork: its warm-up must finish, not hang."""
+    import os
+    import signal
+
+    import_tiny(sqlite_app)
+    with sqlite_app.app_context():
+        opening = analytics.Selection()
+        analytics.measured_baseline(opening, "influencer", scope=None)
+    pid = os.fork()
+    if pid == 0:  # the child: what a diskcache background job is
+        code = 1
+        try:
+            signal.alarm(60)  # a hang ends the child, and the test with it
+            with sqlite_app.app_context():
+                code = 0 if warm_default_views() >= 1 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -67,7 +67,18 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def enabled() -> bool:
     """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
     return (current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
-            and not _state["forked_after_use"])
+            and polars_usable())
+
+
+def polars_usable() -> bool:
+    """False in a child forked after this process ran Polars (see above)."""
+    return not _state["forked_after_use"]
+
+
+def using_polars():
+    """Say that this process runs Polars, whichever engine sums: a child forked from it
+    must then keep away from Polars."""
+    _state["polars_used"] = True
 
 
 class Snapshot:
@@ -118,7 +129,7 @@ PARTS = ("facts", "creators", "spans", "outside", "creator_brands", "post_spend"
 def snapshot(identity=None) -> Snapshot:
     """The snapshot of the current data: kept in the process, mapped from the instance
     folder, or built from the database (and saved) when neither holds this version."""
-    _state["polars_used"] = True
+    using_polars()
     identity = identity or data_identity()
     if identity is None:
         # Before the first import (or data written without one): nothing to key a file by.

@@ -36,7 +36,10 @@ def warm_default_views() -> int:
         overview(opening, scope=scope)
         for by in ("influencer", "overall"):
             metrics(opening, by, scope=scope)
-        measured_baseline(opening, "influencer", scope=scope)
+        if columnar.polars_usable():
+            # Not in a data-page import job forked from a web worker, where Polars would
+            # hang: the first ROI view computes it instead.
+            measured_baseline(opening, "influencer", scope=scope)
     return len(scopes)
 
 
