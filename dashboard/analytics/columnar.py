@@ -10,7 +10,7 @@ map the same file, so the operating system keeps one copy of its pages for all o
 Post spend is held once per creator and day, not once per brand x campaign pair as in
 daily_facts: a creator's post payout is split over the pairs by fixed shares (their all-time
 revenue), so a pair's spend is the day's spend times its share. On a wide creator base those
-pair rows were four fact rows in five; queries that need brands or campaigns apply the
+pair rows were three fact rows in four; queries that need brands or campaigns apply the
 shares after summing per creator (`_post_spend_rows`).
 """
 import fcntl
