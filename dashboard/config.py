@@ -6,6 +6,8 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
 # Seconds to wait for Redis to accept a connection or answer before treating it as down.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# The cache without REDIS_URL: files in CACHE_DIR, shared by the workers of one host.
+FILE_CACHE_TYPE = "dashboard.extensions.LocalFileCache"
 
 
 def _switch(value):
@@ -137,7 +139,7 @@ def load_config(app, config=None):
             app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_TIMEOUTS))
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     else:
-        app.config.setdefault("CACHE_TYPE", "FileSystemCache")
+        app.config.setdefault("CACHE_TYPE", FILE_CACHE_TYPE)
         app.config.setdefault(
             "CACHE_DIR", app.config["CACHE_DIR"] or os.path.join(app.instance_path, "cache"))
         app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")

@@ -1,4 +1,5 @@
 """Drill-down: where a clicked bar, point or table row leads, with the filters kept."""
+import re
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ TARGETS = {
 # The link parameter of each narrowing filter (Selection.to_query's names).
 PARAMETERS = {"platforms": "platform", "brands": "brand", "tiers": "tier",
               "categories": "category"}
+# What quote() leaves as it is: most keys (INF0042), which then need no call.
+UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def href(selection, dimension, key):
@@ -36,8 +39,8 @@ def link_parts(selection, dimension, keys):
     """
     path, narrowing = TARGETS[dimension]
     if narrowing is None:
-        return path, [quote(str(key), safe="") for key in keys], components.url_search(
-            selection)
+        return path, [key if UNRESERVED.fullmatch(key) else quote(key, safe="")
+                      for key in map(str, keys)], components.url_search(selection)
     return "", [path + components.url_search(replace(selection, **{narrowing: frozenset([key])}))
                 for key in keys], ""
 

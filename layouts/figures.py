@@ -246,7 +246,7 @@ def _floats(values):
 
 def money_text(values):
     """Hover text of rupee amounts, in the cards' words."""
-    return [numbers.money(value) for value in _floats(values)]
+    return numbers.money_texts(_floats(values))
 
 
 def ratio_text(values):

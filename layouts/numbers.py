@@ -64,6 +64,27 @@ def money(value, decimals=1):
     return money_full(value)
 
 
+def money_texts(values, decimals=1):
+    """money() of every value of a float list: a chart labels thousands of points, and
+    money()'s checks for any kind of value were most of its time."""
+    texts = []
+    for value in values:
+        if value != value:  # NaN
+            texts.append(NO_VALUE)
+            continue
+        size = abs(value)
+        sign = "−" if value < 0 else ""
+        if size >= CRORE:
+            texts.append(f"{sign}₹{size / CRORE:,.{decimals}f} Cr")
+        elif size >= LAKH:
+            texts.append(f"{sign}₹{size / LAKH:.{decimals}f} L")
+        elif size < 100 and size != round(size):
+            texts.append(f"{sign}₹{size:.2f}")
+        else:
+            texts.append(f"{sign}₹{_indian_digits(round(size))}")
+    return texts
+
+
 def money_tick(value, top=None):
     """A round axis value: ₹0, ₹50,000, ₹2.5 L, ₹1 Cr (no needless '.0').
 

@@ -100,7 +100,7 @@ def body(selection, dimension, groups, overall, baseline, may_export):
                           f"cpo-by-{dimension}")),
         components.section(
             f"Every {label.lower()}",
-            components.grid("roi-table", table_rows(groups), columns, link=link,
+            components.grid("roi-table", first_rows(groups), columns, link=link,
                             page_size=20, rows_from=rows_source(dimension, selection)),
             components.unattributed_note(groups, key_column(dimension), "roi-table"),
             export=export(f"by_{dimension}")),
@@ -123,6 +123,12 @@ def table_link(dimension, selection):
 def table_rows(groups):
     """The table's rows in the order it lists them: most revenue first."""
     return groups.sort_values("revenue", ascending=False)
+
+
+def first_rows(groups):
+    """table_rows for a table drawn whole; a server-paged one (the rows callback sorts its
+    pages) reads only the columns and the count, so 10,000 creators are not sorted."""
+    return groups if len(groups) > components.SERVER_PAGE_ROWS else table_rows(groups)
 
 
 def baseline_columns(baseline):

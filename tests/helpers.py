@@ -34,7 +34,7 @@ def make_test_app(database_url, tmp_path, **overrides):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_TYPE": "dashboard.extensions.LocalFileCache",
         "CACHE_DIR": str(tmp_path / "cache"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,

@@ -719,6 +719,34 @@ def test_measured_baseline_is_the_same_on_both_engines(sqlite_app, frames, selec
         assert_frames_match(results["columnar"], results["sql"], by)
 
 
+def test_the_baseline_by_creator_from_the_snapshot_arrays_is_the_grouped_one(sqlite_app):
+    """By creator within dates the columnar engine reads per-creator arrays (spans and
+    outside-window revenue kept per brand set) instead of joining and grouping frames."""
+    from dashboard.analytics import baseline
+
+    sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+    import_tiny(sqlite_app)
+    selections = [
+        (analytics.Selection(start=date(2025, 1, 1), end=date(2025, 3, 31)), None),
+        (analytics.Selection(start=date(2025, 2, 1), baseline=0.35), None),
+        (analytics.Selection(end=date(2025, 1, 31), brands=frozenset({"MuscleBlaze"})), None),
+        (analytics.Selection(start=date(2025, 1, 1), end=date(2025, 3, 31),
+                             platforms=frozenset({"YouTube"})), frozenset({"HKVitals"})),
+        (analytics.Selection(start=date(2025, 1, 1), end=date(2025, 3, 31)),
+         frozenset({"Gritzo"}))]
+    with sqlite_app.app_context():
+        measured = 0
+        for selection, scope in selections:
+            groups = analytics.metrics(selection, "influencer", scope=scope)
+            expected = baseline._organic_revenue(selection, "influencer", scope, groups)
+            grouped = [expected.get(key, 0.0) for key in groups["influencer_id"]]
+            arrays = baseline._organic_by_creator(selection, scope, groups)
+            assert arrays.tolist() == pytest.approx(grouped, rel=1e-12, abs=1e-9)
+            measured += int((arrays != selection.baseline * groups["revenue"]).sum())
+        # Some creator was measured, not assumed: the arrays were read.
+        assert measured > 0
+
+
 def test_the_snapshot_follows_the_data_version(sqlite_app, tmp_path):
     sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
     folder = tmp_path / "instance" / "analytics"

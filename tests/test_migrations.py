@@ -16,7 +16,7 @@ LINKED_TABLES = ("posts", "orders", "payouts", "daily_facts")
 
 def _app(url, folder):
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
-                       "INSTANCE_PATH": str(folder / "instance"), "CACHE_TYPE": "FileSystemCache",
+                       "INSTANCE_PATH": str(folder / "instance"), "CACHE_TYPE": "dashboard.extensions.LocalFileCache",
                        "CACHE_DIR": str(folder / "cache"), "RATELIMIT_STORAGE_URI": "memory://"})
 
 

@@ -2,6 +2,8 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from layouts import figures, numbers
 
@@ -90,3 +92,14 @@ def test_weeks_are_named_by_their_monday():
     figures.period_axis(figure, "week", 30)
     assert figure["layout"]["xaxis"]["tickformat"] == "Week of %-d %b"
     assert figure["layout"]["xaxis"]["hoverformat"].startswith("Week of ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(values=st.lists(st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-200, max_value=200),
+    st.floats(min_value=99_000, max_value=101_000),
+    st.integers(-10**12, 10**12).map(float),
+    st.sampled_from([99.995, 99_999.5, 99_999.49, 9_999_999.96, -0.0, 0.004]))))
+def test_money_for_many_values_is_money_for_each(values):
+    assert numbers.money_texts(values) == [numbers.money(value) for value in values]

@@ -1,5 +1,7 @@
 """Measured baseline: the organic share of revenue, read from days outside post windows."""
-from dataclasses import replace
+import threading
+import weakref
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,8 @@ from models import DailyFact, Post
 # Groups whose all-time organic rate is the creator's own, whatever the group: a month
 # does not narrow which facts count as organic, only which days are in the selection.
 PER_CREATOR_RATE = ("overall", "month")
+# Brand sets whose all-time outside-window revenue a snapshot keeps (_CreatorRates).
+OUTSIDE_KEPT = 64
 
 
 def measured_baseline(selection, by, *, scope) -> pd.DataFrame:
@@ -32,9 +36,12 @@ def _measured_baseline(selection, by, scope):
     columnar.using_polars()
     groups = metrics(selection, by, scope=scope)
     key = groups.columns[0]
-    expected = _organic_revenue(selection, by, scope, groups)
-    organic_revenue = np.array([expected.get(group, 0.0) for group in groups[key].tolist()],
-                               dtype="float64")
+    if by == "influencer" and selection.dated and columnar.enabled():
+        organic_revenue = _organic_by_creator(selection, scope, groups)
+    else:
+        expected = _organic_revenue(selection, by, scope, groups)
+        organic_revenue = np.array([expected.get(group, 0.0)
+                                    for group in groups[key].tolist()], dtype="float64")
     organic_revenue = np.where(np.isnan(organic_revenue), 0.0, organic_revenue)
     revenue = groups["revenue"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,6 +87,95 @@ def _organic_revenue(selection, by, scope, groups) -> dict:
         * days_in_selection.cast(pl.Float64)).otherwise(selection.baseline * pl.col("revenue"))
     totals = rows.group_by("group").agg(organic.sum().alias("organic"))
     return dict(zip(totals["group"].to_list(), totals["organic"].to_list()))
+
+
+def _organic_by_creator(selection, scope, groups):
+    """_organic_revenue by creator within dates, as an array in the order of `groups`.
+
+    The same arithmetic on arrays kept per creator: a creator is its own group, so no
+    frame is joined or grouped. On 10,000 creators, 2 ms where the frames took 25."""
+    rates = _creator_rates(columnar.snapshot())
+    at = rates.position.get_indexer(groups["influencer_id"].to_numpy())
+    outside = rates.outside_revenue(selection, scope)[at]
+    # A creator the snapshot does not know (-1) has no day outside the windows.
+    outside_days = np.where(at >= 0, rates.outside_days[at], 0)
+    first, last = rates.first[at], rates.last[at]
+    if selection.start is not None:
+        first = np.maximum(first, columnar.day_number(selection.start))
+    if selection.end is not None:
+        last = np.minimum(last, columnar.day_number(selection.end))
+    days_in_selection = np.clip(last.astype("int64") - first + 1, 0, None)
+    revenue = groups["revenue"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Creators without a day outside every window (none at all, or no span) are
+        # organic at the selection's baseline.
+        return np.where(outside_days > 0,
+                        outside / outside_days.astype("float64")
+                        * days_in_selection.astype("float64"),
+                        selection.baseline * revenue)
+
+
+@dataclass
+class _CreatorRates:
+    """A snapshot's creators as arrays in one order: where each creator's key is, the
+    first and last day of its dated facts (as day numbers), its days outside every post
+    window, and, per brand set seen, its all-time revenue on those days. All time, so
+    built once per data version and shared by every selection of dates."""
+
+    position: pd.Index
+    pks: pd.Index
+    first: np.ndarray
+    last: np.ndarray
+    outside_days: np.ndarray
+
+    def __post_init__(self):
+        self._outside = {}
+        self._lock = threading.Lock()
+
+    def outside_revenue(self, selection, scope):
+        """All-time revenue outside post windows per creator under the selection's brands
+        and the scope (the creator filters only choose creators, so they play no part)."""
+        all_time = replace(selection, start=None, end=None, platforms=frozenset(),
+                           categories=frozenset(), tiers=frozenset(),
+                           baseline=DEFAULT_BASELINE, notes=())
+        key = (all_time.brands, None if scope is None else frozenset(scope))
+        with self._lock:
+            revenue = self._outside.get(key)
+        if revenue is None:
+            frame = _revenue_outside_windows_frame(all_time, "overall", scope)
+            at = self.pks.get_indexer(frame["influencer_pk"].to_numpy())
+            revenue = np.zeros(len(self.pks), dtype="float64")
+            revenue[at[at >= 0]] = frame["outside_revenue"].to_numpy()[at >= 0]
+            with self._lock:
+                if len(self._outside) >= OUTSIDE_KEPT:
+                    self._outside.pop(next(iter(self._outside)))
+                self._outside[key] = revenue
+        return revenue
+
+
+_rates = weakref.WeakKeyDictionary()
+_rates_lock = threading.Lock()
+
+
+def _creator_rates(snap):
+    with _rates_lock:
+        rates = _rates.get(snap)
+        if rates is None:
+            creators = snap.creators
+            pks = pd.Index(creators["influencer_pk"].to_numpy())
+            spans = snap.spans
+            at = pks.get_indexer(spans["influencer_pk"].to_numpy())
+            known = at >= 0
+            first = np.zeros(len(pks), dtype="int32")
+            last = np.full(len(pks), -1, dtype="int32")
+            outside_days = np.zeros(len(pks), dtype="int64")
+            first[at[known]] = spans["first"].cast(pl.Int32).fill_null(0).to_numpy()[known]
+            last[at[known]] = spans["last"].cast(pl.Int32).fill_null(-1).to_numpy()[known]
+            outside_days[at[known]] = spans["outside_days"].fill_null(0).to_numpy()[known]
+            rates = _rates[snap] = _CreatorRates(
+                pd.Index(creators["influencer_key"].to_numpy()), pks, first, last,
+                outside_days)
+        return rates
 
 
 def _spans_frame():

@@ -320,10 +320,10 @@ def _days_of(rows, day_numbers, selection):
     """The rows of the selection's dates. They are sorted by day (undated first), so a
     date range is a slice found by binary search, not a scan."""
     first = day_numbers.searchsorted(
-        np.int32(UNDATED + 1) if selection.start is None else _day_number(selection.start),
+        np.int32(UNDATED + 1) if selection.start is None else day_number(selection.start),
         "left")
     last = len(rows) if selection.end is None else day_numbers.searchsorted(
-        _day_number(selection.end), "right")
+        day_number(selection.end), "right")
     return rows.slice(first, max(0, last - first))
 
 
@@ -430,7 +430,7 @@ def creator_ids(snap):
                                          pl.col("influencer_pk").cast(pl.Int64))
 
 
-def _day_number(day):
+def day_number(day):
     # Of the array's own type: a Python int would make numpy copy the array to compare.
     return np.int32((day - EPOCH).days)
 
