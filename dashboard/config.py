@@ -23,6 +23,7 @@ ENVIRONMENT_KEYS = {
     "MAX_UPLOAD_MB": int,
     "CACHE_DIR": str,
     "CACHE_DEFAULT_TIMEOUT": int,
+    "CACHE_THRESHOLD": int,
     "DB_STATEMENT_TIMEOUT_MS": int,
     "DB_POOL_SIZE": int,
     "DB_CONNECT_TIMEOUT_S": int,
@@ -56,6 +57,8 @@ class Defaults:
     MAX_UPLOAD_MB = 512
     CACHE_DIR = None
     CACHE_DEFAULT_TIMEOUT = 3600
+    # Results the file cache (no REDIS_URL) keeps before it deletes the oldest.
+    CACHE_THRESHOLD = 500
     DB_STATEMENT_TIMEOUT_MS = 60_000
     DB_POOL_SIZE = 5
     # Seconds to wait for the database to accept a connection (Postgres).
