@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from dashboard.extensions import db
-from models import UserSession
+from models import User, UserSession
 
 # Seconds a sign-in waits for the session store before giving up. The store on SQLite is a
 # file nobody imports into, so only other sign-ins ever hold it, and only for a moment.
@@ -100,6 +100,26 @@ def user_id_of(session_id):
     with Session(_engine()) as store:
         return store.scalar(select(UserSession.user_id).where(
             UserSession.id == session_id, UserSession.expires_at > datetime.utcnow()))
+
+
+def user_of(session_id):
+    """The user of an open, unexpired session, else None: with the session in one query of
+    the request's own database session where sessions live in the app's database (Postgres),
+    else the session from its own store, then the user.
+
+    Every request asks: as two checkouts and three queries it was two thirds of the server
+    time of a small request (the Dash layout) on Postgres.
+    """
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    if current_app.extensions.get("session_store") is not None:
+        user_id = user_id_of(session_id)
+        return db.session.get(User, user_id) if user_id is not None else None
+    # The brands only when the scope is read and the user is limited to some.
+    return db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == session_id, UserSession.expires_at > datetime.utcnow())
+        .options(lazyload(User.brands)))
 
 
 def end_session(session_id):

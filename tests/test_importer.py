@@ -468,7 +468,11 @@ def test_batches_files_version_and_audit_recorded(app, tmp_path):
         assert db.session.get(DataState, 1).version == 1
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
         assert event.username == "test" and "tracking_data.csv" in event.detail
+    # The same files again change nothing, so every cached result stays good.
     import_tiny(app)
+    with app.app_context():
+        assert db.session.get(DataState, 1).version == 1
+    assert run(app, write(tmp_path, "influencers.csv", INFLUENCERS.replace("Asha", "Asha K"))).ok
     with app.app_context():
         assert db.session.get(DataState, 1).version == 2
 

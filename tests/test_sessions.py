@@ -2,9 +2,12 @@
 import time
 
 import pytest
+from sqlalchemy import event, select
 
-from dashboard import audit, users
+from dashboard import audit, sessions, users
+from dashboard.extensions import db
 from dashboard.web.security import CSRF_COOKIE
+from models import User, UserSession
 from tests.helpers import (PASSWORDS, AuthActions, audit_events, create_users, make_test_app,
                            router_body)
 
@@ -182,3 +185,32 @@ def test_waiting_audit_lines_are_written_after_the_import_without_another_reques
             break
         time.sleep(0.05)
     assert [e.username for e in audit_events(sqlite_app, "login")] == ["analyst"]
+
+
+
+def test_each_request_finds_its_user_in_one_query_where_sessions_live_with_the_data(site):
+    """On Postgres the session row and its user come in one query of the request's own
+    database session; a brand-limited user's brands come when the scope is read."""
+    if site.extensions.get("session_store") is not None:
+        pytest.skip("SQLite keeps sessions in a file of their own")
+    _sign_in(site.test_client(), "manager")
+    with site.app_context():
+        manager = db.session.scalar(select(User).where(User.username == "manager"))
+        session_id = db.session.scalar(select(UserSession.id).where(
+            UserSession.user_id == manager.id))
+        scope = manager.brand_scope
+    assert scope
+    statements = []
+
+    def count(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    with site.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            user = sessions.user_of(session_id)
+            assert user.username == "manager" and len(statements) == 1
+            assert user.brand_scope == scope
+            assert sessions.user_of(session_id + "x") is None
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)

@@ -306,8 +306,13 @@ def _finish(context, reports, username):
     if state is None:
         state = DataState(id=1, version=0)
         session.add(state)
-    state.version = (state.version or 0) + 1
-    state.updated_at = datetime.utcnow()
+    # A new version only for new data: every cached result, each host's snapshot and the
+    # planner's fits are per version, and an upload of rows already there (a scheduled
+    # re-send of the same export) would throw them all away for the same numbers.
+    if (context.changed_influencers or any(r.new or r.updated for r in reports)
+            or not state.version):
+        state.version = (state.version or 0) + 1
+        state.updated_at = datetime.utcnow()
     session.add(audit.event("import", username=username, detail="; ".join(
         f"{r.file} ({r.dataset}): {r.rows:,} rows, {r.new:,} new, {r.updated:,} updated, "
         f"{r.unchanged:,} unchanged" for r in reports)))

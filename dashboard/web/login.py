@@ -9,9 +9,8 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 from flask_wtf.csrf import CSRFError
 
 from dashboard import audit, sessions, users
-from dashboard.extensions import db, limiter, login_manager
+from dashboard.extensions import limiter, login_manager
 from dashboard.web import guard, security
-from models import User
 
 log = logging.getLogger(__name__)
 # Named "auth" so its endpoints keep their names: auth.login, auth.logout.
@@ -43,8 +42,7 @@ def safe_next(target) -> str:
 def user_for_session(session_id):
     """The active user whose open sign-in session is `session_id`, else None (signed out,
     ended by a user change, expired, or a cookie from before sessions were kept)."""
-    user_id = sessions.user_id_of(session_id)
-    user = db.session.get(User, user_id) if user_id is not None else None
+    user = sessions.user_of(session_id)
     if user is None or not user.active:
         return None
     user.session_id = session_id
