@@ -11,7 +11,6 @@ from models.users import ROLES
 
 # What `dashboard import` does after its commit (see _warm_in_background).
 WARM_CHOICES = ("background", "wait", "no")
-WARM_LOG_NAME = "warm-after-import.log"
 
 
 def _create_app():
@@ -114,24 +113,12 @@ def _warm_after_import():
 
 
 def _warm_in_background(instance_path):
-    """Start `dashboard warm` as a process of its own, so the import returns at its commit.
+    """`dashboard warm` in a process of its own, so the import returns at its commit."""
+    from dashboard.analytics.warmup import start_warm_process
 
-    At 10M orders the warm-up takes longer than the import; a visit before it ends is
-    answered as before an import warm-up existed (computed on demand), never wrongly: the
-    cache keys carry the data version.
-    """
-    import os
-    import subprocess
-
-    os.makedirs(instance_path, exist_ok=True)
-    log_path = os.path.join(instance_path, WARM_LOG_NAME)
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from dashboard.cli import main; main()", "warm"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+    pid, log_path = start_warm_process(instance_path)
     click.echo(f"Computing the first views and fitting the budget planner in the background "
-               f"(process {process.pid}, log {log_path}).")
+               f"(process {pid}, log {log_path}).")
 
 
 def _evaluate_alerts():

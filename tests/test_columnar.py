@@ -71,3 +71,37 @@ def test_a_large_database_builds_its_snapshot_in_a_child_process(sqlite_app, mon
     assert list(built["brand"]) == list(expected["brand"])
     assert np.allclose(built[["revenue", "spend", "orders"]],
                        expected[["revenue", "spend", "orders"]], rtol=1e-9)
+
+
+def test_a_request_sums_in_the_database_while_another_process_builds_the_snapshot(
+        sqlite_app, monkeypatch, tmp_path):
+    """After an import the snapshot takes seconds to build at a million orders; requests
+    meanwhile get the same numbers from the database instead of queueing for it."""
+    import fcntl
+
+    import_tiny(sqlite_app)
+    selection = analytics.Selection()
+    with sqlite_app.app_context():
+        sqlite_app.config["ANALYTICS_ENGINE"] = "sql"
+        expected = analytics.metrics(selection, "brand", scope=None, use_cache=False)
+        sqlite_app.config["ANALYTICS_ENGINE"] = "columnar"
+        paths = columnar._paths(columnar.data_identity())
+    for path in paths:
+        path.unlink(missing_ok=True)
+    monkeypatch.setitem(columnar._loaded, "identity", None)
+    # Another process of the host is building: it holds the build lock.
+    with open(paths[0].parent / "build.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with sqlite_app.app_context():
+            assert not columnar.enabled()
+            meanwhile = analytics.metrics(selection, "brand", scope=None, use_cache=False)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert not any(path.exists() for path in paths)
+    with sqlite_app.app_context():
+        assert columnar.enabled()
+        built = analytics.metrics(selection, "brand", scope=None, use_cache=False)
+    assert all(path.exists() for path in paths)
+    for frame in (meanwhile, built):
+        assert list(frame["brand"]) == list(expected["brand"])
+        assert np.allclose(frame[["revenue", "spend", "orders"]],
+                           expected[["revenue", "spend", "orders"]], rtol=1e-9)

@@ -69,6 +69,26 @@ def test_commit_imports_and_views_see_it_at_once(app, client, admin):
     assert client.post("/data/commit", json={"token": "../../etc"}).status_code == 404
 
 
+def test_a_commit_warms_up_in_a_process_of_its_own_unless_told_to_wait(app, client, admin,
+                                                                      monkeypatch):
+    started, warmed = [], []
+    monkeypatch.setattr(uploads, "start_warm_process", started.append)
+    monkeypatch.setattr(uploads, "_warm_planner", lambda: warmed.append(True))
+    app.config["WARM_AFTER_IMPORT"] = "background"
+    report = upload(client, ("tracking_data.csv", GOOD_TRACKING)).get_json()
+    assert client.post("/data/commit", json={"token": report["token"]}).status_code == 200
+    assert started == [app.instance_path] and not warmed
+    with app.app_context():
+        # The numbers are there before the warm-up: computed on demand.
+        assert analytics.metrics(analytics.Selection(), "overall",
+                                 scope=None).iloc[0]["orders"] > 0
+    app.config["WARM_AFTER_IMPORT"] = "wait"
+    second = GOOD_TRACKING.replace(b"u9,", b"u11,")
+    report = upload(client, ("tracking_data.csv", second)).get_json()
+    assert client.post("/data/commit", json={"token": report["token"]}).status_code == 200
+    assert started == [app.instance_path] and warmed == [True]
+
+
 def test_oversize_upload_is_refused_with_the_limit(sqlite_url, tmp_path):
     app = make_test_app(sqlite_url, tmp_path, MAX_UPLOAD_MB=1)
     create_users(app)

@@ -47,6 +47,8 @@ EPOCH = date(1970, 1, 1)
 # of facts; smaller ones (tests, a first demo) build here, which starts faster.
 CHILD_BUILD_FACTS = 200_000
 _loaded = {"identity": None, "snapshot": None}
+# The version a thread of this process is building a snapshot of, if any.
+_building = {"identity": None}
 _load_lock = threading.Lock()
 
 
@@ -65,9 +67,35 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def enabled() -> bool:
-    """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on)."""
+    """Whether the analytics read the columnar snapshot (ANALYTICS_ENGINE, default on):
+    not while another thread or process of the host builds this version's, which a
+    request does not wait for (at a million orders, many seconds after an import): it
+    sums in the database meanwhile, which gives the same numbers."""
+    return configured() and not _built_elsewhere()
+
+
+def configured() -> bool:
+    """ANALYTICS_ENGINE asks for the snapshot and Polars can run in this process."""
     return (current_app.config.get("ANALYTICS_ENGINE", "columnar") == "columnar"
             and polars_usable())
+
+
+def _built_elsewhere():
+    identity = data_identity()
+    if identity is None or _loaded["identity"] == identity:
+        return False
+    if _building["identity"] == identity:
+        return True
+    paths = _paths(identity)
+    if all(path.exists() for path in paths):
+        return False
+    with open(paths[0].parent / "build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return False
 
 
 def polars_usable() -> bool:
@@ -142,11 +170,13 @@ def snapshot(identity=None) -> Snapshot:
             # One worker of the host builds it; the others wait here, then map its file.
             with open(paths[0].parent / "build.lock", "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
+                _building["identity"] = identity
                 try:
                     if not all(path.exists() for path in paths):
                         _build(identity, paths)
                         _remove_older(paths, database=_database_part(identity))
                 finally:
+                    _building["identity"] = None
                     fcntl.flock(lock, fcntl.LOCK_UN)
         facts, day_numbers = column_file.map_columns(paths[0])
         current = Snapshot(facts, *(pl.read_ipc(path) for path in paths[1:]),

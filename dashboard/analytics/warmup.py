@@ -1,5 +1,8 @@
 """What every brand scope opens by default, computed ahead: after an import and at start."""
 import logging
+import os
+import subprocess
+import sys
 import threading
 
 from sqlalchemy import select
@@ -14,6 +17,11 @@ from dashboard.extensions import db
 from models import User
 
 log = logging.getLogger(__name__)
+# `dashboard warm` started after an import runs at this lower CPU priority: the snapshot,
+# the default views and the planner's fits are for later visits, the requests of people
+# using the dashboard now come first.
+WARM_NICENESS = 10
+WARM_LOG_NAME = "warm-after-import.log"
 
 
 def warm_default_views() -> int:
@@ -22,9 +30,10 @@ def warm_default_views() -> int:
     Returns how many scopes were warmed (none before the first import)."""
     if data_identity() is None:
         return 0
-    if columnar.enabled():
-        # The summaries too: the shared cache may hold the default views already, and
-        # this worker's first cold view should not wait for them.
+    if columnar.configured():
+        # Built here if need be; requests meanwhile sum in the database. The summaries
+        # too: the shared cache may hold the default views already, and this worker's
+        # first cold view should not wait for them.
         columnar.prepare(columnar.snapshot())
     scopes = {None} | {user.brand_scope for user in db.session.execute(
         select(User).where(User.active.is_(True))).scalars()}
@@ -56,3 +65,22 @@ def warm_in_background(app):
     thread = threading.Thread(target=run, name="warm-default-views", daemon=True)
     thread.start()
     return thread
+
+
+def start_warm_process(instance_path):
+    """Start `dashboard warm` as a process of its own at lower priority, so an import
+    returns at its commit: (its process id, its log's path).
+
+    At 10M orders the warm-up takes longer than the import; a visit before it ends is
+    answered as before an import warm-up existed (computed on demand), never wrongly: the
+    cache keys carry the data version.
+    """
+    os.makedirs(instance_path, exist_ok=True)
+    log_path = os.path.join(instance_path, WARM_LOG_NAME)
+    code = (f"import os; hasattr(os, 'nice') and os.nice({WARM_NICENESS}); "
+            "from dashboard.cli import main; main()")
+    with open(log_path, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, "warm"], stdin=subprocess.DEVNULL, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    return process.pid, log_path

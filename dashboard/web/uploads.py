@@ -20,7 +20,7 @@ from wtforms import ValidationError
 from dashboard import importing
 from dashboard.analytics import planner
 from dashboard.reports import alerts
-from dashboard.analytics.warmup import warm_default_views
+from dashboard.analytics.warmup import start_warm_process, warm_default_views
 from dashboard.web import exports, guard
 from dashboard.extensions import csrf, db
 from models import ImportBatch
@@ -274,7 +274,13 @@ def commit_upload(token, username):
     if report["ok"]:
         manifest["committed"] = True
         _save_json(folder, "manifest.json", manifest)
-        _warm_planner()
+        warm = current_app.config["WARM_AFTER_IMPORT"]
+        if warm == "wait":
+            _warm_planner()
+        elif warm == "background":
+            # Off the request and at lower priority: the people using the dashboard now
+            # come first, and meanwhile their views are computed on demand.
+            start_warm_process(current_app.instance_path)
         alerts.evaluate_after_import()
     _save_json(folder, "report.json", report)
     return report, 200 if report["ok"] else 422
