@@ -6,11 +6,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
-from dashboard import analytics, auth
+from dashboard import analytics, auth, importing
 from layouts import components
 from tests import hostile as hostile_data
-from tests.helpers import (body_of, expected_rows, find, ids_in, import_tiny, route, text_of,
-                           update_view)
+from tests.helpers import (TINY, body_of, expected_rows, find, ids_in, import_tiny, route,
+                           text_of, update_view)
 
 ANALYTICS_VIEWS = ["/overview", "/roi", "/influencers", "/influencers/1", "/insights",
                    "/brands", "/campaigns", "/campaigns/MB_Jan"]
@@ -188,7 +188,8 @@ def test_callback_error_shows_a_reference_not_a_trace(client, tiny, monkeypatch)
     assert "secret_table" not in text and "Traceback" not in text
 
 
-def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypatch):
+def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypatch,
+                                                    tmp_path):
     from layouts import overview as overview_layout
 
     builds = []
@@ -204,7 +205,15 @@ def test_a_view_body_is_built_once_per_data_version(app, client, tiny, monkeypat
     again = body_of(update_view(client, "overview"), "overview")
     assert len(builds) == 1
     assert find(first, "overview-kpi-revenue") == find(again, "overview-kpi-revenue")
-    import_tiny(app)  # same rows: nothing new, but a new data version all the same
+    import_tiny(app)  # the same rows again: nothing new, so the same data version
+    body_of(update_view(client, "overview"), "overview")
+    assert len(builds) == 1
+    renamed = tmp_path / "renamed" / "influencers.csv"
+    renamed.parent.mkdir()
+    renamed.write_text((TINY / "influencers.csv").read_text().replace("Asha", "Asha K"))
+    with app.app_context():
+        assert importing.import_paths([str(renamed)], username="test",
+                                      limits=importing.ImportLimits.from_app(app)).ok
     body_of(update_view(client, "overview"), "overview")
     assert len(builds) == 2
 
