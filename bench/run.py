@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import pandas_way, views  # noqa: E402
 from dashboard import analytics, create_app, demo, schema  # noqa: E402
+from dashboard.config import FILE_CACHE_TYPE  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SELECTION_DAYS = 90
@@ -265,7 +266,7 @@ def measure_queries(arguments, folder, url, database, scale, shape):
     cache_dir = arguments.out / "cache" / f"{database}-{shape}-{scale}"
     shutil.rmtree(cache_dir, ignore_errors=True)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(arguments.out / "instance"),
-                      "CACHE_TYPE": "dashboard.extensions.LocalFileCache", "CACHE_DIR": str(cache_dir),
+                      "CACHE_TYPE": FILE_CACHE_TYPE, "CACHE_DIR": str(cache_dir),
                       "LOG_LEVEL": "WARNING"})
     end = date.fromisoformat(str(demo.END_DAY))
     selection = analytics.Selection(start=end - timedelta(days=SELECTION_DAYS - 1), end=end)
@@ -313,7 +314,7 @@ def measure_first_views(arguments, url):
     """The first visit after the import: each view as it opens, numbers and drawing, from
     the cache the import's warm-up filled (`measure_import` gives it CACHE_DIR)."""
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(arguments.out / "instance"),
-                      "CACHE_TYPE": "dashboard.extensions.LocalFileCache",
+                      "CACHE_TYPE": FILE_CACHE_TYPE,
                       "CACHE_DIR": str(arguments.out / "cache"), "LOG_LEVEL": "WARNING"})
     clock = views.SqlClock(app.extensions["database_engine"])
     row = {}

@@ -10,6 +10,7 @@ import psycopg
 from sqlalchemy import create_engine, select, text
 
 from dashboard import create_app
+from dashboard.config import FILE_CACHE_TYPE
 from layouts import components
 from models import AuditEvent, Base
 
@@ -34,7 +35,7 @@ def make_test_app(database_url, tmp_path, **overrides):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "CACHE_TYPE": "dashboard.extensions.LocalFileCache",
+        "CACHE_TYPE": FILE_CACHE_TYPE,
         "CACHE_DIR": str(tmp_path / "cache"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,

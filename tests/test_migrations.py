@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from dashboard import analytics, create_app, importing, schema
+from dashboard.config import FILE_CACHE_TYPE
 from models import Base
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
@@ -16,7 +17,7 @@ LINKED_TABLES = ("posts", "orders", "payouts", "daily_facts")
 
 def _app(url, folder):
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
-                       "INSTANCE_PATH": str(folder / "instance"), "CACHE_TYPE": "dashboard.extensions.LocalFileCache",
+                       "INSTANCE_PATH": str(folder / "instance"), "CACHE_TYPE": FILE_CACHE_TYPE,
                        "CACHE_DIR": str(folder / "cache"), "RATELIMIT_STORAGE_URI": "memory://"})
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from dashboard.web import login as dashboard_login
 from dashboard import create_app
+from dashboard.config import FILE_CACHE_TYPE
 from layouts import components
 from tests.helpers import (PASSWORDS, body_of, create_users, expected_rows, find, import_tiny,
                            text_of, update_view)
@@ -84,7 +85,7 @@ def database_goes_down(request, sqlite_url, tmp_path):
     from dashboard.extensions import make_engine
 
     app = app_on(sqlite_url, tmp_path, RATELIMIT_STORAGE_URI="memory://",
-                 CACHE_TYPE="dashboard.extensions.LocalFileCache", CACHE_DIR=str(tmp_path / "cache"))
+                 CACHE_TYPE=FILE_CACHE_TYPE, CACHE_DIR=str(tmp_path / "cache"))
     create_users(app)
     import_tiny(app)
     client = app.test_client()
@@ -121,7 +122,7 @@ def test_database_down_callbacks_get_a_503_the_front_end_can_show(database_goes_
 @pytest.mark.parametrize("kind", ["postgres", "sqlite"])
 def test_database_down_from_the_start_sign_in_says_so(kind, tmp_path):
     app = app_on(dead_database_url(kind, tmp_path), tmp_path,
-                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="dashboard.extensions.LocalFileCache",
+                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE=FILE_CACHE_TYPE,
                  CACHE_DIR=str(tmp_path / "cache"))
     client = app.test_client()
     assert client.get("/login").status_code == 200
@@ -136,7 +137,7 @@ def test_a_database_without_the_schema_is_not_called_an_outage(tmp_path):
     from sqlalchemy.exc import OperationalError
 
     app = app_on(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path,
-                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="dashboard.extensions.LocalFileCache",
+                 RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE=FILE_CACHE_TYPE,
                  CACHE_DIR=str(tmp_path / "cache"))
     with pytest.raises(OperationalError, match="no such table"):
         sign_in(app.test_client())

@@ -189,8 +189,8 @@ def test_waiting_audit_lines_are_written_after_the_import_without_another_reques
 
 
 def test_each_request_finds_its_user_in_one_query_where_sessions_live_with_the_data(site):
-    """On Postgres the session row and its user come in one query of the request's own
-    database session; a brand-limited user's brands come when the scope is read."""
+    """On Postgres the session row, its user and the user's brands come in one query of
+    the request's own database session."""
     if site.extensions.get("session_store") is not None:
         pytest.skip("SQLite keeps sessions in a file of their own")
     _sign_in(site.test_client(), "manager")

@@ -115,7 +115,7 @@ def _organic_by_creator(selection, scope, groups):
                         selection.baseline * revenue)
 
 
-@dataclass
+@dataclass(eq=False)
 class _CreatorRates:
     """A snapshot's creators as arrays in one order: where each creator's key is, the
     first and last day of its dated facts (as day numbers), its days outside every post
