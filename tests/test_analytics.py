@@ -738,7 +738,7 @@ def test_the_baseline_by_creator_from_the_snapshot_arrays_is_the_grouped_one(sql
         measured = 0
         for selection, scope in selections:
             groups = analytics.metrics(selection, "influencer", scope=scope)
-            expected = baseline._organic_revenue(selection, "influencer", scope, groups)
+            expected = baseline._organic_revenue(selection, "influencer", scope)
             grouped = [expected.get(key, 0.0) for key in groups["influencer_id"]]
             arrays = baseline._organic_by_creator(selection, scope, groups)
             assert arrays.tolist() == pytest.approx(grouped, rel=1e-12, abs=1e-9)

@@ -39,7 +39,7 @@ def _measured_baseline(selection, by, scope):
     if by == "influencer" and selection.dated and columnar.enabled():
         organic_revenue = _organic_by_creator(selection, scope, groups)
     else:
-        expected = _organic_revenue(selection, by, scope, groups)
+        expected = _organic_revenue(selection, by, scope)
         organic_revenue = np.array([expected.get(group, 0.0)
                                     for group in groups[key].tolist()], dtype="float64")
     organic_revenue = np.where(np.isnan(organic_revenue), 0.0, organic_revenue)
@@ -55,13 +55,13 @@ def _measured_baseline(selection, by, scope):
                                                       spend))})
 
 
-def _organic_revenue(selection, by, scope, groups) -> dict:
+def _organic_revenue(selection, by, scope) -> dict:
     """Expected organic revenue by group: each creator's all-time revenue per day outside
     post windows, times that creator's days in the selection (and the month, by month);
     a creator with no such day is assumed to be organic at the selection's baseline.
 
     In Polars on either engine's rows: pandas merges were most of this step's time."""
-    rows = _revenue_in_selection(selection, by, scope, groups)
+    rows = _revenue_in_selection(selection, by, scope)
     if rows.is_empty():
         return {}
     per_creator = by in PER_CREATOR_RATE
@@ -261,18 +261,12 @@ def _revenue_outside_windows_frame(selection, by, scope):
     return frame
 
 
-def _revenue_in_selection(selection, by, scope, groups):
+def _revenue_in_selection(selection, by, scope):
     """[group, influencer_pk, revenue] as Polars: revenue per (group, creator) inside the
-    selection. By creator within dates, that is the revenue of the creator metrics
-    (`groups`), the same sums: read from there rather than summed again."""
+    selection. (By creator within dates the columnar engine reads the creator metrics
+    instead: _organic_by_creator.)"""
     if columnar.enabled():
         snap = columnar.snapshot()
-        if by == "influencer" and selection.dated:
-            # Creators without activity are not in `groups`, nor asked for by its caller.
-            return pl.DataFrame({
-                "group": pl.Series(groups["influencer_id"].to_numpy(), dtype=pl.String),
-                "revenue": groups["revenue"].to_numpy(dtype="float64")}).join(
-                columnar.creator_ids(snap), on="group", how="inner")
         facts = columnar.rows_to_group(snap, selection, scope, by, per_creator=True).filter(
             pl.col("day").is_not_null())
         frame = columnar.grouped_frame(snap, facts, by, ["revenue"], label="group",

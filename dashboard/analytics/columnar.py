@@ -454,12 +454,6 @@ def _ranked_creators(snap):
         return _ranked[snap]
 
 
-def creator_ids(snap):
-    """[group (the creator's key), influencer_pk (Int64)] of every creator."""
-    return _ranked_creators(snap).select(pl.col("influencer_key").alias("group"),
-                                         pl.col("influencer_pk").cast(pl.Int64))
-
-
 def day_number(day):
     # Of the array's own type: a Python int would make numpy copy the array to compare.
     return np.int32((day - EPOCH).days)
