@@ -3,6 +3,7 @@ default, the phone layout, campaign pages and saved views, per role."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -42,6 +43,21 @@ def click(browser, element):
     """A click as the page gets it, wherever the element is on a long page."""
     browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
                                   "arguments[0].click();", element)
+
+
+def click_link(browser, selector, attempts=5):
+    """Click the first link `selector` finds and return its text. A page may draw its body
+    again just after the first draw (on a slow machine, after the link was found): then
+    the link is found again."""
+    for attempt in range(attempts):
+        try:
+            link = browser.wait_for_element(selector, timeout=15)
+            text = link.text
+            click(browser, link)
+            return text
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
 
 
 def wait_for_query(browser, name, value, timeout=15):
@@ -146,22 +162,18 @@ def test_drill_down_keeps_the_filters(browser, live_app, role):
     sign_in(browser, role)
     # A platform row of the ROI table opens the overview for that platform.
     open_page(browser, "/roi?period=all&by=platform&tier=micro")
-    link = browser.wait_for_element("#roi-table a", timeout=15)
-    platform = link.text
-    click(browser, link)
+    platform = click_link(browser, "#roi-table a")
     browser.wait_for_element("#overview-kpi-revenue", timeout=15)
     query = query_of(browser)
     assert urlsplit(browser.driver.current_url).path == "/overview"
     assert query["platform"] == [platform] and query["tier"] == ["micro"]
     # A campaign row opens the campaign's page with the same filters.
     open_page(browser, "/overview?period=all")
-    link = browser.wait_for_element("#overview-top-campaigns a", timeout=15)
-    campaign = link.text
-    click(browser, link)
+    campaign = click_link(browser, "#overview-top-campaigns a")
     browser.wait_for_text_to_equal("#campaigns-name", campaign, timeout=15)
     assert query_of(browser)["period"] == ["all"]
     # A creator in the campaign opens the creator's page, filters kept.
-    click(browser, browser.wait_for_element("#campaigns-creators a", timeout=15))
+    click_link(browser, "#campaigns-creators a")
     browser.wait_for_element("#influencers-name", timeout=15)
     assert query_of(browser)["period"] == ["all"]
     # A bar of a chart: the brand bar opens the brands page for that brand.
@@ -196,16 +208,25 @@ def test_drill_down_keeps_the_filters(browser, live_app, role):
     wait_until(browser, lambda: browser.driver.execute_script(
         "var g = document.querySelector('#roi-scatter .js-plotly-plot');"
         "return !!(g && g.layout && g.layout.meta && g.on);"))
-    name = browser.driver.execute_script("""
-        var graph = document.querySelector('#roi-scatter .js-plotly-plot');
-        var points = graph.data[1];
-        var last = points.text.length - 1;
-        graph.emit('plotly_click', {points: [{x: 0, y: 0, text: points.text[last],
-                                              curveNumber: 1, pointNumber: last}]});
-        return points.text[last];""")
-    creator = name.rsplit(" (", 1)[1].rstrip(")")
-    wait_until(browser, lambda: urlsplit(browser.driver.current_url).path
-               == f"/influencers/{creator}")
+    names = []
+
+    def opened_a_creator():
+        # Clicked again until the page moves on, as the brand bar above.
+        if urlsplit(browser.driver.current_url).path.startswith("/influencers/"):
+            return True
+        names.append(browser.driver.execute_script("""
+            var graph = document.querySelector('#roi-scatter .js-plotly-plot');
+            if (!graph || !graph.on || !graph.data || !graph.data[1]) return null;
+            var points = graph.data[1];
+            var last = points.text.length - 1;
+            graph.emit('plotly_click', {points: [{x: 0, y: 0, text: points.text[last],
+                                                  curveNumber: 1, pointNumber: last}]});
+            return points.text[last];"""))
+        return False
+
+    wait_until(browser, opened_a_creator, timeout=30)
+    creator = [name for name in names if name][-1].rsplit(" (", 1)[1].rstrip(")")
+    assert urlsplit(browser.driver.current_url).path == f"/influencers/{creator}"
     assert query_of(browser)["period"] == ["all"]
 
 
