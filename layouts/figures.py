@@ -210,9 +210,17 @@ def break_even_line(figure, horizontal=False):
 
 
 def _top(values):
-    values = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce")
-    top = values.max()
-    return float(top) if pd.notna(top) and top > 0 else 0.0
+    """The largest value above 0 (gaps skipped), else 0."""
+    try:
+        # None becomes NaN: most charts pass floats, and a Series of them costs a
+        # millisecond to build for a handful of bars.
+        array = np.asarray(list(values), dtype=float)
+    except (TypeError, ValueError):  # text among the numbers counts as a gap
+        array = pd.to_numeric(pd.Series(list(values), dtype="object"),
+                              errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    array = array[~np.isnan(array)]
+    top = array.max() if array.size else 0.0
+    return float(top) if top > 0 else 0.0
 
 
 def money_axis(figure, top, axis="yaxis", step=None, end=None, title=None, intervals=5):
