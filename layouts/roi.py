@@ -200,13 +200,13 @@ def shown_groups(groups, dimension, positions):
 
 
 def roas_figure(groups, dimension, selection):
-    positions = top_positions(float_values(groups, "roas"), MAX_BARS,
-                              where=float_values(groups, "spend") > 0)
+    roas = float_values(groups, "roas")
+    positions = top_positions(roas, MAX_BARS, where=float_values(groups, "spend") > 0)
     if not len(positions):
         return figures.empty_figure("No spend in this selection, so no ROAS to show.")
     keys, names = shown_groups(groups, dimension, positions)
     return drill.with_links(figures.roas_bars(
-        names, float_values(groups, "roas")[positions],
+        names, roas[positions],
         float_values(groups, "incremental_roas")[positions],
         f"Incremental ROAS (baseline {selection.baseline * 100:.0f}%)", height=360,
         horizontal=dimension in LONG_NAMES),
