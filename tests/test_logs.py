@@ -238,3 +238,14 @@ def test_alembic_plugin_listing_stays_out_of_the_log_but_migrations_do_not():
         logs.configure(level="INFO", stream=sys.stderr)
     assert "setup plugin" not in stream.getvalue()
     assert "Running upgrade  -> 0001" in stream.getvalue()
+
+
+def test_the_log_level_may_be_written_in_lower_case_as_gunicorn_takes_it(tmp_path, sqlite_url,
+                                                                         monkeypatch):
+    # The same LOG_LEVEL sets gunicorn's level (gunicorn_conf.py), which is lower case.
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    try:
+        make_test_app(sqlite_url, tmp_path)
+        assert logging.getLogger().level == logging.WARNING
+    finally:
+        logs.configure(level="INFO", stream=sys.stderr)

@@ -75,7 +75,9 @@ def configure(level="INFO", log_format=None, stream=None):
     JSON for anything else (a file, a pipe, a log collector).
     """
     root = logging.getLogger()
-    root.setLevel(level)
+    # "warning" as well as "WARNING": gunicorn's own setting (the same LOG_LEVEL in
+    # gunicorn_conf.py) is written in lower case.
+    root.setLevel(level.upper() if isinstance(level, str) else level)
     for name, quiet_level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(quiet_level)
     handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
