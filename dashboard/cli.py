@@ -81,17 +81,20 @@ def import_command(paths, dataset, dry_run, warm):
 
 
 @main.command("warm")
+@click.option("--lower-priority", is_flag=True,
+              help="Once the snapshot is built, go on at a lower CPU priority (what an "
+                   "import's background warm-up does).")
 @with_appcontext
-def warm_command():
+def warm_command(lower_priority):
     """Build the data's analytics snapshot, compute the views every brand opens first and fit
     the budget planner (what `dashboard import` starts after its commit)."""
     from dashboard import importing
 
     importing.checkpoint_database()
-    _warm_after_import()
+    _warm_after_import(lower_priority)
 
 
-def _warm_after_import():
+def _warm_after_import(lower_priority=False):
     # The import is committed and said so; a failed warm-up only means a slower first plan,
     # so it is reported and the command still succeeds.
     from dashboard.analytics import planner
@@ -102,7 +105,7 @@ def _warm_after_import():
     try:
         # The snapshot and the views every scope opens first, ready before the first visit.
         with timed("warm the default views"):
-            warm_default_views()
+            warm_default_views(lower_priority_after_snapshot=lower_priority)
         with timed("fit the budget planner"):
             planner.warm_after_import()
     except Exception as error:

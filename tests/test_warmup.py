@@ -83,3 +83,21 @@ def test_a_job_forked_from_a_worker_warms_up_without_polars(sqlite_app):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_the_warm_up_lowers_its_priority_only_once_the_snapshot_is_built(sqlite_app,
+                                                                          monkeypatch):
+    """Until the new snapshot is there every request sums in the database: it is built at
+    the requests' own priority, the default views and the planner after it at a lower one."""
+    from dashboard.analytics import columnar, warmup
+    from dashboard.analytics.cache import data_identity
+
+    import_tiny(sqlite_app)
+    snapshots_at_lowering = []
+    monkeypatch.setattr(warmup, "lower_priority", lambda: snapshots_at_lowering.append(
+        columnar._loaded["identity"]))
+    with sqlite_app.app_context():
+        assert warm_default_views(lower_priority_after_snapshot=True) >= 1
+        assert snapshots_at_lowering == [data_identity()]
+        warm_default_views()
+    assert len(snapshots_at_lowering) == 1

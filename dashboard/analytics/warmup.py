@@ -17,24 +17,29 @@ from dashboard.extensions import db
 from models import User
 
 log = logging.getLogger(__name__)
-# `dashboard warm` started after an import runs at this lower CPU priority: the snapshot,
-# the default views and the planner's fits are for later visits, the requests of people
-# using the dashboard now come first.
+# `dashboard warm` started after an import lowers its CPU priority by this much once the
+# snapshot is built: the default views and the planner's fits are for later visits, and
+# the requests of people using the dashboard now come first. The snapshot itself is built
+# at their priority: until it is there every request of the host sums in the database, and
+# at a lower priority, behind those slower requests, it took minutes instead of seconds
+# (50 load-test users, 1M orders).
 WARM_NICENESS = 10
 WARM_LOG_NAME = "warm-after-import.log"
 
 
-def warm_default_views() -> int:
+def warm_default_views(lower_priority_after_snapshot=False) -> int:
     """Map (or build) this data version's snapshot, then fill the shared cache with the
     numbers the overview and ROI views show on opening, for each brand scope in use.
-    Returns how many scopes were warmed (none before the first import)."""
+    Returns how many scopes were warmed (none before the first import).
+
+    `lower_priority_after_snapshot`: in a process of its own (`dashboard warm`), go on at a
+    lower CPU priority once the snapshot is there (WARM_NICENESS).
+    """
     if data_identity() is None:
         return 0
-    if columnar.configured():
-        # Built here if need be; requests meanwhile sum in the database. The summaries
-        # too: the shared cache may hold the default views already, and this worker's
-        # first cold view should not wait for them.
-        columnar.prepare(columnar.snapshot())
+    warm_snapshot()
+    if lower_priority_after_snapshot:
+        lower_priority()
     scopes = {None} | {user.brand_scope for user in db.session.execute(
         select(User).where(User.active.is_(True))).scalars()}
     for scope in scopes:
@@ -50,6 +55,22 @@ def warm_default_views() -> int:
             # hang: the first ROI view computes it instead.
             measured_baseline(opening, "influencer", scope=scope)
     return len(scopes)
+
+
+def warm_snapshot():
+    """Map (or build) this data version's snapshot and this process's summaries of it.
+
+    Built here if need be; requests meanwhile sum in the database. The summaries too: the
+    shared cache may hold the default views already, and this worker's first cold view
+    should not wait for them."""
+    if columnar.configured():
+        columnar.prepare(columnar.snapshot())
+
+
+def lower_priority():
+    """This process's CPU priority lowered by WARM_NICENESS (where the system has nice)."""
+    if hasattr(os, "nice"):
+        os.nice(WARM_NICENESS)
 
 
 def warm_in_background(app):
@@ -68,7 +89,7 @@ def warm_in_background(app):
 
 
 def start_warm_process(instance_path):
-    """Start `dashboard warm` as a process of its own at lower priority, so an import
+    """Start `dashboard warm --lower-priority` as a process of its own, so an import
     returns at its commit: (its process id, its log's path).
 
     At 10M orders the warm-up takes longer than the import; a visit before it ends is
@@ -77,10 +98,9 @@ def start_warm_process(instance_path):
     """
     os.makedirs(instance_path, exist_ok=True)
     log_path = os.path.join(instance_path, WARM_LOG_NAME)
-    code = (f"import os; hasattr(os, 'nice') and os.nice({WARM_NICENESS}); "
-            "from dashboard.cli import main; main()")
     with open(log_path, "ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-c", code, "warm"], stdin=subprocess.DEVNULL, stdout=output,
+            [sys.executable, "-c", "from dashboard.cli import main; main()", "warm",
+             "--lower-priority"], stdin=subprocess.DEVNULL, stdout=output,
             stderr=subprocess.STDOUT, start_new_session=True)
     return process.pid, log_path
