@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 # snapshot is built: the default views and the planner's fits are for later visits, and
 # the requests of people using the dashboard now come first. The snapshot itself is built
 # at their priority: until it is there every request of the host sums in the database, and
-# at a lower priority, behind those slower requests, it took minutes instead of seconds
-# (50 load-test users, 1M orders).
+# at a lower priority it would wait behind the very requests it is to speed up.
 WARM_NICENESS = 10
 WARM_LOG_NAME = "warm-after-import.log"
 
