@@ -89,6 +89,9 @@ def test_default_overview_is_the_last_30_days_with_data_and_compares(browser, li
 def test_presets_comparison_and_trend_step_live_in_the_link(browser, live_app):
     sign_in(browser, "analyst")
     open_page(browser, "/overview")
+    # Dash loads the dropdown's code after the page frame: on a slow machine the frame is
+    # there seconds before the dropdown is.
+    browser.wait_for_element("#overview-filter-period", timeout=15)
     browser.select_dcc_dropdown("#overview-filter-period", value="All time")
     wait_for_query(browser, "period", "all")
     browser.wait_for_text_to_equal("#overview-kpi-revenue", kpi_text(
