@@ -13,6 +13,13 @@ def sign_in(dash_duo, username):
     dash_duo.wait_for_element("#app-page .view-body, #page-forbidden", timeout=15)
 
 
+def wait_for_filters(dash_duo, view, timeout=15):
+    """Wait for the filter bar's dropdowns and slider: Dash loads their code after the page
+    frame, and on a slow machine the frame (and even the numbers) come seconds before."""
+    for control in ("period", "brands", "baseline"):
+        dash_duo.wait_for_element(f"#{view}-filter-{control}", timeout=timeout)
+
+
 def sign_out(dash_duo):
     dash_duo.driver.get(dash_duo.server.url + "/logout")
     dash_duo.wait_for_element("#login-submit")

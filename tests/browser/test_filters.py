@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard import analytics
 from dashboard.analytics import queries
 from layouts import components
-from tests.browser.helpers import open_page, sign_in, sign_out
+from tests.browser.helpers import open_page, sign_in, sign_out, wait_for_filters
 
 pytestmark = pytest.mark.browser
 SCOPES = {"admin": None, "analyst": None, "manager": frozenset({"MuscleBlaze"})}
@@ -89,9 +89,7 @@ def test_default_overview_is_the_last_30_days_with_data_and_compares(browser, li
 def test_presets_comparison_and_trend_step_live_in_the_link(browser, live_app):
     sign_in(browser, "analyst")
     open_page(browser, "/overview")
-    # Dash loads the dropdown's code after the page frame: on a slow machine the frame is
-    # there seconds before the dropdown is.
-    browser.wait_for_element("#overview-filter-period", timeout=15)
+    wait_for_filters(browser, "overview")
     browser.select_dcc_dropdown("#overview-filter-period", value="All time")
     wait_for_query(browser, "period", "all")
     browser.wait_for_text_to_equal("#overview-kpi-revenue", kpi_text(
@@ -261,6 +259,7 @@ def test_filter_controls_have_labels(browser, live_app):
     sign_in(browser, "analyst")
     open_page(browser, "/overview")
     browser.wait_for_element("#overview-kpi-revenue", timeout=15)
+    wait_for_filters(browser, "overview")
     names = browser.driver.execute_script("""
         function name(el) {
           if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
