@@ -8,6 +8,8 @@ PORT ?= 8050
 HOST ?= http://127.0.0.1:8050
 USERS ?= 50
 DURATION ?= 60
+# pytest-xdist processes for `make test` (0: the suite in make's own pytest process).
+TEST_WORKERS ?= 2
 
 .PHONY: run test bench serve loadtest screenshots clean reset
 
@@ -28,7 +30,7 @@ run: $(VENV)/.installed
 	$(BIN)/dashboard run --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --scales "$(SCALES)" --shapes "$(SHAPES)"

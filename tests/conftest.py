@@ -6,8 +6,23 @@ import pytest
 from sqlalchemy import event
 
 from dashboard import schema
-from tests.helpers import (TEST_DATABASE_URL, AuthActions, create_users, import_tiny,
-                           make_test_app, start_smtp_server, truncate_postgres)
+from tests.helpers import (TEST_DATABASE_URL, AuthActions, create_users, create_worker_database,
+                           import_tiny, make_test_app, start_smtp_server, truncate_postgres)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs the suite in pytest-xdist workers: the browser tests all in one
+    worker, one after another (dash_duo serves on a fixed port, and one Chromium at a time
+    keeps their waits within bounds), the other modules each whole in whichever worker is
+    free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return "browser" if nodeid.startswith("tests/browser/") else nodeid.split("::")[0]
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +46,7 @@ def sqlite_template(tmp_path_factory):
 def postgres_url():
     if not TEST_DATABASE_URL:
         pytest.skip("Postgres tests skipped: TEST_DATABASE_URL is not set")
+    create_worker_database()
     schema.recreate_postgres(TEST_DATABASE_URL)
     return TEST_DATABASE_URL
 

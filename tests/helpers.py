@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from dashboard import create_app
 from dashboard.config import FILE_CACHE_TYPE
@@ -16,8 +16,31 @@ from models import AuditEvent, Base
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def _for_this_worker(url, kind):
+    """The Postgres database or Redis db of this pytest-xdist worker (`make test` runs two):
+    the first worker keeps the one named, each other one gets its own beside it, so two
+    workers never truncate or flush each other's data."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker[2:]) if worker[2:].isdigit() else 0
+    if not url or number == 0:
+        return url
+    if kind == "redis":
+        base, _, index = url.rpartition("/")
+        return f"{base}/{(int(index or 0) - number) % 16}" if index.isdigit() else url
+    rendered = make_url(url)
+    return rendered.set(database=f"{rendered.database}_gw{number}").render_as_string(
+        hide_password=False)
+
+
+NAMED_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_DATABASE_URL = _for_this_worker(NAMED_DATABASE_URL, "postgres")
+TEST_REDIS_URL = _for_this_worker(os.environ.get("TEST_REDIS_URL"), "redis")
+# Subprocesses a test starts (the CLI, gunicorn, Celery) read the same ones.
+for _name, _url in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL)):
+    if _url:
+        os.environ[_name] = _url
 
 PASSWORDS = {"admin": "admin-pass-123", "manager": "manager-pass-123",
              "analyst": "analyst-pass-123"}
@@ -44,6 +67,19 @@ def make_test_app(database_url, tmp_path, **overrides):
     }
     config.update(overrides)
     return create_app(config)
+
+
+def create_worker_database():
+    """This worker's Postgres database, made beside the named one when it is not there."""
+    if TEST_DATABASE_URL == NAMED_DATABASE_URL:
+        return
+    engine = create_engine(NAMED_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = make_url(TEST_DATABASE_URL).database
+    with engine.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
 
 
 def truncate_postgres(url):
