@@ -1,4 +1,5 @@
 """Analytics against the pandas oracle; selections, scope, cache and the measured baseline."""
+import importlib
 import math
 import os
 import shutil
@@ -514,14 +515,49 @@ def test_overview_agrees_with_metrics(app):
         assert view["previous_kpis"]["revenue"] == pytest.approx(18500.0)
         # MB_Jan has February spend but no February sales: a "top" list leaves it out.
         assert list(view["top_campaigns"]["campaign"]) == ["HKV_Feb", "GZ_Feb"]
-        by_brand = analytics.metrics(selection, "brand", scope=None)
-        assert_frames_match(view["by_brand"], by_brand, "by_brand")
+        # The overview rolls its groups up from one cube: each equals its own metrics frame.
+        for part, dimension in (("by_brand", "brand"), ("by_platform", "platform")):
+            assert_frames_match(view[part], analytics.metrics(selection, dimension, scope=None),
+                                part)
+        campaigns = analytics.metrics(selection, "campaign", scope=None)
+        top = campaigns[campaigns["revenue"] > 0].sort_values(
+            ["revenue", "campaign"], ascending=[False, True], kind="stable")
+        assert_frames_match(view["top_campaigns"], top.reset_index(drop=True), "campaigns")
         weekly = analytics.timeseries(analytics.Selection(), scope=None, freq="week")
         monthly = analytics.timeseries(analytics.Selection(), scope=None, freq="month")
         # Undated spend (Dev's 2000) belongs to no period.
         assert weekly["spend"].sum() == pytest.approx(6800.0)
         assert list(monthly["period"]) == ["2025-01", "2025-02"]
         assert set(weekly["period"].map(lambda p: date.fromisoformat(p).weekday())) == {0}
+
+
+def test_overview_groups_from_the_cube_leave_out_groups_without_activity():
+    from dashboard.analytics import queries
+
+    # The module, not the function analytics.metrics that shares its name.
+    metrics = importlib.import_module("dashboard.analytics.metrics")
+    # A pair's share of a post's spend can round to no event: spend, but no tracking row,
+    # spend event or post, so the group is in no list (queries.with_activity).
+    cube = pd.DataFrame({
+        "platform": pd.array(["Instagram", "YouTube", "Instagram", "TikTok"], dtype="str"),
+        "brand": ["MB", "MB", "HKV", None], "campaign": ["MB_Jan", "MB_Jan", "HKV_Q", "X"],
+        "tracking_rows": [3, 0, 0, 0], "orders": [3, 0, 0, 0],
+        "revenue": [900.0, 0.0, 0.0, 0.0], "spend_events": [1, 0, 1, 0],
+        "spend": [300.0, 5.0, 100.0, 2.0], "posts": [1, 0, 0, 0], "reach": [1000, 0, 0, 0],
+        "likes": [50, 0, 0, 0], "comments": [5, 0, 0, 0]})
+    for by in ("overall", "platform", "brand", "campaign"):
+        key = "key" if by == "overall" else by
+        if by == "overall":
+            sums = cube[queries.SUM_COLUMNS].sum().to_frame().T
+            sums.insert(0, key, pd.array(["all"], dtype="str"))
+        else:
+            sums = cube.groupby(by, as_index=False, sort=False)[queries.SUM_COLUMNS].sum()
+        expected = metrics._finish(queries.typed_sums(queries.with_activity(sums).reset_index(
+            drop=True)), by, 0.2)
+        got = metrics._rolled_up(cube, by, 0.2)
+        assert_frames_match(got, expected, by)
+        assert got[key].dtype == expected[key].dtype, by
+    assert list(metrics._rolled_up(cube, "campaign", 0.2)["campaign"]) == ["HKV_Q", "MB_Jan"]
 
 
 def test_payouts_of_the_profile_are_reconciled(sqlite_app):

@@ -8,8 +8,9 @@ from sqlalchemy import Float, and_, cast, func, select, true
 
 from dashboard.analytics.cache import cached
 from dashboard.analytics.queries import (
-    FLOAT_SUMS, SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters, facts_from,
-    group_column, grouped_sums, platform_brand_campaign_cube, typed_sums, with_activity)
+    ACTIVITY_SUMS, FLOAT_SUMS, SUM_COLUMNS, brand_grouped_sums, date_span, fact_filters,
+    facts_from, group_column, grouped_sums, platform_brand_campaign_cube, typed_sums,
+    with_activity)
 from dashboard.extensions import db
 from models import Brand, DailyFact, Influencer
 
@@ -115,25 +116,35 @@ def _metrics_frame(selection, by, scope, *, influencer_pk=None):
 
 
 def _finish(sums, by, baseline):
-    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null.
+    """Summed groups -> the metrics frame: ratios, score, sorted by key, None for null."""
+    key = sums.columns[0]
+    return _finish_columns(key, sums[key].array, {name: sums[name].to_numpy()
+                                                  for name in FINISHED_SUMS},
+                           sums["name"].array if by == "influencer" else None, by, baseline)
+
+
+# The summed columns a metrics frame keeps, in its order.
+FINISHED_SUMS = ("revenue", "orders", "spend", "posts", "reach", "likes", "comments")
+
+
+def _finish_columns(key, keys, sums, names, by, baseline):
+    """_finish from arrays: the group keys (a pandas array, whose dtype the frame keeps),
+    FINISHED_SUMS by name, and the creators' names for `influencer`.
 
     Column by column in numpy, one frame built at the end: the views ask for it on every
     cold filter change, and pandas' per-operation cost was most of its time.
     """
-    key = sums.columns[0]
-    text_keys = sums[key].astype(str)
+    text_keys = pd.Series(keys, copy=False).astype(str)
     # The columnar engine hands creators over in key order already.
-    order = np.arange(len(sums)) if text_keys.is_monotonic_increasing else np.argsort(
+    order = np.arange(len(keys)) if text_keys.is_monotonic_increasing else np.argsort(
         text_keys.to_numpy(dtype=str), kind="stable")
-    # Taken from pandas' own arrays, so each column keeps its dtype (text stays text even
-    # in an empty frame).
-    columns = {key: sums[key].array.take(order)}
-    for name in ("revenue", "orders", "spend", "posts", "reach", "likes", "comments"):
-        columns[name] = sums[name].to_numpy()[order]
+    columns = {key: keys.take(order)}
+    for name in FINISHED_SUMS:
+        columns[name] = np.asarray(sums[name])[order]
     ratios = _ratios(columns, baseline)
     columns.update(ratios)
     if by == "influencer":
-        columns["name"] = sums["name"].array.take(order)
+        columns["name"] = names.take(order)
         columns["performance_score"] = _scores(columns)
     for name in RATIO_COLUMNS + ["performance_score"]:
         if name in columns:
@@ -142,11 +153,10 @@ def _finish(sums, by, baseline):
     return pd.DataFrame(columns, copy=False)
 
 
-def _roll_up(cube, by):
-    """The summed groups of `by` from the cube, keeping only groups that appear.
-
-    In numpy: the cube is a few hundred rows, where pandas' group-by costs more in its own
-    bookkeeping than in summing."""
+def _rolled_up(cube, by, baseline):
+    """The metrics frame of `by` from the cube's rows: its groups that appear, with
+    activity (queries.with_activity), summed in numpy. The cube is a few hundred rows, where
+    pandas' group-by, and a frame per step, cost more in bookkeeping than the sums."""
     if by == "overall":
         label = "key"
         codes = np.zeros(len(cube), dtype="intp")
@@ -158,13 +168,17 @@ def _roll_up(cube, by):
         codes, keys = pd.factorize(cube[by].to_numpy()[rows], sort=False)
         # The key's own dtype, as a pandas group-by keeps it.
         keys = pd.array(keys, dtype=cube[by].dtype)
-    sums = {label: keys}
-    for name in SUM_COLUMNS:
+    sums = {}
+    for name in dict.fromkeys([*FINISHED_SUMS, *ACTIVITY_SUMS]):
         values = cube[name].to_numpy()[rows]
         total = np.zeros(len(keys), dtype="float64" if name in FLOAT_SUMS else "int64")
         np.add.at(total, codes, values)
         sums[name] = total
-    return with_activity(pd.DataFrame(sums)).reset_index(drop=True)
+    active = np.zeros(len(keys), dtype=bool)
+    for name in ACTIVITY_SUMS:
+        active |= sums[name] > 0
+    return _finish_columns(label, keys[active], {name: sums[name][active]
+                                                 for name in FINISHED_SUMS}, None, by, baseline)
 
 
 # ------------------------------------------------------------------------------ the API
@@ -262,18 +276,18 @@ def _overview(selection, scope):
     # one object, and a cache trip per part cost more than these small sums.
     if previous is not None:
         previous_kpis = kpis(_metrics_frame(previous, "overall", scope))
-    campaigns = _finish(_roll_up(cube, "campaign"), "campaign", selection.baseline)
+    campaigns = _rolled_up(cube, "campaign", selection.baseline)
     # A "top" list of campaigns that sold nothing would only list ₹0 rows.
     top_campaigns = campaigns[campaigns["revenue"] > 0].sort_values(
         ["revenue", "campaign"], ascending=[False, True], kind="stable").head(10)
     freq = _chart_freq(selection, scope)
     return {
-        "kpis": kpis(_finish(_roll_up(cube, "overall"), "overall", selection.baseline)),
+        "kpis": kpis(_rolled_up(cube, "overall", selection.baseline)),
         "previous_kpis": previous_kpis,
         "timeseries": timeseries_frame(selection, scope, freq),
         "timeseries_freq": freq,
-        "by_platform": _finish(_roll_up(cube, "platform"), "platform", selection.baseline),
-        "by_brand": _finish(_roll_up(cube, "brand"), "brand", selection.baseline),
+        "by_platform": _rolled_up(cube, "platform", selection.baseline),
+        "by_brand": _rolled_up(cube, "brand", selection.baseline),
         "top_campaigns": top_campaigns.reset_index(drop=True),
     }
 

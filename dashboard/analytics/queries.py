@@ -146,9 +146,16 @@ def _sql_grouped_sums(selection, by, scope, influencer_pk):
     return frame
 
 
+# A group with none of these is left out of every list: no tracking row, spend or post.
+ACTIVITY_SUMS = ("tracking_rows", "spend_events", "posts")
+
+
 def with_activity(sums):
     """The groups that hold tracking rows, spend or posts: the only ones the views list."""
-    return sums[(sums["tracking_rows"] > 0) | (sums["spend_events"] > 0) | (sums["posts"] > 0)]
+    active = sums[ACTIVITY_SUMS[0]] > 0
+    for name in ACTIVITY_SUMS[1:]:
+        active |= sums[name] > 0
+    return sums[active]
 
 
 def typed_sums(frame):
