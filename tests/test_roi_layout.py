@@ -96,3 +96,21 @@ def test_the_measured_baseline_is_named_as_a_join_would_name_it():
     twice = pd.concat([groups, groups.assign(name="Other")], ignore_index=True)
     assert roi.named_baseline(baseline, "influencer", twice)["name"].tolist() == \
         joined["name"].tolist()
+
+
+def test_float_values_read_every_kind_of_metric_column_with_nan_for_missing():
+    frame = pd.DataFrame({
+        "ratio": np.array([1.5, None, 0.0], dtype=object),
+        "count": np.array([3, 0, 7], dtype="int64"),
+        "money": [10.5, float("nan"), 0.0],
+        "nullable": pd.array([2, None, 4], dtype="Int64"),
+    })
+    expected = {"ratio": [1.5, np.nan, 0.0], "count": [3.0, 0.0, 7.0],
+                "money": [10.5, np.nan, 0.0], "nullable": [2.0, np.nan, 4.0]}
+    for column, values in expected.items():
+        got = roi.float_values(frame, column)
+        assert got.dtype == np.float64, column
+        np.testing.assert_array_equal(got, np.array(values), err_msg=column)
+    # The frame's own column is never changed through the array.
+    roi.float_values(frame, "money")[0] = -1
+    assert frame["money"][0] == 10.5
